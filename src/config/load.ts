@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { FabwatchError, ErrorCode } from '../core/errors.js';
+import type { FabwatchConfig } from './types.js';
+
+const schemaPath = fileURLToPath(new URL('../../config/schema.json', import.meta.url));
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function getValidator() {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+/** One problem found in a config, with the JSON path it applies to. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends FabwatchError {
+  readonly issues: ConfigIssue[];
+  constructor(source: string, issues: ConfigIssue[]) {
+    super(ErrorCode.CONFIG_INVALID, `${source}: ${issues.length} configuration error(s)\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, { source });
+    this.issues = issues;
+  }
+}
+
+function describe(err: ErrorObject): ConfigIssue {
+  let path = err.instancePath || '/';
+  let message = err.message ?? 'invalid';
+  switch (err.keyword) {
+    case 'additionalProperties':
+      path = `${err.instancePath}/${(err.params as { additionalProperty: string }).additionalProperty}`;
+      message = 'unknown key (not in config/schema.json)';
+      break;
+    case 'required':
+      path = `${err.instancePath}/${(err.params as { missingProperty: string }).missingProperty}`;
+      message = 'is required';
+      break;
+    case 'enum':
+      message = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+  }
+  return { path, message };
+}
+
+/** Which environment variable set which config path, so errors can name the variable. */
+type EnvSources = Map<string, string>;
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    if (typeof cur[key] !== 'object' || cur[key] === null) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]] = value;
+}
+
+function numberOrRaw(raw: string): number | string {
+  return /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw;
+}
+
+function boolOrRaw(raw: string): boolean | string {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return raw;
+}
+
+/**
+ * Apply the prototype's environment variables (and FABWATCH_* additions) on top of the file.
+ * MQTT_URL wins over MQTT_BROKER/MQTT_PORT.
+ */
+export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): EnvSources {
+  const sources: EnvSources = new Map();
+  const set = (name: string, path: string[], value: unknown) => {
+    setPath(raw, path, value);
+    sources.set('/' + path.join('/'), name);
+  };
+  if (env.PORT !== undefined) set('PORT', ['api', 'port'], numberOrRaw(env.PORT));
+  if (env.WS_PORT !== undefined) set('WS_PORT', ['api', 'wsPort'], numberOrRaw(env.WS_PORT));
+  if (env.SIMULATION_MODE !== undefined) set('SIMULATION_MODE', ['gateway', 'simulation'], boolOrRaw(env.SIMULATION_MODE));
+  if (env.MODEL_PATH !== undefined) set('MODEL_PATH', ['model', 'path'], env.MODEL_PATH);
+  if (env.NODE_ENV !== undefined) set('NODE_ENV', ['gateway', 'environment'], env.NODE_ENV);
+  if (env.MQTT_URL !== undefined) {
+    set('MQTT_URL', ['mqtt', 'url'], env.MQTT_URL);
+  } else if (env.MQTT_BROKER !== undefined || env.MQTT_PORT !== undefined) {
+    const mqtt = (raw.mqtt ?? {}) as { url?: string };
+    let base: URL;
+    try {
+      base = new URL(mqtt.url ?? 'mqtt://localhost:1883');
+    } catch {
+      base = new URL('mqtt://localhost:1883');
+    }
+    if (env.MQTT_BROKER !== undefined) base.hostname = env.MQTT_BROKER;
+    if (env.MQTT_PORT !== undefined) base.port = env.MQTT_PORT;
+    set(env.MQTT_BROKER !== undefined ? 'MQTT_BROKER' : 'MQTT_PORT', ['mqtt', 'url'], base.toString().replace(/\/$/, ''));
+  }
+  return sources;
+}
+
+/** Parse YAML or JSON text (by extension; YAML is a superset, so unknown extensions use YAML). */
+export function parseConfigText(text: string, source: string): Record<string, unknown> {
+  try {
+    const doc = extname(source).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) {
+      throw new ConfigError(source, [{ path: '/', message: 'must be a mapping (key: value) at the top level' }]);
+    }
+    return doc as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(source, [{ path: '/', message: `cannot parse: ${(err as Error).message.split('\n')[0]}` }]);
+  }
+}
+
+/** Validate a raw config object, filling defaults. Throws ConfigError listing every problem. */
+export function validateConfig(raw: Record<string, unknown>, source: string, envSources: EnvSources = new Map()): FabwatchConfig {
+  const validate = getValidator();
+  const copy = structuredClone(raw);
+  if (!validate(copy)) {
+    const seen = new Set<string>();
+    const issues: ConfigIssue[] = [];
+    for (const e of validate.errors ?? []) {
+      // anyOf produces one error per branch plus a summary; keep the summary only.
+      if (e.schemaPath.includes('/anyOf/')) continue;
+      const issue = describe(e);
+      const fromEnv = envSources.get(issue.path);
+      if (fromEnv) issue.message += ` (set by environment variable ${fromEnv})`;
+      const key = `${issue.path}\u0000${issue.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        issues.push(issue);
+      }
+    }
+    throw new ConfigError(source, issues);
+  }
+  const config = copy as unknown as FabwatchConfig;
+  checkCrossField(config, source);
+  return deepFreeze(config);
+}
+
+/** Rules JSON Schema cannot express: unique ids, I2C address clashes. */
+function checkCrossField(config: FabwatchConfig, source: string): void {
+  const issues: ConfigIssue[] = [];
+  const robotIds = new Set<string>();
+  const i2c = new Map<string, string>();
+  config.robots.forEach((robot, i) => {
+    if (robotIds.has(robot.id)) issues.push({ path: `/robots/${i}/id`, message: `duplicate robot id "${robot.id}"` });
+    robotIds.add(robot.id);
+    const devices: Array<[string, { bus: number; address: number } | undefined]> = [
+      ['accelerometer', robot.accelerometer],
+      ['temperature', robot.temperature],
+    ];
+    for (const [kind, dev] of devices) {
+      if (!dev) continue;
+      const key = `${dev.bus}:${dev.address}`;
+      const other = i2c.get(key);
+      if (other) issues.push({ path: `/robots/${i}/${kind}/address`, message: `I2C bus ${dev.bus} address 0x${dev.address.toString(16)} is already used by ${other}` });
+      else i2c.set(key, `${robot.id}/${kind}`);
+    }
+  });
+  const counterIds = new Set<string>();
+  config.cleanroom.counters.forEach((c, i) => {
+    if (counterIds.has(c.id)) issues.push({ path: `/cleanroom/counters/${i}/id`, message: `duplicate counter id "${c.id}"` });
+    counterIds.add(c.id);
+    if (c.transport.kind === 'rtu' && !c.transport.path) issues.push({ path: `/cleanroom/counters/${i}/transport/path`, message: 'is required for an RTU (serial) transport' });
+    for (let k = 1; k < c.channelSizesUm.length; k++) {
+      if (c.channelSizesUm[k] <= c.channelSizesUm[k - 1]) {
+        issues.push({ path: `/cleanroom/counters/${i}/channelSizesUm`, message: 'must be in increasing order (channel 1 = smallest size)' });
+        break;
+      }
+    }
+  });
+  if (issues.length) throw new ConfigError(source, issues);
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj && typeof obj === 'object') {
+    for (const value of Object.values(obj)) deepFreeze(value);
+    Object.freeze(obj);
+  }
+  return obj;
+}
+
+/** Read, apply environment overrides, validate. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): FabwatchConfig {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new FabwatchError(ErrorCode.CONFIG_UNREADABLE, `cannot read config file ${path}: ${(err as Error).message}`, { path });
+  }
+  const raw = parseConfigText(text, file);
+  const sources = applyEnv(raw, env);
+  return validateConfig(raw, file, sources);
+}
