@@ -1,0 +1,17 @@
+export const HELP = `fabwatch — edge runtime for fab-floor gateways
+
+Usage:
+  fabwatch [run] [--config FILE]     start the gateway (default command)
+  fabwatch --check-config FILE       validate a config file, print every error, exit 0/2
+  fabwatch --print-config [--config FILE]
+                                     print the effective config (defaults + environment applied)
+  fabwatch --version | --help
+
+Options:
+  -c, --config FILE   YAML or JSON config (default: $FABWATCH_CONFIG, else config/simulated.yaml)
+
+Environment (overrides the file): PORT, WS_PORT, MQTT_URL, MQTT_BROKER, MQTT_PORT,
+SIMULATION_MODE, MODEL_PATH, NODE_ENV, FABWATCH_CONFIG, LOG_LEVEL.
+
+Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.
+`;
