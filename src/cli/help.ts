@@ -11,7 +11,8 @@ Options:
   -c, --config FILE   YAML or JSON config (default: $FABWATCH_CONFIG, else config/simulated.yaml)
 
 Environment (overrides the file): PORT, WS_PORT, MQTT_URL, MQTT_BROKER, MQTT_PORT,
-SIMULATION_MODE, MODEL_PATH, NODE_ENV, FABWATCH_CONFIG, LOG_LEVEL.
+SIMULATION_MODE, MODEL_PATH, NODE_ENV, LOG_LEVEL, FABWATCH_CONFIG, FABWATCH_STATE_DIR
+(or systemd's STATE_DIRECTORY).
 
 Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.
 `;

@@ -38,7 +38,7 @@ async function run(configPath: string): Promise<number> {
   } catch (err) {
     return printConfigError(err);
   }
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? config.log.level, pretty: config.log.pretty });
+  const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
   const gateway = await createGateway(config, { clock: systemClock, log });
 

@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { FabwatchError, ErrorCode } from '../core/errors.js';
 import type { FabwatchConfig } from './types.js';
-
-const schemaPath = fileURLToPath(new URL('../../config/schema.json', import.meta.url));
+import schema from '../../config/schema.json' with { type: 'json' };
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 function getValidator() {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
     const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
     validator = ajv.compile(schema);
   }
@@ -89,6 +86,10 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   if (env.SIMULATION_MODE !== undefined) set('SIMULATION_MODE', ['gateway', 'simulation'], boolOrRaw(env.SIMULATION_MODE));
   if (env.MODEL_PATH !== undefined) set('MODEL_PATH', ['model', 'path'], env.MODEL_PATH);
   if (env.NODE_ENV !== undefined) set('NODE_ENV', ['gateway', 'environment'], env.NODE_ENV);
+  if (env.LOG_LEVEL !== undefined) set('LOG_LEVEL', ['log', 'level'], env.LOG_LEVEL);
+  // systemd's StateDirectory= exports STATE_DIRECTORY; FABWATCH_STATE_DIR wins over it.
+  const stateDir = env.FABWATCH_STATE_DIR ?? env.STATE_DIRECTORY?.split(':')[0];
+  if (stateDir !== undefined) set(env.FABWATCH_STATE_DIR !== undefined ? 'FABWATCH_STATE_DIR' : 'STATE_DIRECTORY', ['gateway', 'stateDir'], stateDir);
   if (env.MQTT_URL !== undefined) {
     set('MQTT_URL', ['mqtt', 'url'], env.MQTT_URL);
   } else if (env.MQTT_BROKER !== undefined || env.MQTT_PORT !== undefined) {

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Bundles the runtime into dist/fabwatch.mjs with esbuild. Native modules stay external (they are
+// loaded lazily, only when a configured device or feature needs them) and are installed on the
+// gateway by `npm ci --omit=dev`.
+import { build } from 'esbuild';
+import { readFileSync, statSync, mkdirSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const external = [
+  'better-sqlite3',
+  'i2c-bus',
+  'onoff',
+  'serialport',
+  '@serialport/*',
+  'onnxruntime-node',
+  // pino runs transports (pino-pretty) in a worker that resolves them by name at run time.
+  'pino',
+  'pino-pretty',
+];
+
+mkdirSync('dist', { recursive: true });
+const result = await build({
+  entryPoints: { fabwatch: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  minify: process.argv.includes('--minify'),
+  legalComments: 'linked',
+  external,
+  define: { FABWATCH_VERSION: JSON.stringify(pkg.version) },
+  // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+  banner: { js: "import { createRequire as __fabwatchCreateRequire } from 'node:module'; const require = __fabwatchCreateRequire(import.meta.url);" },
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const size = statSync('dist/fabwatch.mjs').size;
+const inputs = Object.keys(result.metafile.inputs).length;
+console.log(`dist/fabwatch.mjs: ${(size / 1024).toFixed(0)} KiB from ${inputs} inputs (external: ${external.join(', ')})`);
