@@ -181,10 +181,11 @@ export function classMargins(isoClass: number, sizesUm: ArrayLike<number>, conc:
 
 /**
  * Minimum single-sample volume so that 20 particles would be counted at the class limit of the
- * largest considered size: Vs = 20 / Cn,m x 1000, litres (unrounded Cn,m).
+ * largest considered size: Vs = 20 / Cn,m x 1000, litres, with Cn,m as printed in Table 1
+ * (ISO 5 at 0.5 um: 20 / 3520 x 1000 = 5.68 L).
  */
 export function minSampleVolumeL(isoClass: number, largestSizeUm: number): number {
-  return (20 / classLimitPerM3(isoClass, largestSizeUm)) * 1000;
+  return (20 / tabulatedLimitPerM3(isoClass, largestSizeUm)) * 1000;
 }
 
 /** Vs with the standard's floor of 2 L (the 1-minute minimum sample time is checked separately). */
