@@ -16,10 +16,10 @@ export const EXCURSION_LEVELS = ['none', 'alert', 'action', 'limit'] as const;
 export type ExcursionLevel = (typeof EXCURSION_LEVELS)[number];
 
 export interface AlarmTransition {
-  alarm: 'excursion' | 'counter_fault';
+  alarm: 'excursion' | 'counter_fault' | 'environment';
   kind: 'raised' | 'escalated' | 'deescalated' | 'cleared' | 'changed';
   location: string;
-  /** Previous and new level ('none' | 'alert' | 'action' | 'limit', or 'ok' | 'fault'). */
+  /** Previous and new level: excursion 'none' | 'alert' | 'action' | 'limit'; counter fault 'ok' | 'fault'; environment 'ok' | 'low' | 'high'. */
   from: string;
   to: string;
   /** Clock time of the transition, ms since epoch. */
@@ -32,6 +32,9 @@ export interface AlarmTransition {
   sizeUm?: number | null;
   /** Counter faults: the active reasons after the transition. */
   faults?: string[];
+  /** Environment: which quantity and its value. */
+  quantity?: 'temperatureC' | 'humidityPct' | 'dpPa';
+  value?: number;
 }
 
 export interface ExcursionSample {

@@ -4,7 +4,7 @@
  * below must equal the schema's; test/unit/location-monitor.test.ts checks that they do.
  */
 import { FabwatchError, ErrorCode } from '../core/errors.js';
-import { isValidIsoClass } from '../analysis/iso14644.js';
+import { isSizeApplicable, isValidIsoClass } from '../analysis/iso14644.js';
 
 /** An inclusive acceptable range; either end may be absent. */
 export interface Range {
@@ -110,5 +110,17 @@ export function checkCleanroomConfig(cfg: CleanroomLocationConfig, where = 'clea
   if (!(cfg.counterFault.staleAfterS > 0)) bad('counterFault.staleAfterS', 'must be > 0');
   for (const [name, r] of Object.entries(cfg.environment) as Array<[string, Range | undefined]>) {
     if (r && r.min !== undefined && r.max !== undefined && r.min > r.max) bad(`environment.${name}`, `min ${r.min} > max ${r.max}`);
+  }
+}
+
+/** consideredSizesUm must name channels the counter has (else nothing would be judged). */
+export function checkConsideredSizes(cfg: CleanroomLocationConfig, channelSizesUm: readonly number[], where = 'cleanroom'): void {
+  const missing = cfg.consideredSizesUm.filter((d) => !channelSizesUm.some((c) => Math.abs(c - d) <= 1e-9 * Math.max(1, d)));
+  if (missing.length) {
+    throw new FabwatchError(ErrorCode.CONFIG_INVALID, `${where}.consideredSizesUm: ${missing.join(', ')} um not among the counter's channel sizes (${channelSizesUm.join(', ')})`, { path: `${where}.consideredSizesUm`, missing });
+  }
+  const judged = (cfg.consideredSizesUm.length ? cfg.consideredSizesUm : channelSizesUm).filter((d) => isSizeApplicable(cfg.configuredClass, d));
+  if (judged.length === 0) {
+    throw new FabwatchError(ErrorCode.CONFIG_INVALID, `${where}: no considered size is one ISO ${cfg.configuredClass} may be evaluated at (ISO 14644-1 Table 1)`, { path: `${where}.consideredSizesUm` });
   }
 }

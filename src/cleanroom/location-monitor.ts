@@ -10,7 +10,8 @@ import {
   type SizeMargin,
 } from '../analysis/iso14644.js';
 import { CounterFaultAlarm, ExcursionAlarm, type AlarmTransition, type CounterFaultState, type ExcursionState } from './alarm.js';
-import { checkCleanroomConfig, type CleanroomLocationConfig, type Range } from './config.js';
+import { checkCleanroomConfig, checkConsideredSizes, type CleanroomLocationConfig, type Range } from './config.js';
+import { EnvironmentAlarm, rangeStatus, type EnvironmentQuantity, type RangeStatus } from './environment-alarm.js';
 import { checkReading, type CounterReading } from './reading.js';
 
 export type { CounterReading } from './reading.js';
@@ -59,7 +60,7 @@ export interface LocationStatus {
   meetsConfiguredClass: boolean | null;
   /** Per size, the rolling average against the configured class. */
   margins: StatusMargin[];
-  alarm: { excursion: ExcursionState; counterFault: CounterFaultState };
+  alarm: { excursion: ExcursionState; counterFault: CounterFaultState; environment: Partial<Record<EnvironmentQuantity, RangeStatus>> };
   /** Status names the counter reported with this sample (all of them, faults or not). */
   faults: string[];
   invalidReason: string | null;
@@ -78,6 +79,8 @@ export interface LocationMonitorOptions {
   counterId: string;
   config: CleanroomLocationConfig;
   clock: Clock;
+  /** The counter's configured channel sizes; when given, consideredSizesUm is checked against them. */
+  channelSizesUm?: readonly number[];
 }
 
 const nullIfNaN = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -87,9 +90,8 @@ function environmentValue(value: number | undefined, range: Range | undefined): 
   const min = range?.min ?? null;
   const max = range?.max ?? null;
   if (value === undefined || !Number.isFinite(value)) return { value: null, min, max, status: 'not_measured' };
-  if (min === null && max === null) return { value, min, max, status: 'no_limits' };
-  const status = min !== null && value < min ? 'low' : max !== null && value > max ? 'high' : 'ok';
-  return { value, min, max, status };
+  if (!range || (min === null && max === null)) return { value, min, max, status: 'no_limits' };
+  return { value, min, max, status: rangeStatus(value, range) };
 }
 
 export class LocationMonitor {
@@ -99,6 +101,7 @@ export class LocationMonitor {
   private readonly clock: Clock;
   private readonly excursion: ExcursionAlarm;
   private readonly counterFault: CounterFaultAlarm;
+  private readonly environment: EnvironmentAlarm;
   private mean: RollingMean | null = null;
   private sizes: number[] = [];
   private sampleConc = new Float64Array(0);
@@ -108,12 +111,15 @@ export class LocationMonitor {
 
   constructor(opts: LocationMonitorOptions) {
     checkCleanroomConfig(opts.config, `cleanroom[${opts.counterId}]`);
+    if (opts.channelSizesUm) checkConsideredSizes(opts.config, opts.channelSizesUm, `cleanroom[${opts.counterId}]`);
     this.location = opts.location;
     this.counterId = opts.counterId;
     this.cfg = opts.config;
     this.clock = opts.clock;
     this.excursion = new ExcursionAlarm(opts.location, opts.config.excursion, opts.clock);
     this.counterFault = new CounterFaultAlarm(opts.location, opts.config.counterFault, opts.clock);
+    const { minConsecutiveSamples: raiseSamples, clearConsecutiveSamples: clearSamples } = opts.config.excursion;
+    this.environment = new EnvironmentAlarm(opts.location, opts.config.environment, { raiseSamples, clearSamples }, opts.clock);
   }
 
   /** The latest status (null before the first reading). */
@@ -150,12 +156,14 @@ export class LocationMonitor {
       }
     }
     transitions.push(...this.counterFault.onSample(reading.ts, reading.faults, invalidReason !== null));
+    // Temperature, RH and dP come from their own probes: a particle-channel fault does not void them.
+    transitions.push(...this.environment.update(reading.ts, { temperatureC: reading.temperatureC, humidityPct: reading.humidityPct, dpPa: reading.dpPa }));
     this.latest = this.build(reading, valid, lowerBound, volumeM3, invalidReason);
     return { status: this.status()!, transitions, duplicate: false };
   }
 
   private alarms(): LocationStatus['alarm'] {
-    return { excursion: this.excursion.state, counterFault: this.counterFault.state };
+    return { excursion: this.excursion.state, counterFault: this.counterFault.state, environment: this.environment.state };
   }
 
   private considered(sizeUm: number): boolean {

@@ -214,3 +214,28 @@ test('schema fragment: valid under strict Ajv, defaults equal the TypeScript def
   assert.equal(validate({ configuredClass: 4, environment: { dpPa: { min: 10 } } }), true);
   assert.equal(validate({ configuredClass: 10 }), false);
 });
+
+test('environment: out of range after the raise count, back in range after the clear count', () => {
+  const { next } = setup(); // temperature 20-22 C, humidity 40-50 %, no dP limits
+  assert.deepEqual(next(countsAt(0.3), { temperatureC: 22.5, dpPa: 3 }).transitions, []);
+  const r = next(countsAt(0.3), { temperatureC: 22.6, humidityPct: 45 });
+  assert.deepEqual(r.transitions.map((t) => `${t.alarm}:${t.kind}:${t.quantity}:${t.to}`), ['environment:raised:temperatureC:high']);
+  assert.equal(r.transitions[0].value, 22.6);
+  assert.equal(r.status.alarm.environment.temperatureC, 'high');
+  assert.equal(r.status.environment.dpPa.status, 'not_measured');
+  // A sample without temperature is no evidence; two in range clear it.
+  assert.deepEqual(next(countsAt(0.3)).transitions, []);
+  assert.deepEqual(next(countsAt(0.3), { temperatureC: 21 }).transitions, []);
+  assert.deepEqual(next(countsAt(0.3), { temperatureC: 21 }).transitions.map((t) => `${t.kind}:${t.to}`), ['cleared:ok']);
+  assert.equal(next(countsAt(0.3), { dpPa: 3 }).status.environment.dpPa.status, 'no_limits');
+});
+
+test('considered sizes are checked against the counter channels', () => {
+  const clock = new ManualClock(T0);
+  const make = (config: CleanroomLocationConfig, channelSizesUm: number[]) => () => new LocationMonitor({ location: 'x', counterId: 'pc', config, clock, channelSizesUm });
+  const isConfigError = (re: RegExp) => (e: unknown) => e instanceof FabwatchError && e.code === 'CONFIG_INVALID' && re.test(e.message);
+  assert.throws(make(cleanroomLocationConfig({ configuredClass: 4, consideredSizesUm: [0.7] }), SIZES), isConfigError(/0\.7 um not among/));
+  // ISO 2 may not be evaluated at 0.5 um or above: a 0.5/5 um counter cannot judge it.
+  assert.throws(make(cleanroomLocationConfig({ configuredClass: 2 }), [0.5, 5]), isConfigError(/no considered size/));
+  assert.doesNotThrow(make(cleanroomLocationConfig({ configuredClass: 6, consideredSizesUm: [0.5, 5] }), SIZES));
+});
