@@ -76,6 +76,10 @@ export class ExcursionAlarm {
   /** Feed one valid (or lower-bound) sample; returns the transitions it caused (0 or 1). */
   update(s: ExcursionSample): AlarmTransition[] {
     if (!Number.isFinite(s.ratio)) return [];
+    if (this.last && s.ts < this.last.ts) {
+      // The counter's clock went backwards: keep the sample counts, restart the duration timing.
+      for (let i = 1; i < 4; i++) if (this.runCount[i] > 0) this.runStart[i] = s.ts;
+    }
     this.last = s;
     const p = this.policy;
     for (let i = 1; i < 4; i++) {

@@ -134,15 +134,18 @@ export class LocationMonitor {
   }
 
   ingest(reading: CounterReading): IngestResult {
-    if (this.lastTs !== null && reading.ts <= this.lastTs) {
+    // Same record again (a driver without a NEW DATA flag): not new data. A timestamp that goes
+    // backwards (counter clock reset) is new data; the excursion alarm restarts its duration timing.
+    if (this.lastTs !== null && reading.ts === this.lastTs) {
       return { status: this.status()!, transitions: this.counterFault.check(), duplicate: true };
     }
     this.lastTs = reading.ts;
     const invalidReason = checkReading(reading);
     const transitions: AlarmTransition[] = [];
     const faultNames = this.counterFault.faultsOf(reading.faults);
-    const lowerBound = invalidReason === null && faultNames.includes('overflow');
-    const valid = invalidReason === null && faultNames.every((f) => f === 'overflow') && !lowerBound;
+    const valid = invalidReason === null && faultNames.length === 0;
+    // Overflow alone: counts are a lower bound. With any other fault the counts mean nothing.
+    const lowerBound = invalidReason === null && faultNames.length > 0 && faultNames.every((f) => f === 'overflow');
     let volumeM3: number | null = null;
     if (invalidReason === null) {
       this.ensureChannels(reading.sizesUm);

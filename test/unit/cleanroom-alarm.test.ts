@@ -145,3 +145,14 @@ test('counter fault: a counter that never reports goes stale from construction t
   clock.advance(60_000);
   assert.deepEqual(kinds(fa.check()), ['raised:ok->fault']);
 });
+
+test('a counter clock that jumps back restarts the duration timing, keeping the sample count', () => {
+  const clock = new ManualClock(T0);
+  const alarm = new ExcursionAlarm('bay', { ...DEFAULT_EXCURSION_POLICY, minConsecutiveSamples: 3, minDurationS: 120 }, clock);
+  assert.deepEqual(alarm.update({ ts: T0 + 10 * MIN, ratio: 2, sizeUm: 0.3 }), []);
+  assert.deepEqual(alarm.update({ ts: T0 + 11 * MIN, ratio: 2, sizeUm: 0.3 }), []);
+  // Reset to T0: without the restart, T0 - (T0 + 10 min) would be a negative duration for ever.
+  assert.deepEqual(alarm.update({ ts: T0, ratio: 2, sizeUm: 0.3 }), []);
+  assert.deepEqual(alarm.update({ ts: T0 + MIN, ratio: 2, sizeUm: 0.3 }), []);
+  assert.deepEqual(kinds(alarm.update({ ts: T0 + 2 * MIN, ratio: 2, sizeUm: 0.3 })), ['raised:none->limit']);
+});

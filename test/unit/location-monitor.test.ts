@@ -142,6 +142,16 @@ test('overflow: concentrations are lower bounds, can raise, are not averaged', (
   assert.deepEqual(b.status.alarm.counterFault.reasons, ['overflow']);
 });
 
+test('overflow together with another fault is not a lower bound', () => {
+  const { next } = setup();
+  for (let k = 0; k < 4; k++) {
+    const r = next(countsAt(2), { faults: ['overflow', 'laser'] });
+    assert.equal(r.status.lowerBound, false);
+    assert.equal(r.status.concentrationPerM3[0], null);
+    assert.equal(r.status.alarm.excursion.level, 'none');
+  }
+});
+
 test('stale data raises a counter fault on tick; repeated records are not new data', () => {
   const { mon, clock, next } = setup({ counterFault: { staleAfterS: 300 } });
   const first = next(countsAt(0.3));
