@@ -57,6 +57,8 @@ export interface LocationStatus {
   /** Best class this sample alone meets. */
   sampleIsoClass: number | null;
   configuredClass: number;
+  /** Excursion levels as fractions of the class limit (for drawing alert/action lines). */
+  alarmLevels: { alert: number; action: number; limit: number };
   meetsConfiguredClass: boolean | null;
   /** Per size, the rolling average against the configured class. */
   margins: StatusMargin[];
@@ -223,6 +225,7 @@ export class LocationMonitor {
       isoClass,
       sampleIsoClass: valid ? bestClass(this.sizes, this.sampleConc, consideredFn) : null,
       configuredClass: cls,
+      alarmLevels: { alert: this.cfg.excursion.alertFraction, action: this.cfg.excursion.actionFraction, limit: this.cfg.excursion.limitFraction },
       meetsConfiguredClass: avg ? meetsClass(cls, this.sizes, avg, consideredFn) : null,
       margins,
       alarm: this.alarms(),

@@ -102,6 +102,22 @@ test('excursion: raised after the minimum duration, cleared with hysteresis', ()
   assert.deepEqual(kinds(next(countsAt(0.3)).transitions), ['excursion:cleared:none']);
 });
 
+test('excursion on the rolling average: one high sample moves the average, not the alarm level directly', () => {
+  const { next } = setup({ averagingSamples: 4, excursion: { basis: 'average', minConsecutiveSamples: 2, minDurationS: 0, clearConsecutiveSamples: 1 } });
+  for (let k = 0; k < 4; k++) next(countsAt(0.2));
+  // Sample at 3x: average of [0.2, 0.2, 0.2, 3] = 0.9x (> action 0.8), once: not raised yet.
+  const a = next(countsAt(3));
+  assert.deepEqual(a.transitions, []);
+  assert.equal(a.status.alarmLevels.action, 0.8);
+  assert.ok(a.status.margins[0].ratio > 0.8 && a.status.margins[0].ratio < 0.9, String(a.status.margins[0].ratio));
+  // Next sample at 0.2: the average is still 0.85x (the 3x sample is in the window) -> action raised.
+  assert.deepEqual(kinds(next(countsAt(0.2)).transitions), ['excursion:raised:action']);
+  // The 3x sample stays in the window for four samples; when it leaves, the level clears in one step.
+  assert.deepEqual(next(countsAt(0.2)).transitions, []);
+  assert.deepEqual(next(countsAt(0.2)).transitions, []);
+  assert.deepEqual(kinds(next(countsAt(0.2)).transitions), ['excursion:cleared:none']);
+});
+
 test('a faulty counter is not clean air: zero counts with a laser fault neither clear nor improve anything', () => {
   const { next } = setup();
   next(countsAt(1.5));
