@@ -188,7 +188,10 @@ export function minSampleVolumeL(isoClass: number, largestSizeUm: number): numbe
   return (20 / tabulatedLimitPerM3(isoClass, largestSizeUm)) * 1000;
 }
 
-/** Vs with the standard's floor of 2 L (the 1-minute minimum sample time is checked separately). */
+/**
+ * Vs with the standard's floor of 2 L. (Its 1-minute minimum sampling time per location applies to
+ * classification sampling and is not enforced here.)
+ */
 export function requiredSampleVolumeL(isoClass: number, largestSizeUm: number): number {
   return Math.max(2, minSampleVolumeL(isoClass, largestSizeUm));
 }
