@@ -23,6 +23,8 @@ import { VibrationModel } from '../simulators/vibration-model.js';
 import { LighthouseTcpSimulator } from '../simulators/lighthouse-server.js';
 import { freePort } from '../simulators/free-port.js';
 import { VERSION } from './version.js';
+import { CommandService } from './commands/service.js';
+import { robotCommands } from './commands/robot-commands.js';
 
 export interface GatewayDeps {
   clock: Clock;
@@ -35,6 +37,7 @@ export interface Gateway {
   readonly api?: ApiServer;
   readonly uplink: MqttUplink;
   readonly sensors: Map<string, RobotSensors>;
+  readonly commands: CommandService;
   readonly simulators: { i2c: Map<number, SimI2cBus>; counters: Map<string, LighthouseTcpSimulator> };
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -179,6 +182,17 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     pollers.push(poller);
   }
 
+  const commands = new CommandService({
+    clock,
+    audit: log.child({ component: 'audit' }),
+    robotIds: () => state.robots.keys(),
+    definitions: robotCommands({
+      state,
+      startAcquisition: (id) => sensors.get(id)!.start(),
+      stopAcquisition: (id) => sensors.get(id)!.stop(),
+    }),
+  });
+
   const uplink = new MqttUplink(config.mqtt, state, clock, log.child({ component: 'uplink' }));
 
   const health = (): HealthReport => {
@@ -246,6 +260,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     api,
     uplink,
     sensors,
+    commands,
     simulators: { i2c: simBuses, counters: counterSims },
     start: () => supervisor.start(),
     stop: () => supervisor.stop(),

@@ -33,6 +33,7 @@ export class GatewayState extends EventEmitter<StateEvents> {
         spectrum: null,
         sensors: { samples_acquired: 0, samples_lost: 0, measured_rate_hz: 0, last_sample_at: null },
         faults: [],
+        maintenance: false,
         last_update: null,
       });
     }
@@ -99,6 +100,7 @@ export class GatewayState extends EventEmitter<StateEvents> {
   }
 
   raiseAlert(a: { robotId?: string | null; source: string; code: string; severity: AlertSeverity; message: string; active?: boolean }): Alert {
+    const severity = a.robotId && this.maintenance.has(a.robotId) ? 'info' : a.severity;
     const alert: Alert = {
       id: `${this.identity.gatewayId}-${this.clock.now()}-${++this.alertSeq}`,
       gateway_id: this.identity.gatewayId,
@@ -106,7 +108,7 @@ export class GatewayState extends EventEmitter<StateEvents> {
       robot_id: a.robotId ?? null,
       source: a.source,
       code: a.code,
-      severity: a.severity,
+      severity,
       message: a.message,
       ts: this.iso(),
       active: a.active ?? true,
@@ -115,6 +117,26 @@ export class GatewayState extends EventEmitter<StateEvents> {
     this.alerts.push(alert);
     if (this.alerts.length > 1000) this.alerts.splice(0, this.alerts.length - 1000);
     this.emit('alert', alert);
+    return alert;
+  }
+
+  /** Maintenance mode per robot (alerts for it are downgraded to info). */
+  readonly maintenance = new Set<string>();
+
+  setMaintenance(robotId: string, enabled: boolean): void {
+    if (enabled) this.maintenance.add(robotId);
+    else this.maintenance.delete(robotId);
+    const robot = this.robots.get(robotId);
+    if (robot) this.updateRobot(robotId, { maintenance: enabled });
+  }
+
+  acknowledgeAlert(alertId: string, robotId?: string): Alert | undefined {
+    const alert = this.alerts.find((a) => a.id === alertId && (robotId === undefined || a.robot_id === robotId));
+    if (!alert) return undefined;
+    if (!alert.acknowledged) {
+      alert.acknowledged = true;
+      this.emit('alert', alert);
+    }
     return alert;
   }
 

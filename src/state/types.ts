@@ -14,6 +14,7 @@ export interface RobotState {
   spectrum: WindowSummary['spectrum'] | null;
   sensors: { samples_acquired: number; samples_lost: number; measured_rate_hz: number; last_sample_at: string | null };
   faults: DeviceFault[];
+  maintenance: boolean;
   last_update: string | null;
 }
 
