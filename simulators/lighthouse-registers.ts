@@ -9,6 +9,8 @@ export interface LighthouseSimOptions {
   sampleTimeS: number;
   flowCfm: number;
   spikeProbability: number;
+  /** Mean burst length in samples (a burst lasts 1-2x this). */
+  burstSamples?: number;
   seed: number;
 }
 
@@ -24,6 +26,9 @@ export class LighthouseRegisters {
   private timer?: TimerHandle;
   /** Multiplier on the base concentration; drifts slowly. */
   private drift = 0.4;
+  /** Remaining samples and strength of the current particle burst (e.g. a door opened, a tool vented). */
+  private burstLeft = 0;
+  private burstGain = 1;
   /** Scripted override of the next records' counts (tests). */
   forcedCounts?: number[];
   /** Scripted data-status fault bits (low byte of 30007-30008). */
@@ -65,7 +70,13 @@ export class LighthouseRegisters {
     const flowCfm = this.holding[LIGHTHOUSE.HR_FLOW] / 100;
     const volumeM3 = flowCfm * (sampleTimeS / 60) * FT3_IN_M3;
     this.drift = Math.min(0.9, Math.max(0.1, this.drift + 0.05 * this.rng.gauss()));
-    const spike = this.rng.next() < this.opts.spikeProbability ? 3 + 10 * this.rng.next() : 1;
+    if (this.burstLeft === 0 && this.rng.next() < this.opts.spikeProbability) {
+      const mean = this.opts.burstSamples ?? 1;
+      this.burstLeft = Math.max(1, Math.round(mean * (1 + this.rng.next())));
+      this.burstGain = 4 + 8 * this.rng.next();
+    }
+    const spike = this.burstLeft > 0 ? this.burstGain : 1;
+    if (this.burstLeft > 0) this.burstLeft--;
     const counts = this.forcedCounts ?? channelSizesUm.map((d) => this.rng.poisson(10 ** isoClass * (0.1 / d) ** 2.08 * this.drift * spike * volumeM3));
     // Cumulative counts can only fall with size.
     for (let i = 1; i < counts.length; i++) counts[i] = Math.min(counts[i], counts[i - 1]);

@@ -6,6 +6,9 @@ import { GatewayState } from './state/gateway-state.js';
 import { RobotSensors } from './acquisition/robot-sensors.js';
 import { RobotMonitor } from './monitor/robot-monitor.js';
 import { CounterPoller } from './cleanroom/counter-poller.js';
+import { LocationMonitor } from './cleanroom/location-monitor.js';
+import { locationStatusJson } from './cleanroom/status-json.js';
+import type { AlarmTransition } from './cleanroom/alarm.js';
 import { MqttUplink } from './uplink/mqtt-uplink.js';
 import { ApiServer, type HealthReport } from './api/server.js';
 import type { I2cBus } from '../drivers/transports.js';
@@ -139,6 +142,21 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
 
   // --- Particle counters: in simulation each is served by a Modbus TCP simulator on loopback.
   const counterSims = new Map<string, LighthouseTcpSimulator>();
+  const locationMonitors: LocationMonitor[] = [];
+  /** ISO 14644 excursion / counter-fault / environment transitions become alerts on the cleanroom alerts topic. */
+  const cleanroomAlerts = (counterId: string, transitions: AlarmTransition[]) => {
+    for (const t of transitions) {
+      const active = t.kind !== 'cleared';
+      const severity = !active ? 'info' : t.alarm === 'excursion' && (t.to === 'action' || t.to === 'limit') ? 'critical' : 'warning';
+      state.raiseAlert({
+        source: `cleanroom:${counterId}`,
+        code: `CLEANROOM_${t.alarm.toUpperCase()}_${t.kind.toUpperCase()}`,
+        severity,
+        message: `${t.location}: ${t.alarm.replace('_', ' ')} ${t.kind} (${t.from} -> ${t.to}): ${t.reason}`,
+        active,
+      });
+    }
+  };
   const counterTransports: ModbusSerialTransport[] = [];
   const pollers: CounterPoller[] = [];
   const counterLink = async (c: ParticleCounterConfig): Promise<ModbusLink> => {
@@ -157,25 +175,19 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     const transport = new ModbusSerialTransport(await counterLink(c));
     counterTransports.push(transport);
     const driver = new LighthouseCounter({ transport, unitId: c.unitId, channelSizesUm: c.channelSizesUm, where: transport.where });
+    const monitor = new LocationMonitor({ location: c.location, counterId: c.id, config: c.cleanroom, clock, channelSizesUm: c.channelSizesUm });
+    locationMonitors.push(monitor);
     const poller: CounterPoller = new CounterPoller({
       counterId: c.id,
       driver,
       pollIntervalMs: c.pollIntervalS * 1000,
       clock,
       log: log.child({ counter: c.id }),
-      onReading: (r) =>
-        state.updateCleanroom({
-          counter_id: c.id,
-          location: c.location,
-          ts: new Date(r.ts).toISOString(),
-          sizes_um: r.sizesUm,
-          counts: r.counts,
-          concentration_per_m3: r.concentrationPerM3.map((v) => Math.round(v * 10) / 10),
-          sample_time_s: r.sampleTimeS,
-          flow_cfm: r.flowCfm,
-          faults: r.faults,
-          device_fault: poller.currentFault,
-        }),
+      onReading: (r) => {
+        const { status, transitions } = monitor.ingest(r);
+        state.updateCleanroom(locationStatusJson(status, poller.currentFault));
+        cleanroomAlerts(c.id, transitions);
+      },
       onFault: (fault) =>
         state.raiseAlert({ source: `counter:${c.id}`, code: fault ? fault.code : 'DEVICE_RECOVERED', severity: fault ? 'warning' : 'info', message: fault ? `particle counter ${c.id} (${c.location}): ${fault.message}` : `particle counter ${c.id} recovered`, active: fault !== null }),
     });
@@ -250,7 +262,16 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   let publishTimer: TimerHandle | undefined;
   supervisor.add(
     component('cleanroom:publisher', () => {
-      if (pollers.length) publishTimer = clock.setInterval(() => state.publishCleanroom(), config.cleanroom.publishIntervalS * 1000);
+      if (pollers.length)
+        publishTimer = clock.setInterval(() => {
+          // The stale-data check runs even when a counter has gone silent.
+          locationMonitors.forEach((m, i) => {
+            const { status, transitions } = m.tick();
+            if (status) state.updateCleanroom(locationStatusJson(status, pollers[i].currentFault));
+            cleanroomAlerts(m.counterId, transitions);
+          });
+          state.publishCleanroom();
+        }, config.cleanroom.publishIntervalS * 1000);
     }, () => publishTimer?.cancel()),
   );
 

@@ -1,6 +1,6 @@
 /**
  * Per-counter cleanroom settings: the TypeScript view of `definitions.cleanroomLocation` in
- * docs/cleanroom-config.schema-fragment.json (merged into config/schema.json). The defaults
+ * config/schema.json (definitions.cleanroomLocation). The defaults
  * below must equal the schema's; test/unit/location-monitor.test.ts checks that they do.
  */
 import { FabwatchError, ErrorCode } from '../core/errors.js';

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { FabwatchError, ErrorCode } from '../core/errors.js';
 import type { FabwatchConfig } from './types.js';
+import { checkCleanroomConfig, checkConsideredSizes } from '../cleanroom/config.js';
 import schema from '../../config/schema.json' with { type: 'json' };
 
 let validator: ReturnType<Ajv['compile']> | undefined;
@@ -173,6 +174,14 @@ function checkCrossField(config: FabwatchConfig, source: string): void {
     if (counterIds.has(c.id)) issues.push({ path: `/cleanroom/counters/${i}/id`, message: `duplicate counter id "${c.id}"` });
     counterIds.add(c.id);
     if (c.transport.kind === 'rtu' && !c.transport.path) issues.push({ path: `/cleanroom/counters/${i}/transport/path`, message: 'is required for an RTU (serial) transport' });
+    for (const check of [() => checkCleanroomConfig(c.cleanroom, `/cleanroom/counters/${i}/cleanroom`), () => checkConsideredSizes(c.cleanroom, c.channelSizesUm, `/cleanroom/counters/${i}/cleanroom`)]) {
+      try {
+        check();
+      } catch (err) {
+        const path = String((err as FabwatchError).details?.path ?? `/cleanroom/counters/${i}/cleanroom`);
+        issues.push({ path: path.replace(/\./g, '/'), message: (err as Error).message.replace(/^[^:]*: /, '') });
+      }
+    }
     for (let k = 1; k < c.channelSizesUm.length; k++) {
       if (c.channelSizesUm[k] <= c.channelSizesUm[k - 1]) {
         issues.push({ path: `/cleanroom/counters/${i}/channelSizesUm`, message: 'must be in increasing order (channel 1 = smallest size)' });

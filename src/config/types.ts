@@ -1,4 +1,5 @@
 /** TypeScript view of config/schema.json after defaults are applied. Keep the two in step. */
+import type { CleanroomLocationConfig } from '../cleanroom/config.js';
 
 export interface BearingGeometry {
   nBalls: number;
@@ -71,7 +72,8 @@ export interface ParticleCounterConfig {
   transport: ModbusTransportConfig;
   channelSizesUm: number[];
   pollIntervalS: number;
-  simulator: { isoClass: number; sampleTimeS: number; flowCfm: number; spikeProbability: number; seed: number };
+  cleanroom: CleanroomLocationConfig;
+  simulator: { isoClass: number; sampleTimeS: number; flowCfm: number; spikeProbability: number; burstSamples: number; seed: number };
 }
 
 export interface MqttConfig {

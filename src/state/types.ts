@@ -32,16 +32,31 @@ export interface TelemetryRecord {
   units: Record<string, string>;
 }
 
+/** One cleanroom location (counter) as served by GET /api/cleanroom/status and cleanroom/{site}/status. */
 export interface CleanroomLocationStatus {
   counter_id: string;
   location: string;
   ts: string;
+  data_valid: boolean;
+  lower_bound: boolean;
   sizes_um: number[];
   counts: number[];
-  concentration_per_m3: number[];
-  sample_time_s: number;
-  flow_cfm: number;
+  sample_volume_l: number | null;
+  required_sample_volume_l: number | null;
+  sample_volume_ok: boolean | null;
+  concentration_per_m3: Array<number | null>;
+  average_per_m3: Array<number | null>;
+  average_samples: number;
+  iso_class: number | null;
+  sample_iso_class: number | null;
+  configured_class: number;
+  meets_configured_class: boolean | null;
+  alarm_levels: { alert: number; action: number; limit: number };
+  margins: unknown[];
+  alarm: unknown;
   faults: string[];
+  invalid_reason: string | null;
+  environment: unknown;
   device_fault: DeviceFault | null;
 }
 

@@ -127,7 +127,7 @@ export class MqttUplink implements Component {
     const onTelemetry = (r: TelemetryRecord) => this.publish(topics.telemetry(this.site, r.robot_id), r);
     const onCleanroom = (s: CleanroomStatus) => this.publish(topics.cleanroomStatus(this.site), s);
     const onAlert = (a: Alert) => {
-      const topic = a.robot_id ? topics.robotAlerts(this.site, a.robot_id) : a.source.startsWith('counter') || a.source === 'cleanroom' ? topics.cleanroomAlerts(this.site) : topics.gatewayAlerts(this.site, this.gatewayId);
+      const topic = a.robot_id ? topics.robotAlerts(this.site, a.robot_id) : a.source.startsWith('counter:') || a.source.startsWith('cleanroom') ? topics.cleanroomAlerts(this.site) : topics.gatewayAlerts(this.site, this.gatewayId);
       this.publish(topic, a);
     };
     this.state.on('telemetry', onTelemetry);

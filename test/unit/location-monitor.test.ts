@@ -219,8 +219,8 @@ test('config: cross-field checks name the field', () => {
   bad({ ...good, environment: { dpPa: { min: 10, max: 5 } } }, /environment\.dpPa/);
 });
 
-test('schema fragment: valid under strict Ajv, defaults equal the TypeScript defaults', () => {
-  const fragment = JSON.parse(readFileSync(new URL('../../docs/cleanroom-config.schema-fragment.json', import.meta.url), 'utf8'));
+test('config/schema.json cleanroom section: valid under strict Ajv, defaults equal the TypeScript defaults', () => {
+  const fragment = JSON.parse(readFileSync(new URL('../../config/schema.json', import.meta.url), 'utf8'));
   const schema = { $schema: 'http://json-schema.org/draft-07/schema#', definitions: fragment.definitions, $ref: '#/definitions/cleanroomLocation' };
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
   const validate = ajv.compile(schema);
