@@ -25,6 +25,7 @@ export interface RulModelParams {
   /** Mean and standard deviation of log(input), per input. */
   inMean: number[];
   inStd: number[];
+  /** Hidden ReLU units; 0 = linear heads directly on the standardised inputs (wMu, wSig have length d). */
   hidden: number;
   /** W1[i * hidden + h], b1[h]; head weights wMu[h], wSig[h] and biases. */
   w1: number[];
@@ -60,6 +61,17 @@ export const LOG_SIGMA_MAX = 3;
 export function rulForward(p: RulModelParams, x: ArrayLike<number>, hiddenBuf: Float64Array = new Float64Array(p.hidden)): RulDistribution {
   const d = p.inMean.length;
   const h = p.hidden;
+  if (h === 0) {
+    // linear heads on the standardised log inputs
+    let mu0 = p.bMu;
+    let ls0 = p.bSig;
+    for (let i = 0; i < d; i++) {
+      const z = (Math.log(Math.max(x[i], INPUT_FLOOR)) - p.inMean[i]) / p.inStd[i];
+      mu0 += z * p.wMu[i];
+      ls0 += z * p.wSig[i];
+    }
+    return finish(p, mu0, ls0);
+  }
   for (let j = 0; j < h; j++) hiddenBuf[j] = p.b1[j];
   for (let i = 0; i < d; i++) {
     const z = (Math.log(Math.max(x[i], INPUT_FLOOR)) - p.inMean[i]) / p.inStd[i];
@@ -72,7 +84,11 @@ export function rulForward(p: RulModelParams, x: ArrayLike<number>, hiddenBuf: F
     mu += a * p.wMu[j];
     ls += a * p.wSig[j];
   }
-  ls = Math.min(LOG_SIGMA_MAX, Math.max(LOG_SIGMA_MIN, ls));
+  return finish(p, mu, ls);
+}
+
+function finish(p: RulModelParams, mu: number, lsRaw: number): RulDistribution {
+  const ls = Math.min(LOG_SIGMA_MAX, Math.max(LOG_SIGMA_MIN, lsRaw));
   const sigma = Math.exp(ls) * p.sigmaScale;
   const hi = Math.min(1, Math.max(0, (mu - p.hiLogRulLow) / (p.hiLogRulHigh - p.hiLogRulLow)));
   return { mu, sigma, hi };

@@ -37,11 +37,26 @@ export function bearingRows(b: FemtoBearing): BearingRows {
   for (let i = 0; i < n; i++) {
     extractHealthFeatures(b.horiz.snapshot(i), b.sampleRateHz, scratch, one);
     feats.set(one, i * HEALTH_FEATURE_COUNT);
-    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) sel[k] = one[RUL_MODEL_INPUT_FEATURE_INDEX[k]];
-    med.push(sel, sm);
-    x.set(sm, i * RUL_MODEL_INPUT_COUNT);
     tS[i] = b.timesS[i];
     rulS[i] = b.failureTimeS - b.timesS[i];
   }
+  const base = assetBaseline(feats, n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) sel[k] = feats[i * HEALTH_FEATURE_COUNT + RUL_MODEL_INPUT_FEATURE_INDEX[k]] / (RELATIVE ? base[k] : 1);
+    med.push(sel, sm);
+    x.set(sm, i * RUL_MODEL_INPUT_COUNT);
+  }
   return { id: b.id, x, features: feats, rulS, tS, n, lifeS: b.failureTimeS };
+}
+
+export const RELATIVE = process.env.RUL_RELATIVE === '1';
+export const BASELINE_SNAPSHOTS = 60;
+function assetBaseline(feats: Float64Array, n: number): number[] {
+  const m = Math.min(n, BASELINE_SNAPSHOTS);
+  return RUL_MODEL_INPUT_FEATURE_INDEX.map((fi) => {
+    const v: number[] = [];
+    for (let i = 0; i < m; i++) v.push(feats[i * HEALTH_FEATURE_COUNT + fi]);
+    v.sort((a, b) => a - b);
+    return v[v.length >> 1];
+  });
 }
