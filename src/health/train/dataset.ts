@@ -7,10 +7,14 @@ import { extractHealthFeatures, createHealthFeatureScratch, HEALTH_FEATURE_COUNT
 import type { FemtoBearing } from '../femto.js';
 import { RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from '../rul-math.js';
 import { TrailingMedian } from '../smoothing.js';
+import { AssetBaseline } from '../baseline.js';
+
+/** Final baseline of each bearing seen by `bearingRows` (for the model card's reference baseline). */
+export const baselines = new Map<string, number[]>();
 
 export interface BearingRows {
   id: string;
-  /** Smoothed model inputs, row-major [n, RUL_MODEL_INPUT_COUNT]. */
+  /** Smoothed model inputs (ratios to the bearing's own baseline), row-major [n, RUL_MODEL_INPUT_COUNT]. */
   x: Float64Array;
   /** All health features of each snapshot (unsmoothed), row-major [n, HEALTH_FEATURE_COUNT]. */
   features: Float64Array;
@@ -40,23 +44,18 @@ export function bearingRows(b: FemtoBearing): BearingRows {
     tS[i] = b.timesS[i];
     rulS[i] = b.failureTimeS - b.timesS[i];
   }
-  const base = assetBaseline(feats, n);
+  // Same causal path as RulTracker: baseline learnt from the first snapshots, ratio, trailing median.
+  const base = new AssetBaseline(RUL_MODEL_INPUT_COUNT);
+  const raw = new Float64Array(RUL_MODEL_INPUT_COUNT);
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) sel[k] = feats[i * HEALTH_FEATURE_COUNT + RUL_MODEL_INPUT_FEATURE_INDEX[k]] / (RELATIVE ? base[k] : 1);
+    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) raw[k] = feats[i * HEALTH_FEATURE_COUNT + RUL_MODEL_INPUT_FEATURE_INDEX[k]];
+    base.observe(raw);
+    const b0 = base.current();
+    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) sel[k] = raw[k] / b0[k];
     med.push(sel, sm);
     x.set(sm, i * RUL_MODEL_INPUT_COUNT);
   }
+  baselines.set(b.id, base.current());
   return { id: b.id, x, features: feats, rulS, tS, n, lifeS: b.failureTimeS };
 }
 
-export const RELATIVE = process.env.RUL_RELATIVE === '1';
-export const BASELINE_SNAPSHOTS = 60;
-function assetBaseline(feats: Float64Array, n: number): number[] {
-  const m = Math.min(n, BASELINE_SNAPSHOTS);
-  return RUL_MODEL_INPUT_FEATURE_INDEX.map((fi) => {
-    const v: number[] = [];
-    for (let i = 0; i < m; i++) v.push(feats[i * HEALTH_FEATURE_COUNT + fi]);
-    v.sort((a, b) => a - b);
-    return v[v.length >> 1];
-  });
-}

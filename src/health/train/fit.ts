@@ -23,7 +23,7 @@ export interface FitOptions {
   homoscedastic: boolean;
 }
 
-export const DEFAULT_FIT: FitOptions = { hidden: 12, epochs: 1500, learningRate: 0.01, weightDecay: 1e-3, seed: 12345, stride: 1, homoscedastic: true };
+export const DEFAULT_FIT: FitOptions = { hidden: 0, epochs: 1500, learningRate: 0.01, weightDecay: 1e-3, seed: 12345, stride: 1, homoscedastic: true };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

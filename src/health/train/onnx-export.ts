@@ -79,7 +79,7 @@ export function exportRulOnnx(p: RulModelParams, meta: OnnxExportMeta): Uint8Arr
   z = op('Div', [z, inStd], 'z');
 
   let act = z;
-  let width = d;
+  let width: number = d;
   if (p.hidden > 0) {
     const h = p.hidden;
     const w1 = c('w1', [d, h], p.w1);
