@@ -21,9 +21,16 @@ export interface FitOptions {
    * an order of magnitude on a new bearing, so this is the default.
    */
   homoscedastic: boolean;
+  /**
+   * Linear model only: constrain every mu weight to <= 0, i.e. predicted RUL never grows when a
+   * vibration feature ratio grows. Without it the 3-bearing fit gave velocity a positive weight
+   * (collinear with RMS), so a bearing whose low-frequency vibration rises would be told it has
+   * longer to live - physically wrong and dangerous for a growing defect.
+   */
+  monotoneDecreasing: boolean;
 }
 
-export const DEFAULT_FIT: FitOptions = { hidden: 0, epochs: 1500, learningRate: 0.01, weightDecay: 1e-3, seed: 12345, stride: 1, homoscedastic: true };
+export const DEFAULT_FIT: FitOptions = { hidden: 0, epochs: 1500, learningRate: 0.01, weightDecay: 1e-3, seed: 12345, stride: 1, homoscedastic: true, monotoneDecreasing: true };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -186,6 +193,7 @@ export function fitRulModel(rows: BearingRows[], opts: FitOptions = DEFAULT_FIT)
       m2[p] = b2 * m2[p] + (1 - b2) * grad[p] * grad[p];
       theta[p] -= (opts.learningRate * (m1[p] / c1)) / (Math.sqrt(m2[p] / c2) + 1e-8);
     }
+    if (linear && opts.monotoneDecreasing) for (let j = 0; j < h; j++) if (theta[oMu + j] > 0) theta[oMu + j] = 0; // projected step
   }
 
   const params: RulModelParams = {

@@ -3,13 +3,13 @@
  * Max, Log, Sub, Div, MatMul, Add, Relu, Clip, Exp, Mul), so the gateway runs it with
  * onnxruntime-node and nothing else. The graph reproduces `rulForward` in float32.
  *
- * Input  `features`        float32 [N, 4]  model inputs (see RUL_MODEL_INPUTS / models/rul.json)
+ * Input  `features`        float32 [N, d]  model inputs (d = 4) (see RUL_MODEL_INPUTS / models/rul.json)
  * Output `rul_median_s`    float32 [N, 1]  exp(mu), seconds
  *        `rul_log_sigma`   float32 [N, 1]  calibrated sigma of log RUL (interval at any level)
  *        `rul_quantiles_s` float32 [N, K]  RUL at RUL_QUANTILE_LEVELS, seconds
  *        `health_indicator`float32 [N, 1]  0 (failed) .. 1 (healthy)
  */
-import { INPUT_FLOOR, LOG_SIGMA_MAX, LOG_SIGMA_MIN, normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_QUANTILE_LEVELS, type RulModelParams } from '../rul-math.js';
+import { INPUT_FLOOR, LOG_SIGMA_MAX, LOG_SIGMA_MIN, normalQuantile, RUL_QUANTILE_LEVELS, type RulModelParams } from '../rul-math.js';
 import { ProtoWriter } from './protobuf.js';
 
 const FLOAT = 1;
@@ -57,7 +57,9 @@ export interface OnnxExportMeta {
 
 /** Serialise `p` to ONNX bytes. */
 export function exportRulOnnx(p: RulModelParams, meta: OnnxExportMeta): Uint8Array {
-  const d = RUL_MODEL_INPUT_COUNT;
+  // input width from the parameters (normally RUL_MODEL_INPUT_COUNT; tests export other widths to
+  // exercise the runtime's mismatch checks)
+  const d = p.inMean.length;
   const K = RUL_QUANTILE_LEVELS.length;
   const inits: Tensor[] = [];
   const nodes: Node[] = [];
