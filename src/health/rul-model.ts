@@ -190,7 +190,7 @@ export class RulModel implements Component {
     let session: Session;
     try {
       const threads = this.opts.threads ?? 1;
-      session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
     } catch (err) {
       throw bad(RulErrorCode.RUL_MODEL_CORRUPT, `onnxruntime cannot load ${this.opts.modelPath}: ${(err as Error).message}`, { path: this.opts.modelPath }, err);
     }
