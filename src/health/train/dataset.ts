@@ -14,6 +14,7 @@ export const baselines = new Map<string, number[]>();
 
 export interface BearingRows {
   id: string;
+  channel: 'horiz' | 'vert';
   /** Smoothed model inputs (ratios to the bearing's own baseline), row-major [n, RUL_MODEL_INPUT_COUNT]. */
   x: Float64Array;
   /** All health features of each snapshot (unsmoothed), row-major [n, HEALTH_FEATURE_COUNT]. */
@@ -26,8 +27,8 @@ export interface BearingRows {
   lifeS: number;
 }
 
-/** Rows for snapshots 0..failureIndex (inclusive) of the horizontal channel. */
-export function bearingRows(b: FemtoBearing): BearingRows {
+/** Rows for snapshots 0..failureIndex (inclusive) of one channel (end of life is always the horizontal channel's). */
+export function bearingRows(b: FemtoBearing, channel: 'horiz' | 'vert' = 'horiz'): BearingRows {
   const n = b.failureIndex + 1;
   const scratch = createHealthFeatureScratch(b.snapshotLength);
   const feats = new Float64Array(n * HEALTH_FEATURE_COUNT);
@@ -39,7 +40,7 @@ export function bearingRows(b: FemtoBearing): BearingRows {
   const sel = new Float64Array(RUL_MODEL_INPUT_COUNT);
   const sm = new Float64Array(RUL_MODEL_INPUT_COUNT);
   for (let i = 0; i < n; i++) {
-    extractHealthFeatures(b.horiz.snapshot(i), b.sampleRateHz, scratch, one);
+    extractHealthFeatures(b[channel].snapshot(i), b.sampleRateHz, scratch, one);
     feats.set(one, i * HEALTH_FEATURE_COUNT);
     tS[i] = b.timesS[i];
     rulS[i] = b.failureTimeS - b.timesS[i];
@@ -55,7 +56,7 @@ export function bearingRows(b: FemtoBearing): BearingRows {
     med.push(sel, sm);
     x.set(sm, i * RUL_MODEL_INPUT_COUNT);
   }
-  baselines.set(b.id, base.current());
-  return { id: b.id, x, features: feats, rulS, tS, n, lifeS: b.failureTimeS };
+  if (channel === 'horiz') baselines.set(b.id, base.current());
+  return { id: b.id, channel, x, features: feats, rulS, tS, n, lifeS: b.failureTimeS };
 }
 

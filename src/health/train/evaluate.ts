@@ -76,12 +76,15 @@ export function sigmaScaleFrom(res: Residual[]): number {
 export function fitCalibrated(rows: BearingRows[], opts: FitOptions): { params: RulModelParams; innerResiduals: Residual[] } {
   const params = fitRulModel(rows, opts);
   const inner: Residual[] = [];
-  if (rows.length >= 2) {
-    for (const held of rows) {
-      const rest = rows.filter((r) => r !== held);
+  const ids = [...new Set(rows.map((r) => r.id))];
+  if (ids.length >= 2) {
+    for (const id of ids) {
+      // hold out every channel of that bearing; score on its horizontal channel
+      const rest = rows.filter((r) => r.id !== id);
+      const held = rows.find((r) => r.id === id && r.channel === 'horiz') ?? rows.find((r) => r.id === id)!;
       const m = fitRulModel(rest, opts);
       // each inner held-out bearing counts equally
-      inner.push(...standardisedResiduals(m, [held]).map((v) => ({ r: v.r, w: v.w / rows.length })));
+      inner.push(...standardisedResiduals(m, [held]).map((v) => ({ r: v.r, w: v.w / ids.length })));
     }
     params.sigmaScale = sigmaScaleFrom(inner);
   }
@@ -138,9 +141,10 @@ function constantBaseline(rows: BearingRows[]): number {
 }
 
 export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOptions): FoldResult {
-  const held = all.find((r) => r.id === heldOutId);
+  const held = all.find((r) => r.id === heldOutId && r.channel === 'horiz');
   if (!held) throw new Error(`unknown bearing ${heldOutId}`);
-  const train = all.filter((r) => r !== held);
+  // every channel of the held-out bearing leaves the training set
+  const train = all.filter((r) => r.id !== heldOutId);
   const { params } = fitCalibrated(train, opts);
   const baseline = constantBaseline(train);
   const d = RUL_MODEL_INPUT_COUNT;
@@ -197,7 +201,7 @@ export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOpt
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
     heldOut: held.id,
-    trainedOn: train.map((r) => r.id),
+    trainedOn: [...new Set(train.map((r) => `${r.id}`))],
     lifeS: held.lifeS,
     sigmaScale: params.sigmaScale,
     truncations,

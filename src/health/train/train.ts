@@ -35,6 +35,7 @@ export const MODEL_NAME = 'rul';
 export const MODEL_VERSION = '1.0.0';
 export const MODEL_VERSION_INT = 1;
 
+const BOTH_CHANNELS = process.env.RUL_BOTH_CHANNELS === '1';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 const median = (xs: number[]) => {
@@ -48,6 +49,7 @@ async function parity(bytes: Uint8Array, p: RulModelParams, rows: BearingRows[])
   const session = await ort.InferenceSession.create(bytes);
   let n = 0;
   for (const r of rows) n += r.n;
+
   const x = new Float32Array(n * RUL_MODEL_INPUT_COUNT);
   let o = 0;
   for (const r of rows) {
@@ -105,7 +107,8 @@ async function main(): Promise<void> {
   const bearingsInfo = [];
   for (const id of FEMTO_LEARNING_BEARINGS) {
     const b = loadFemtoBearing(dir, id);
-    rows.push(bearingRows(b));
+    rows.push(bearingRows(b, 'horiz'));
+    if (BOTH_CHANNELS) rows.push(bearingRows(b, 'vert'));
     bearingsInfo.push({
       id,
       operating_condition: b.operatingCondition,
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
     });
   }
   const tFeatures = performance.now();
-  console.log(`features: ${rows.map((r) => `${r.id} ${r.n} snapshots`).join(', ')} in ${((tFeatures - t0) / 1000).toFixed(1)} s`);
+  console.log(`features: ${rows.map((r) => `${r.id}/${r.channel} ${r.n} snapshots`).join(', ')} in ${((tFeatures - t0) / 1000).toFixed(1)} s`);
 
   const opts = DEFAULT_FIT;
   const folds = FEMTO_LEARNING_BEARINGS.map((id) => evaluateFold(rows, id, opts));
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
   // Final model: all three bearings; interval calibrated on the out-of-fold residuals of the
   // leave-one-bearing-out models (each held-out bearing weighted equally).
   const finalParams = fitRulModel(rows, opts);
-  const oof = folds.flatMap((f) => standardisedResiduals(f.params, [rows.find((r) => r.id === f.heldOut)!]).map((v) => ({ r: v.r, w: v.w / folds.length })));
+  const oof = folds.flatMap((f) => standardisedResiduals(f.params, [rows.find((r) => r.id === f.heldOut && r.channel === 'horiz')!]).map((v) => ({ r: v.r, w: v.w / folds.length })));
   finalParams.sigmaScale = sigmaScaleFrom(oof);
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
