@@ -63,3 +63,24 @@ test('replaying Bearing1_1: health and RUL fall from early life to just before f
     await m.stop();
   }
 });
+
+test('replayRecording gives one row per emitted snapshot with the interval fields analyze prints', { skip: !have && 'datasets not found' }, async () => {
+  const { replayRecording } = await import('../../src/health/replay.js');
+  const rec = readMultiSnapshotRecording(path.join(dir, 'femto', 'Learning_set_Bearing3_1_horiz.json'));
+  const m = new RulModel({ modelPath: path.join(root, 'models', 'rul.onnx') });
+  await m.start();
+  try {
+    const rows = await replayRecording(rec, m, { every: 100, confidenceLevel: 0.8 });
+    assert.deepEqual(rows.map((r) => r.snapshot), [0, 100, 200, 300, 400, 500, 514]);
+    for (const r of rows) {
+      assert.ok(r.rul_low_s <= r.rul_s && r.rul_s <= r.rul_high_s);
+      assert.equal(r.unit, 's');
+      assert.equal(r.confidence_level, 0.8);
+      assert.ok(r.health_score >= 0 && r.health_score <= 100);
+    }
+    assert.equal(rows[0].baseline_ready, false);
+    assert.equal(rows[rows.length - 1].baseline_ready, true);
+  } finally {
+    await m.stop();
+  }
+});
