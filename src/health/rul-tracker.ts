@@ -1,0 +1,126 @@
+/**
+ * Per-robot RUL state, instantiated by the gateway once per monitored bearing/robot. Pure: no I/O,
+ * no clock (timestamps come with each update), the model is passed in when an estimate is wanted.
+ *
+ * Each vibration snapshot's health features (extractHealthFeatures output) go through exactly the
+ * path used in training (src/health/train/dataset.ts): the asset's own baseline (first 10 minutes),
+ * ratio to it, trailing median over the last minute. `modelInput` is then what the RUL model eats.
+ *
+ * State can be saved (`snapshot()`) and restored (`new RulTracker({ ..., restore })`) so a gateway
+ * restart does not relearn a worn bearing's "healthy" baseline from its worn state.
+ */
+import { AssetBaseline, BASELINE_SNAPSHOTS } from './baseline.js';
+import { HEALTH_FEATURE_COUNT } from './features.js';
+import type { RulModel, RulPrediction } from './rul-model.js';
+import { RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from './rul-math.js';
+import { DEFAULT_SMOOTHING_WINDOW, TrailingMedian } from './smoothing.js';
+
+export interface RulTrackerState {
+  robotId: string;
+  /** Absolute baseline levels (model-input order) once learnt, else null. */
+  baseline: number[] | null;
+  snapshots: number;
+  firstMs: number | null;
+  lastMs: number | null;
+}
+
+export interface RulTrackerOptions {
+  robotId: string;
+  /** Known healthy baseline (absolute levels in RUL_MODEL_INPUTS order), e.g. after a restart. */
+  baseline?: readonly number[];
+  restore?: RulTrackerState;
+  smoothingWindow?: number;
+  baselineSnapshots?: number;
+}
+
+export interface RulEstimate extends RulPrediction {
+  robot_id: string;
+  /** Snapshots that fed the smoothed input, and the time span they cover. */
+  input_window: { snapshots: number; from_ms: number; to_ms: number };
+  /** False during the first BASELINE_SNAPSHOTS snapshots of a new asset: estimate is provisional. */
+  baseline_ready: boolean;
+}
+
+export class RulTracker {
+  readonly robotId: string;
+  private readonly base: AssetBaseline;
+  private readonly median: TrailingMedian;
+  private readonly raw = new Float64Array(RUL_MODEL_INPUT_COUNT);
+  private readonly ratio = new Float64Array(RUL_MODEL_INPUT_COUNT);
+  private readonly smoothed = new Float64Array(RUL_MODEL_INPUT_COUNT);
+  private readonly recentMs: number[] = [];
+  private count = 0;
+  private firstMs: number | null = null;
+  private lastMs: number | null = null;
+
+  constructor(opts: RulTrackerOptions) {
+    this.robotId = opts.robotId;
+    const initial = opts.restore?.baseline ?? opts.baseline;
+    this.base = new AssetBaseline(RUL_MODEL_INPUT_COUNT, opts.baselineSnapshots ?? BASELINE_SNAPSHOTS, initial ?? undefined);
+    this.median = new TrailingMedian(RUL_MODEL_INPUT_COUNT, opts.smoothingWindow ?? DEFAULT_SMOOTHING_WINDOW);
+    if (opts.restore) {
+      this.count = opts.restore.snapshots;
+      this.firstMs = opts.restore.firstMs;
+      this.lastMs = opts.restore.lastMs;
+    }
+  }
+
+  /**
+   * Feed one snapshot's health features (length HEALTH_FEATURE_COUNT) taken at `timestampMs`.
+   * Non-finite feature vectors are ignored (returns false).
+   */
+  update(features: ArrayLike<number>, timestampMs: number): boolean {
+    if (features.length < HEALTH_FEATURE_COUNT) throw new RangeError(`expected ${HEALTH_FEATURE_COUNT} health features, got ${features.length}`);
+    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) {
+      const v = features[RUL_MODEL_INPUT_FEATURE_INDEX[k]];
+      if (!Number.isFinite(v) || v < 0) return false;
+      this.raw[k] = v;
+    }
+    this.base.observe(this.raw);
+    const b = this.base.current();
+    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) this.ratio[k] = this.raw[k] / b[k];
+    this.median.push(this.ratio, this.smoothed);
+    this.count++;
+    if (this.firstMs === null) this.firstMs = timestampMs;
+    this.lastMs = timestampMs;
+    this.recentMs.push(timestampMs);
+    if (this.recentMs.length > this.median.window) this.recentMs.shift();
+    return true;
+  }
+
+  get snapshots(): number {
+    return this.count;
+  }
+
+  get baselineReady(): boolean {
+    return this.base.ready;
+  }
+
+  /** Absolute baseline levels (RUL_MODEL_INPUTS order); provisional until baselineReady. */
+  get baseline(): number[] {
+    return this.base.current();
+  }
+
+  /** Smoothed model input (copy), or null before the first snapshot. */
+  get modelInput(): Float64Array | null {
+    return this.median.size ? Float64Array.from(this.smoothed) : null;
+  }
+
+  get inputWindow(): { snapshots: number; from_ms: number; to_ms: number } | null {
+    if (!this.recentMs.length) return null;
+    return { snapshots: this.recentMs.length, from_ms: this.recentMs[0], to_ms: this.recentMs[this.recentMs.length - 1] };
+  }
+
+  /** Estimate with `model` at `confidenceLevel`; null before the first snapshot. */
+  async estimate(model: Pick<RulModel, 'predict'>, confidenceLevel = 0.9): Promise<RulEstimate | null> {
+    const input = this.modelInput;
+    const window = this.inputWindow;
+    if (!input || !window) return null;
+    const p = await model.predict(input, confidenceLevel);
+    return { ...p, robot_id: this.robotId, input_window: window, baseline_ready: this.base.ready };
+  }
+
+  snapshot(): RulTrackerState {
+    return { robotId: this.robotId, baseline: this.base.ready ? this.base.current() : null, snapshots: this.count, firstMs: this.firstMs, lastMs: this.lastMs };
+  }
+}
