@@ -27,6 +27,10 @@ import { LighthouseTcpSimulator } from '../simulators/lighthouse-server.js';
 import { freePort } from '../simulators/free-port.js';
 import { VERSION } from './version.js';
 import { CommandService } from './commands/service.js';
+import { RulModel } from './health/rul-model.js';
+import { rankMaintenance } from './health/priority.js';
+import { RobotRul } from './monitor/robot-rul.js';
+import { resolve as resolvePath } from 'node:path';
 import { robotCommands } from './commands/robot-commands.js';
 
 export interface GatewayDeps {
@@ -41,6 +45,7 @@ export interface Gateway {
   readonly uplink: MqttUplink;
   readonly sensors: Map<string, RobotSensors>;
   readonly commands: CommandService;
+  readonly rulModel?: RulModel;
   readonly simulators: { i2c: Map<number, SimI2cBus>; counters: Map<string, LighthouseTcpSimulator> };
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -94,6 +99,24 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     return bus;
   };
 
+  // --- RUL model (optional: a missing or mismatched model disables RUL only).
+  const rulModel = config.model.enabled ? new RulModel({ modelPath: resolvePath(config.model.path) }) : undefined;
+  const robotRuls = new Map<string, RobotRul>();
+  /** Re-rank every robot for maintenance after an estimate changes. */
+  const rerank = () => {
+    const ranked = rankMaintenance(
+      [...state.robots.values()].map((r) => {
+        // A provisional estimate (baseline not learnt yet) does not rank a robot.
+        const rul = r.rul?.baseline_ready ? r.rul : null;
+        return { robot_id: r.robot_id, rul_s: rul?.rul_s ?? null, rul_low_s: rul?.rul_low_s ?? null, rul_high_s: rul?.rul_high_s ?? null };
+      }),
+    );
+    for (const p of ranked) {
+      const robot = state.robot(p.robot_id);
+      if (robot) robot.priority = { rank: p.rank, level: p.level, score: Math.round(p.score * 10) / 10, reasons: p.reasons };
+    }
+  };
+
   // --- Robots: accelerometer + temperature -> acquisition -> monitor -> state.
   const sensors = new Map<string, RobotSensors>();
   const monitors = new Map<string, RobotMonitor>();
@@ -135,7 +158,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
         },
       },
     });
-    monitor = new RobotMonitor(robot, state, () => s.stats);
+    const robotRul = rulModel
+      ? new RobotRul({ robotId: robot.id, windowSize: robot.analysis.windowSize, snapshotIntervalMs: config.model.snapshotIntervalS * 1000, confidenceLevel: config.model.confidenceLevel }, () => rulModel)
+      : undefined;
+    if (robotRul) robotRuls.set(robot.id, robotRul);
+    monitor = new RobotMonitor(robot, state, () => s.stats, robotRul, rerank, (err) => log.warn({ robot: robot.id, err }, 'RUL estimate failed'));
     sensors.set(robot.id, s);
     monitors.set(robot.id, monitor);
   }
@@ -231,7 +258,9 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       sensors: robots,
       counters,
       uplink: uplinkStatus,
-      model: { available: false, reason: 'RUL model not loaded in this build' },
+      model: rulModel?.loaded
+        ? { available: true, name: rulModel.card.name, version: rulModel.version, confidence_level: config.model.confidenceLevel }
+        : { available: false, reason: rulModel ? (components.find((c) => c.name === rulModel.name)?.error?.message ?? 'loading') : 'disabled in config (model.enabled: false)', code: components.find((c) => c.name === 'rul-model')?.error?.code ?? null },
     };
   };
 
@@ -255,6 +284,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       for (const b of buses.values()) await b.close().catch(() => undefined);
     }),
   );
+  if (rulModel) supervisor.add(rulModel);
   supervisor.add(uplink);
   if (api) supervisor.add(api, { critical: true });
   for (const s of sensors.values()) supervisor.add(s);
@@ -282,6 +312,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     uplink,
     sensors,
     commands,
+    rulModel,
     simulators: { i2c: simBuses, counters: counterSims },
     start: () => supervisor.start(),
     stop: () => supervisor.stop(),

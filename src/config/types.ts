@@ -105,7 +105,7 @@ export interface FabwatchConfig {
   log: { level: string; pretty: 'auto' | boolean };
   mqtt: MqttConfig;
   api: ApiConfig;
-  model: { path: string };
+  model: { path: string; enabled: boolean; confidenceLevel: number; snapshotIntervalS: number };
   robots: RobotConfig[];
   cleanroom: { publishIntervalS: number; counters: ParticleCounterConfig[] };
 }

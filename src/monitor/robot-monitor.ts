@@ -3,8 +3,26 @@ import type { VibrationWindow } from '../acquisition/vibration-window.js';
 import type { RobotSensorStats } from '../acquisition/robot-sensors.js';
 import { WindowSummarizer } from '../analysis/window-summary.js';
 import type { GatewayState } from '../state/gateway-state.js';
-import type { TelemetryRecord } from '../state/types.js';
+import type { RobotRul as RobotRulState, TelemetryRecord } from '../state/types.js';
 import { rmsHealthScore, statusFromHealth } from './health-score.js';
+import type { RobotRul } from './robot-rul.js';
+import type { RulEstimate } from '../health/rul-tracker.js';
+
+export function rulState(e: RulEstimate, ts: number): RobotRulState {
+  const r = (v: number) => Math.round(v);
+  return {
+    rul_s: r(e.rul_s),
+    rul_low_s: r(e.rul_low_s),
+    rul_high_s: r(e.rul_high_s),
+    unit: 's',
+    confidence_level: e.confidence_level,
+    health_indicator: Math.round(e.health_indicator * 1000) / 1000,
+    model_version: e.model_version,
+    baseline_ready: e.baseline_ready,
+    input_window: { snapshots: e.input_window.snapshots, from: new Date(e.input_window.from_ms).toISOString(), to: new Date(e.input_window.to_ms).toISOString() },
+    ts: new Date(ts).toISOString(),
+  };
+}
 
 const round = (v: number, digits = 5) => Number(v.toPrecision(digits));
 
@@ -16,7 +34,14 @@ export class RobotMonitor {
   private readonly summarizer: WindowSummarizer;
   private temperature: number | null = null;
 
-  constructor(private readonly robot: RobotConfig, private readonly state: GatewayState, private readonly stats: () => RobotSensorStats) {
+  constructor(
+    private readonly robot: RobotConfig,
+    private readonly state: GatewayState,
+    private readonly stats: () => RobotSensorStats,
+    private readonly rul?: RobotRul,
+    private readonly onRul?: (robotId: string) => void,
+    private readonly onError?: (err: unknown) => void,
+  ) {
     this.summarizer = new WindowSummarizer(robot.analysis.windowSize, robot.accelerometer.odrHz, robot.analysis.spectrumBins);
   }
 
@@ -28,7 +53,22 @@ export class RobotMonitor {
   onWindow(w: VibrationWindow): TelemetryRecord {
     const s = this.summarizer.summarize(w.x, w.y, w.z);
     const { analysis } = this.robot;
-    const health = rmsHealthScore(s.rms, analysis.rmsBaselineG, analysis.rmsAlarmG);
+    // The model's health score once it has an estimate from a learnt baseline; the RMS mapping until then.
+    const estimate = this.rul?.latest;
+    const fromModel = estimate?.baseline_ready === true;
+    const health = fromModel ? estimate.health_score : rmsHealthScore(s.rms, analysis.rmsBaselineG, analysis.rmsAlarmG);
+    const rul = estimate ? rulState(estimate, w.t1) : null;
+    if (this.rul) {
+      const sig = s.dominantAxis === 'x' ? w.x : s.dominantAxis === 'y' ? w.y : w.z;
+      this.rul.onWindow(sig, w.rateHz, w.t1).then(
+        (e) => {
+          if (!e) return;
+          this.state.updateRobot(this.robot.id, { rul: rulState(e, w.t1) });
+          this.onRul?.(this.robot.id);
+        },
+        (err) => this.onError?.(err),
+      );
+    }
     const stats = this.stats();
     const vibration = {
       rms: round(s.rms),
@@ -48,6 +88,7 @@ export class RobotMonitor {
     this.state.updateRobot(this.robot.id, {
       status,
       health_score: health,
+      rul,
       vibration,
       spectrum,
       sensors: {
@@ -65,9 +106,11 @@ export class RobotMonitor {
       temperature: this.temperature,
       vibration: { ...vibration, lost_samples: w.lostBefore },
       health_score: health,
+      health_source: fromModel ? 'rul_model' : 'rms',
+      rul,
       status,
       spectrum: { df_hz: round(s.spectrum.df), band_hz: round(s.spectrum.bandHz), amplitudes: spectrum.amplitudes, peak_hz: round(s.spectrum.peakHz), peak_amplitude: round(s.spectrum.peakAmplitude) },
-      units: { temperature: 'degC', 'vibration.rms': 'g', 'vibration.peak': 'g', 'vibration.sample_rate_hz': 'Hz', 'spectrum.amplitudes': 'g (peak, per band max)', 'spectrum.df_hz': 'Hz', health_score: '0-100' },
+      units: { temperature: 'degC', 'vibration.rms': 'g', 'vibration.peak': 'g', 'vibration.sample_rate_hz': 'Hz', 'spectrum.amplitudes': 'g (peak, per band max)', 'spectrum.df_hz': 'Hz', health_score: '0-100', 'rul.rul_s': 's' },
     };
     this.state.addTelemetry(record);
     return record;

@@ -33,6 +33,8 @@ export class GatewayState extends EventEmitter<StateEvents> {
         spectrum: null,
         sensors: { samples_acquired: 0, samples_lost: 0, measured_rate_hz: 0, last_sample_at: null },
         faults: [],
+        rul: null,
+        priority: null,
         maintenance: false,
         last_update: null,
       });

@@ -14,8 +14,25 @@ export interface RobotState {
   spectrum: WindowSummary['spectrum'] | null;
   sensors: { samples_acquired: number; samples_lost: number; measured_rate_hz: number; last_sample_at: string | null };
   faults: DeviceFault[];
+  /** Remaining useful life from the ONNX model (null until the first estimate or without a model). */
+  rul: RobotRul | null;
+  /** Maintenance priority across this gateway's robots (1 = first). */
+  priority: { rank: number; level: string; score: number; reasons: string[] } | null;
   maintenance: boolean;
   last_update: string | null;
+}
+
+export interface RobotRul {
+  rul_s: number;
+  rul_low_s: number;
+  rul_high_s: number;
+  unit: 's';
+  confidence_level: number;
+  health_indicator: number;
+  model_version: string;
+  baseline_ready: boolean;
+  input_window: { snapshots: number; from: string; to: string };
+  ts: string;
 }
 
 /** One telemetry record: what goes to factory/{site}/{robot_id}/telemetry (the uplink adds `seq`). */
@@ -27,6 +44,9 @@ export interface TelemetryRecord {
   temperature: number | null;
   vibration: { rms: number; peak: number; axes: WindowSummary['axes']; dominant_axis: string; sample_rate_hz: number; window_samples: number; lost_samples: number };
   health_score: number;
+  /** Where health_score comes from: the RUL model, or the interim RMS mapping until the model has an estimate. */
+  health_source: 'rul_model' | 'rms';
+  rul: RobotRul | null;
   status: RobotStatus;
   spectrum: { df_hz: number; band_hz: number; amplitudes: number[]; peak_hz: number; peak_amplitude: number };
   units: Record<string, string>;
