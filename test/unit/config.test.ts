@@ -71,7 +71,7 @@ test('cross-field rules: duplicate ids, I2C address clashes, RTU without a path'
       { id: 'r1', accelerometer: { driver: 'adxl345', bus: 1, address: 0x53 } },
       { id: 'r1', accelerometer: { driver: 'adxl345', bus: 1, address: 0x53 } },
     ],
-    cleanroom: { counters: [{ id: 'c', location: 'l', transport: { kind: 'rtu' }, channelSizesUm: [0.5, 0.3] }] },
+    cleanroom: { counters: [{ id: 'c', location: 'l', transport: { kind: 'rtu' }, channelSizesUm: [0.5, 0.3], cleanroom: { configuredClass: 5 } }] },
   };
   assert.throws(
     () => validateConfig(raw, 'x'),
