@@ -7,9 +7,10 @@ import { createVibrationAnalyzer, type VibrationResult } from '../analysis/vibra
 import { DiagnosisVote } from '../analysis/vibration/aggregate.js';
 import { decimate, decimatedLength, designDecimator } from '../analysis/vibration/decimate.js';
 import { ISO20816_PRESETS, isoZone, type ZoneLimits } from '../analysis/vibration/iso20816.js';
-import { toSerializable, bandSpectrum } from '../analysis/vibration/serialize.js';
+import { toSerializable, bandRmsSpectrum } from '../analysis/vibration/serialize.js';
 import { WelchAccumulator } from '../analysis/vibration/welch.js';
 import { windowSizeForResolution } from '../analysis/vibration/window-size.js';
+import { HANN_ENBW_BINS } from '../analysis/vibration/window.js';
 import { errorCode, errorMessage } from '../core/errors.js';
 import { readRecording, type Recording } from './recording.js';
 
@@ -250,7 +251,7 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream)
     const r = analyzer.analyze(x.subarray(s, s + windowSize), shaftHz);
     vote.add(r);
     const amp = r.spectrum.magnitudes;
-    for (let k = 0; k < power.length; k++) power[k] = (amp[k] * amp[k]) / 2;
+    for (let k = 0; k < power.length; k++) power[k] = (amp[k] * amp[k]) / (2 * HANN_ENBW_BINS); // per-bin mean square
     welch.add(power);
     nWin++;
     const f = r.features;
@@ -274,7 +275,7 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream)
   const rms = Math.sqrt(sumMs / nWin);
   const vel = Math.sqrt(sumV2 / nWin);
   const limits = last.iso20816.limits;
-  const welchAmp = welch.amplitude(new Float64Array(welch.bins));
+  const welchPower = welch.meanPower(new Float64Array(welch.bins));
   const summary = {
     ...header,
     windows: nWin,
@@ -291,7 +292,7 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream)
     iso20816: { zone: isoZone(vel, limits), velocityRmsMmS: vel, limits, bandHz: last.iso20816.bandHz },
     faultFrequencies: last.faultFrequencies,
     diagnosis: { label: agg.label, confidence: Number(agg.confidence.toFixed(3)), votes: agg.votes, evidence: agg.evidence },
-    spectrum: { ...bandSpectrum(welchAmp, prep.rateHz / windowSize, args.bands, 'rms'), unit: 'g rms', averagedWindows: nWin },
+    spectrum: { ...bandRmsSpectrum(welchPower, prep.rateHz / windowSize, args.bands), unit: 'g rms', averagedWindows: nWin },
   };
   if (args.json) {
     out.write(JSON.stringify(summary) + '\n');

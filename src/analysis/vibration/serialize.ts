@@ -1,10 +1,11 @@
 /**
  * Plain, JSON-ready copies of analyzer results (the analyzer reuses its buffers; see analyzer.ts).
- * Spectra are reduced to `bands` equal-width bands over 0..Nyquist: each band's value is the RMS of
+ * Spectra are reduced to `bands` equal-width bands over 0..Nyquist (fewer if there are fewer bins): each band's value is the RMS of
  * the band (sqrt of the summed per-bin power) for the amplitude spectrum, the band maximum for the
  * envelope spectrum (peaks matter there, not energy).
  */
 import type { VibrationResult } from './analyzer.js';
+import { HANN_ENBW_BINS } from './window.js';
 
 export interface SerializedResult extends Omit<VibrationResult, 'spectrum' | 'envelopeSpectrum'> {
   spectrum: { bandHz: number; unit: 'g rms'; values: number[] };
@@ -15,15 +16,22 @@ function round(x: number, digits = 6): number {
   return Number.isFinite(x) ? Number(x.toPrecision(digits)) : x;
 }
 
-/** Band-RMS (from peak amplitudes a_k: sqrt(sum a_k^2 / 2)) of `bands` equal bands. */
+/**
+ * `bands` equal bands of a Hann amplitude spectrum (peak amplitude per bin). mode 'rms': the band's
+ * RMS, sqrt(sum a_k^2 / 2 / ENBW) (the Hann window's 1.5-bin noise bandwidth would otherwise count
+ * a tone's energy 1.5 times); mode 'max': the largest bin.
+ */
 export function bandSpectrum(mag: ArrayLike<number>, df: number, bands: number, mode: 'rms' | 'max'): { bandHz: number; values: number[] } {
-  const bins = mag.length;
-  const per = Math.max(1, Math.ceil(bins / bands));
+  // Bands of equal width over bins 0 .. bins-2 (the Nyquist bin is left out so that a
+  // power-of-two spectrum splits into exactly `bands` bands).
+  const usable = Math.max(1, mag.length - 1);
+  const per = Math.max(1, Math.floor(usable / bands));
+  const count = Math.min(bands, Math.floor(usable / per));
   const values: number[] = [];
-  for (let b = 0; b * per < bins; b++) {
+  for (let b = 0; b < count; b++) {
     let acc = 0;
-    for (let k = b * per; k < Math.min(bins, (b + 1) * per); k++) {
-      if (mode === 'rms') acc += (mag[k] * mag[k]) / 2;
+    for (let k = b * per; k < (b + 1) * per; k++) {
+      if (mode === 'rms') acc += (mag[k] * mag[k]) / (2 * HANN_ENBW_BINS);
       else acc = Math.max(acc, mag[k]);
     }
     values.push(round(mode === 'rms' ? Math.sqrt(acc) : acc, 4));
@@ -54,4 +62,18 @@ export function toSerializable(r: VibrationResult, opts: { spectrumBands?: numbe
     spectrum: { ...bandSpectrum(r.spectrum.magnitudes, r.spectrum.df, opts.spectrumBands ?? 64, 'rms'), unit: 'g rms' },
     envelopeSpectrum: bandSpectrum(r.envelopeSpectrum.magnitudes, r.envelopeSpectrum.df, opts.envelopeBands ?? 64, 'max'),
   };
+}
+
+/** `bands` equal bands of a per-bin power spectrum (mean square per bin, e.g. a Welch mean): band RMS. */
+export function bandRmsSpectrum(power: ArrayLike<number>, df: number, bands: number): { bandHz: number; values: number[] } {
+  const usable = Math.max(1, power.length - 1);
+  const per = Math.max(1, Math.floor(usable / bands));
+  const count = Math.min(bands, Math.floor(usable / per));
+  const values: number[] = [];
+  for (let b = 0; b < count; b++) {
+    let acc = 0;
+    for (let k = b * per; k < (b + 1) * per; k++) acc += power[k];
+    values.push(round(Math.sqrt(acc), 4));
+  }
+  return { bandHz: per * df, values };
 }
