@@ -93,7 +93,7 @@ export function createVibrationAnalyzer(opts: VibrationAnalyzerOptions): Vibrati
   const fft = new RealFft(n);
   const env = new EnvelopePlan(n, fs, { minBandHz, maxHz: opts.sensorBandwidthHz });
   const centred = fft.input; // time features write the mean-removed window straight into the FFT input
-  const raw = new Float64Array(n + 2);
+  const raw = fft.output; // bins 0..N/2 of the last window
   const power = new Float64Array(bins);
   const amplitude = new Float32Array(bins);
   const ses = new Float32Array(env.sesBins);
@@ -127,7 +127,7 @@ export function createVibrationAnalyzer(opts: VibrationAnalyzerOptions): Vibrati
     }
     const feat = result.features;
     timeFeatures(signal, n, centred, feat);
-    fft.forwardPacked(raw);
+    fft.run();
     hannPowerAndAmplitude(raw, n, power, amplitude);
     let ms = 0;
     for (let k = 1; k < bins; k++) ms += power[k];

@@ -102,6 +102,7 @@ export class DiagnosisEngine {
   private readonly sb: PeakMeasure[] = [emptyPeak(), emptyPeak()];
   private readonly orderPeaks: PeakMeasure[] = [emptyPeak(), emptyPeak()];
   private readonly pool: Evidence[] = [];
+  private poolUsed = 0;
   private readonly velAmp: Float64Array;
   readonly result: Diagnosis;
 
@@ -123,7 +124,7 @@ export class DiagnosisEngine {
   run(ses: Float32Array, sesDf: number, ff: FaultFrequencies | undefined, shaftHz: number | undefined, shaft: ShaftInputs, df: number): Diagnosis {
     const out = this.result;
     out.evidence.length = 0;
-    let poolUsed = 0;
+    this.poolUsed = 0;
     let winner = -1;
     let winnerScore = -Infinity;
     let bestMiss = -Infinity; // largest (score - threshold) among undetected families, for "none"
@@ -187,45 +188,48 @@ export class DiagnosisEngine {
       }
     }
 
-    const pushBearing = (b: number): void => {
-      const pk = this.peaks[b];
-      const label = BEARING_FAULTS[b].label;
-      for (let h = 0; h < HARMONICS; h++) {
-        out.evidence.push(copyEvidence(this.pool[poolUsed++], label, 'envelope', COMPONENT_NAMES[b][h], pk[h]));
-      }
-      if (label === 'inner_race' && ff) {
-        // +-1x sidebands around BPFI: the inner race turns with the shaft through the load zone.
-        const f0 = ff.BPFI;
-        const floorHalf = Math.max(0.4 * f0, 12 * sesDf);
-        measurePeak(ses, sesDf, f0 - ff.shaftHz, SLIP * f0 + 0.5 * sesDf, floorHalf, this.scratch, this.sb[0]);
-        measurePeak(ses, sesDf, f0 + ff.shaftHz, SLIP * f0 + 0.5 * sesDf, floorHalf, this.scratch, this.sb[1]);
-        out.evidence.push(copyEvidence(this.pool[poolUsed++], label, 'envelope', 'BPFI x1 -1X', this.sb[0]));
-        out.evidence.push(copyEvidence(this.pool[poolUsed++], label, 'envelope', 'BPFI x1 +1X', this.sb[1]));
-      }
-    };
-    const pushOrders = (label: 'imbalance' | 'misalignment'): void => {
-      out.evidence.push(copyEvidence(this.pool[poolUsed++], label, 'spectrum', '1X', this.orderPeaks[0]));
-      out.evidence.push(copyEvidence(this.pool[poolUsed++], label, 'spectrum', '2X', this.orderPeaks[1]));
-    };
-
     if (winner >= 0) {
       const pk = this.peaks[winner];
       const bestH = Math.max(pk[1].dbAboveFloor, pk[2].dbAboveFloor);
       out.label = BEARING_FAULTS[winner].label;
       out.confidence = confidenceFromMargin(pk[0].dbAboveFloor - FUNDAMENTAL_DB + (bestH - HARMONIC_DB));
-      pushBearing(winner);
-      for (let b = 0; b < BEARING_FAULTS.length; b++) if (b !== winner && cands[b].detected) pushBearing(b);
-      if (orderLabel) pushOrders(orderLabel);
+      this.pushBearing(winner, ff as FaultFrequencies, ses, sesDf);
+      for (let b = 0; b < BEARING_FAULTS.length; b++) if (b !== winner && cands[b].detected) this.pushBearing(b, ff as FaultFrequencies, ses, sesDf);
+      if (orderLabel) this.pushOrders(orderLabel);
     } else if (orderLabel) {
       out.label = orderLabel;
       out.confidence = orderConfidence;
-      pushOrders(orderLabel);
+      this.pushOrders(orderLabel);
     } else {
       out.label = 'none';
       // How clearly nothing is there: the margin by which the closest family misses its thresholds.
       out.confidence = ff ? confidenceFromMargin(-bestMiss) : 0.5;
     }
     return out;
+  }
+
+  private pushBearing(b: number, ff: FaultFrequencies, ses: Float32Array, sesDf: number): void {
+    const out = this.result;
+    const pk = this.peaks[b];
+    const label = BEARING_FAULTS[b].label;
+    for (let h = 0; h < HARMONICS; h++) {
+      out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'envelope', COMPONENT_NAMES[b][h], pk[h]));
+    }
+    if (label === 'inner_race') {
+      // +-1x sidebands around BPFI: the inner race turns with the shaft through the load zone.
+      const f0 = ff.BPFI;
+      const floorHalf = Math.max(0.4 * f0, 12 * sesDf);
+      measurePeak(ses, sesDf, f0 - ff.shaftHz, SLIP * f0 + 0.5 * sesDf, floorHalf, this.scratch, this.sb[0]);
+      measurePeak(ses, sesDf, f0 + ff.shaftHz, SLIP * f0 + 0.5 * sesDf, floorHalf, this.scratch, this.sb[1]);
+      out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'envelope', 'BPFI x1 -1X', this.sb[0]));
+      out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'envelope', 'BPFI x1 +1X', this.sb[1]));
+    }
+  }
+
+  private pushOrders(label: 'imbalance' | 'misalignment'): void {
+    const out = this.result;
+    out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'spectrum', '1X', this.orderPeaks[0]));
+    out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'spectrum', '2X', this.orderPeaks[1]));
   }
 
   /** Velocity RMS (mm/s) of the shaft-order tone at bin of `hz` (+-1 bin, Hann leakage). */

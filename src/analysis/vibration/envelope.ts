@@ -49,11 +49,13 @@ export class EnvelopePlan {
   /** Length of the SES output (bins 0..sesBins-1, bin width df). */
   readonly sesBins: number;
   private readonly candidates: Candidate[];
-  private readonly cfft = new Map<number, ComplexFft>();
-  private readonly rfft = new Map<number, RealFft>();
+  private readonly starts: Int32Array;
+  private readonly widths: Int32Array;
+  /** Plans indexed by log2(size). */
+  private readonly cplans: ComplexFft[] = [];
+  private readonly rplans: RealFft[] = [];
   private readonly cin: Float64Array;
   private readonly cout: Float64Array;
-  private readonly eraw: Float64Array;
 
   constructor(n: number, sampleRateHz: number, opts: EnvelopeOptions = {}) {
     this.n = n;
@@ -78,17 +80,19 @@ export class EnvelopePlan {
       cands.push({ start: 0, width: w });
     }
     this.candidates = cands;
+    this.starts = Int32Array.from(cands, (c) => c.start);
+    this.widths = Int32Array.from(cands, (c) => c.width);
     let narrowest = half;
     for (const c of cands) {
       narrowest = Math.min(narrowest, c.width);
-      if (!this.cfft.has(c.width)) this.cfft.set(c.width, new ComplexFft(c.width));
-      if (!this.cfft.has(2 * c.width)) this.cfft.set(2 * c.width, new ComplexFft(2 * c.width));
-      if (!this.rfft.has(2 * c.width)) this.rfft.set(2 * c.width, new RealFft(2 * c.width));
+      const lw = Math.log2(c.width);
+      this.cplans[lw] ??= new ComplexFft(c.width);
+      this.cplans[lw + 1] ??= new ComplexFft(2 * c.width);
+      this.rplans[lw + 1] ??= new RealFft(2 * c.width);
     }
     this.sesBins = narrowest + 1;
     this.cin = new Float64Array(2 * n);
     this.cout = new Float64Array(2 * n);
-    this.eraw = new Float64Array(n + 2);
   }
 
   /** Number of candidate bands the kurtogram evaluates per window (for docs and benchmarks). */
@@ -105,7 +109,7 @@ export class EnvelopePlan {
       cin[2 * i] = k === 0 ? 0 : raw[2 * k];
       cin[2 * i + 1] = k === 0 ? 0 : raw[2 * k + 1];
     }
-    (this.cfft.get(width) as ComplexFft).inverseConjUnscaled(cin, cout);
+    this.cplans[31 - Math.clz32(width)].inverseConjUnscaled(cin, cout);
     let s2 = 0;
     let s4 = 0;
     for (let i = 0; i < width; i++) {
@@ -125,13 +129,15 @@ export class EnvelopePlan {
   run(raw: Float64Array, ses: Float32Array, band: EnvelopeBand): EnvelopeBand {
     let best = -Infinity;
     let bs = 0;
-    let bw = this.candidates[0].width;
-    for (const c of this.candidates) {
-      const k = this.bandKurtosis(raw, c.start, c.width);
+    let bw = this.widths[0];
+    const starts = this.starts;
+    const widths = this.widths;
+    for (let c = 0; c < starts.length; c++) {
+      const k = this.bandKurtosis(raw, starts[c], widths[c]);
       if (k > best) {
         best = k;
-        bs = c.start;
-        bw = c.width;
+        bs = starts[c];
+        bw = widths[c];
       }
     }
     band.lowHz = bs * this.df;
@@ -152,16 +158,16 @@ export class EnvelopePlan {
       cin[2 * i + 1] = k === 0 ? 0 : raw[2 * k + 1];
     }
     cin.fill(0, 2 * width, 2 * m);
-    (this.cfft.get(m) as ComplexFft).inverseConjUnscaled(cin, cout);
-    const rf = this.rfft.get(m) as RealFft;
+    const lm = 31 - Math.clz32(m);
+    this.cplans[lm].inverseConjUnscaled(cin, cout);
+    const rf = this.rplans[lm];
     const e = rf.input;
     for (let i = 0; i < m; i++) {
       const re = cout[2 * i];
       const im = cout[2 * i + 1];
       e[i] = re * re + im * im;
     }
-    const E = this.eraw;
-    rf.forwardPacked(E);
+    const E = rf.run();
     // Hann in the frequency domain, normalised by the mean squared envelope (E[0] / m).
     const e0 = E[0];
     E[0] = 0; // the mean of the squared envelope must not leak into bin 1 through the window

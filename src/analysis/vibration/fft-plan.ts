@@ -14,83 +14,39 @@ function assertPow2(n: number): void {
 }
 
 /**
- * Real-input forward FFT of size N computed as a complex FFT of size N/2 over the even/odd packed
- * samples plus one split pass (the textbook "two-for-one" real FFT). This is about twice as fast
- * as a complex transform of zero-imaginary data and avoids fft.js's generic real path.
+ * Real-input forward FFT of size N with fft.js's realTransform (its radix-4 real path computes only
+ * the non-redundant half; measured faster here than a half-size complex FFT plus split pass).
+ * The plan owns its input (N reals) and output (2N numbers, of which bins 0..N/2 -- the first
+ * N + 2 -- are valid after run()); callers write samples straight into `input`.
  */
 export class RealFft {
   readonly n: number;
-  private readonly half: FFT;
-  private readonly packed: Float64Array;
-  private readonly z: Float64Array;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
+  /** Write the N real samples here, then call run(). */
+  readonly input: Float64Array;
+  /** Bins 0..N/2 interleaved (re, im), unnormalised: X[k] = sum x[n] e^{-2 pi i k n / N}. */
+  readonly output: Float64Array;
+  private readonly fft: FFT;
 
   constructor(n: number) {
     assertPow2(n);
     this.n = n;
-    const m = n >> 1;
-    this.half = new FFT(m);
-    this.packed = new Float64Array(n);
-    this.z = new Float64Array(n);
-    this.cos = new Float64Array(m + 1);
-    this.sin = new Float64Array(m + 1);
-    for (let k = 0; k <= m; k++) {
-      this.cos[k] = Math.cos((2 * Math.PI * k) / n);
-      this.sin[k] = Math.sin((2 * Math.PI * k) / n);
-    }
+    this.fft = new FFT(n);
+    this.input = new Float64Array(n);
+    this.output = new Float64Array(2 * n);
   }
 
-  /**
-   * Forward transform of `input` (length N, real) into `out` (length >= N + 2): bins 0..N/2,
-   * interleaved, unnormalised (X[k] = sum x[n] e^{-2 pi i k n / N}).
-   */
-  forward(input: ArrayLike<number>, out: Float64Array): void {
+  /** Transforms `input` into `output`. */
+  run(): Float64Array {
+    this.fft.realTransform(this.output, this.input);
+    return this.output;
+  }
+
+  /** Convenience for tests and one-off use: copies `x` in and bins 0..N/2 out (out.length >= N + 2). */
+  forward(x: ArrayLike<number>, out: Float64Array): void {
     const n = this.n;
-    const p = this.packed;
-    // Packing the real samples as complex z[j] = x[2j] + i x[2j+1] is a plain copy.
-    for (let i = 0; i < n; i++) p[i] = input[i];
-    this.forwardPacked(out);
-  }
-
-  /** Same as forward() but reads the samples from this plan's own packed buffer (see `input`). */
-  forwardPacked(out: Float64Array): void {
-    const n = this.n;
-    const m = n >> 1;
-    const z = this.z;
-    this.half.transform(z, this.packed);
-    const cos = this.cos;
-    const sin = this.sin;
-    // k = 0 and k = m (Nyquist) from Z[0].
-    const z0r = z[0];
-    const z0i = z[1];
-    out[0] = z0r + z0i;
-    out[1] = 0;
-    out[n] = z0r - z0i;
-    out[n + 1] = 0;
-    for (let k = 1; k < m; k++) {
-      const ar = z[2 * k];
-      const ai = z[2 * k + 1];
-      const br = z[2 * (m - k)];
-      const bi = -z[2 * (m - k) + 1]; // conj(Z[m-k])
-      // Fe = (A + B)/2, Fo = (A - B)/(2i)
-      const fer = 0.5 * (ar + br);
-      const fei = 0.5 * (ai + bi);
-      const dr = ar - br;
-      const di = ai - bi;
-      const for_ = 0.5 * di; // (dr + i di)/(2i) = di/2 - i dr/2
-      const foi = -0.5 * dr;
-      // X[k] = Fe + W^k Fo, W^k = cos - i sin
-      const c = cos[k];
-      const s = sin[k];
-      out[2 * k] = fer + c * for_ + s * foi;
-      out[2 * k + 1] = fei + c * foi - s * for_;
-    }
-  }
-
-  /** The plan's input buffer, for callers that want to write samples in place (length N). */
-  get input(): Float64Array {
-    return this.packed;
+    for (let i = 0; i < n; i++) this.input[i] = x[i];
+    this.run();
+    out.set(this.output.subarray(0, n + 2));
   }
 }
 

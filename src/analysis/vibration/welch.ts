@@ -49,14 +49,12 @@ export class WelchAccumulator {
 export class WelchPlan {
   readonly n: number;
   private readonly fft: RealFft;
-  private readonly raw: Float64Array;
   private readonly power: Float64Array;
   private readonly amp: Float32Array;
   readonly acc: WelchAccumulator;
   constructor(segment: number) {
     this.n = segment;
     this.fft = new RealFft(segment);
-    this.raw = new Float64Array(segment + 2);
     this.power = new Float64Array((segment >> 1) + 1);
     this.amp = new Float32Array((segment >> 1) + 1);
     this.acc = new WelchAccumulator((segment >> 1) + 1);
@@ -74,8 +72,7 @@ export class WelchPlan {
       for (let i = 0; i < n; i++) mean += x[s + i];
       mean /= n;
       for (let i = 0; i < n; i++) input[i] = x[s + i] - mean;
-      this.fft.forwardPacked(this.raw);
-      hannPowerAndAmplitude(this.raw, n, this.power, this.amp);
+      hannPowerAndAmplitude(this.fft.run(), n, this.power, this.amp);
       this.acc.add(this.power);
     }
     return this.acc.segments;
