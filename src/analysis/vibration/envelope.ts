@@ -107,9 +107,9 @@ export class EnvelopePlan {
     for (let i = 0; i < width; i++) {
       const k = start + i;
       cin[2 * i] = k === 0 ? 0 : raw[2 * k];
-      cin[2 * i + 1] = k === 0 ? 0 : raw[2 * k + 1];
+      cin[2 * i + 1] = k === 0 ? 0 : -raw[2 * k + 1]; // conjugated, see inverseMagnitudeFromConj
     }
-    this.cplans[31 - Math.clz32(width)].inverseConjUnscaled(cin, cout);
+    this.cplans[31 - Math.clz32(width)].inverseMagnitudeFromConj(cin, cout);
     let s2 = 0;
     let s4 = 0;
     for (let i = 0; i < width; i++) {
@@ -155,11 +155,11 @@ export class EnvelopePlan {
     for (let i = 0; i < width; i++) {
       const k = start + i;
       cin[2 * i] = k === 0 ? 0 : raw[2 * k];
-      cin[2 * i + 1] = k === 0 ? 0 : raw[2 * k + 1];
+      cin[2 * i + 1] = k === 0 ? 0 : -raw[2 * k + 1];
     }
     cin.fill(0, 2 * width, 2 * m);
     const lm = 31 - Math.clz32(m);
-    this.cplans[lm].inverseConjUnscaled(cin, cout);
+    this.cplans[lm].inverseMagnitudeFromConj(cin, cout);
     const rf = this.rplans[lm];
     const e = rf.input;
     for (let i = 0; i < m; i++) {

@@ -64,14 +64,11 @@ export class ComplexFft {
     this.fft.transform(out, data);
   }
   /**
-   * Inverse, conjugated and WITHOUT the 1/N factor (fft.js's inverseTransform divides in an extra pass; callers
-   * here fold the scale into what they compute next). out = sum_k X[k] e^{+2 pi i k n / N}.
+   * Inverse transform for callers that only need |z|: pass the CONJUGATED spectrum (negate the
+   * imaginary parts while copying it in) and get conj(N * ifft(X)) back, whose magnitudes are those
+   * of N * ifft(X). Saves fft.js's separate 1/N pass and a conjugation pass per call.
    */
-  inverseConjUnscaled(data: Float64Array, out: Float64Array): void {
-    // Conjugation trick: ifft(X) * N = conj(fft(conj(X))). Conjugate in place, transform, and
-    // leave the result conjugated: callers here only use |z|, which conjugation does not change.
-    const n2 = this.n * 2;
-    for (let i = 1; i < n2; i += 2) data[i] = -data[i];
-    this.fft.transform(out, data);
+  inverseMagnitudeFromConj(conjData: Float64Array, out: Float64Array): void {
+    this.fft.transform(out, conjData);
   }
 }
