@@ -91,3 +91,15 @@ test('window rule: smallest power of two with bins <= 1 Hz', () => {
   assert.equal(windowSizeForResolution(3200), 4096);
   assert.equal(windowSizeForResolution(25600), 32768);
 });
+
+test('bandReselectEvery keeps the kurtogram band between selections, SES still per window', () => {
+  const a = createVibrationAnalyzer({ ...opts, bandReselectEvery: 3 });
+  const b = createVibrationAnalyzer(opts);
+  const x1 = addImpacts(gaussianNoise(4096, 0.05, 1), { fs: 4096, rateHz: 90, resonanceHz: 1200, amp: 0.3 });
+  const x2 = addImpacts(gaussianNoise(4096, 0.05, 2), { fs: 4096, rateHz: 90, resonanceHz: 400, amp: 0.3 });
+  const band1 = { ...a.analyze(x1).envelope };
+  const r2 = a.analyze(x2);
+  assert.deepEqual({ lowHz: r2.envelope.lowHz, highHz: r2.envelope.highHz }, { lowHz: band1.lowHz, highHz: band1.highHz });
+  const ref = b.analyze(x2);
+  assert.notDeepEqual({ lowHz: ref.envelope.lowHz, highHz: ref.envelope.highHz }, { lowHz: band1.lowHz, highHz: band1.highHz });
+});

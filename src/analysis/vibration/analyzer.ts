@@ -48,6 +48,12 @@ export interface VibrationAnalyzerOptions {
   zoneLimits?: ZoneLimits;
   /** Usable sensor bandwidth, Hz (ADXL345 1600, ADXL355 1000): envelope bands stay below it. */
   sensorBandwidthHz?: number;
+  /**
+   * Run the kurtogram band selection on every k-th window only and keep the chosen band in between
+   * (the resonance excited by impacts is a property of the structure, not of the window). Default 1:
+   * every window. The squared envelope spectrum is computed on every window either way.
+   */
+  bandReselectEvery?: number;
 }
 
 export interface VibrationFeatures extends TimeFeatures {
@@ -102,6 +108,11 @@ export function createVibrationAnalyzer(opts: VibrationAnalyzerOptions): Vibrati
   let weightsShaft: number | undefined = Number.NaN;
   let band = isoVelocityBand(opts.shaftHz, fs);
   const ffBuf: FaultFrequencies = { shaftHz: 0, FTF: 0, BPFO: 0, BPFI: 0, BSF: 0 };
+  const reselect = Math.max(1, Math.floor(opts.bandReselectEvery ?? 1));
+  let windowCount = 0;
+  const chosenStart = (): number => Math.round(result.envelope.lowHz / df);
+  const chosenWidth = (): number => Math.round((result.envelope.highHz - result.envelope.lowHz) / df);
+  const shaftInputs = { power, velocityWeights: weights, velocityRmsMmS: 0, abLimit: limits.ab };
 
   const result: VibrationResult = {
     sampleRateHz: fs,
@@ -136,13 +147,16 @@ export function createVibrationAnalyzer(opts: VibrationAnalyzerOptions): Vibrati
     feat.velocityRmsMmS = v;
     result.iso20816.velocityRmsMmS = v;
     result.iso20816.zone = isoZone(v, limits);
-    env.run(raw, ses, result.envelope);
+    if (windowCount % reselect === 0) env.run(raw, ses, result.envelope);
+    else env.squaredEnvelopeSpectrum(raw, chosenStart(), chosenWidth(), ses);
+    windowCount++;
     let ff: FaultFrequencies | undefined;
     if (opts.bearing && shaftHz !== undefined && shaftHz > 0) {
       ff = faultFrequencies(opts.bearing, shaftHz, ffBuf);
     }
     result.faultFrequencies = ff ?? null;
-    engine.run(ses, df, ff, shaftHz, { power, velocityWeights: weights, velocityRmsMmS: v, abLimit: limits.ab }, df);
+    shaftInputs.velocityRmsMmS = v;
+    engine.run(ses, df, ff, shaftHz, shaftInputs, df);
     return result;
   }
 
