@@ -101,3 +101,15 @@ test('no bearing geometry: no defect frequencies, bearing faults never claimed',
   assert.equal(r.faultFrequencies, null);
   assert.equal(r.diagnosis.label, 'none');
 });
+
+test('families too close to DC for the bin width are not evaluated (FTF and 1X at 12.5 Hz bins)', () => {
+  const a = createVibrationAnalyzer({ sampleRateHz: 25600, windowSize: 2048, shaftHz: 30, bearing: BEARING_6205 });
+  const x = gaussianNoise(2048, 0.1, 1);
+  addSine(x, 25600, 30, 1); // a huge 1X that would read as imbalance with fine bins
+  const r = a.analyze(x);
+  const byLabel = Object.fromEntries(r.diagnosis.candidates.map((c) => [c.label, c]));
+  assert.equal(byLabel.cage.evaluated, false);
+  assert.equal(byLabel.imbalance.evaluated, false);
+  assert.equal(byLabel.outer_race.evaluated, true);
+  assert.equal(r.diagnosis.label, 'none');
+});

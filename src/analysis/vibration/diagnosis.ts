@@ -50,12 +50,18 @@ export interface Diagnosis {
   /** Evidence of the winning finding first, then of any other detected finding. */
   evidence: Evidence[];
   /** Every family's score (fundamental + best harmonic excess, dB) and whether it was detected. */
-  candidates: { label: Exclude<DiagnosisLabel, 'none'>; scoreDb: number; detected: boolean }[];
+  candidates: { label: Exclude<DiagnosisLabel, 'none'>; scoreDb: number; detected: boolean; evaluated: boolean }[];
 }
 
 export const SLIP = 0.02;
 export const FUNDAMENTAL_DB = 10;
 export const HARMONIC_DB = 6;
+/**
+ * A family (or the shaft orders) is only evaluated when its fundamental lies at least this many
+ * bins above DC: below that the +-slip search band, the DC/window leakage and the neighbouring
+ * family overlap, and a "peak" says nothing (e.g. FTF ~ 13 Hz with 12.5 Hz bins).
+ */
+export const MIN_FUNDAMENTAL_BINS = 6;
 const HARMONICS = 3;
 const MARGIN_SCALE_DB = 6;
 
@@ -117,7 +123,7 @@ export class DiagnosisEngine {
       label: 'none',
       confidence: 0,
       evidence: [],
-      candidates: [...BEARING_FAULTS.map((b) => b.label), 'imbalance' as const, 'misalignment' as const].map((label) => ({ label, scoreDb: 0, detected: false })),
+      candidates: [...BEARING_FAULTS.map((b) => b.label), 'imbalance' as const, 'misalignment' as const].map((label) => ({ label, scoreDb: 0, detected: false, evaluated: false })),
     };
   }
 
@@ -131,12 +137,15 @@ export class DiagnosisEngine {
     const cands = out.candidates;
     for (let c = 0; c < cands.length; c++) {
       cands[c].detected = false;
+      cands[c].evaluated = false;
       cands[c].scoreDb = 0;
     }
 
     if (ff) {
       for (let b = 0; b < BEARING_FAULTS.length; b++) {
         const f0 = BEARING_FAULTS[b].freq(ff);
+        if (f0 < MIN_FUNDAMENTAL_BINS * sesDf || HARMONICS * f0 * (1 + SLIP) >= (ses.length - 1) * sesDf) continue;
+        cands[b].evaluated = true;
         const floorHalf = Math.max(0.4 * f0, 12 * sesDf);
         const pk = this.peaks[b];
         let bestH = 0;
@@ -162,7 +171,9 @@ export class DiagnosisEngine {
     let orderLabel: 'imbalance' | 'misalignment' | undefined;
     let orderConfidence = 0;
     const fr = shaftHz;
-    if (fr !== undefined && fr > 0) {
+    if (fr !== undefined && fr >= MIN_FUNDAMENTAL_BINS * df) {
+      cands[4].evaluated = true;
+      cands[5].evaluated = true;
       const w = shaft.velocityWeights;
       const va = this.velAmp;
       const nb = Math.min(va.length, shaft.power.length);
@@ -203,7 +214,7 @@ export class DiagnosisEngine {
     } else {
       out.label = 'none';
       // How clearly nothing is there: the margin by which the closest family misses its thresholds.
-      out.confidence = ff ? confidenceFromMargin(-bestMiss) : 0.5;
+      out.confidence = ff && bestMiss > -Infinity ? confidenceFromMargin(-bestMiss) : 0.5;
     }
     return out;
   }

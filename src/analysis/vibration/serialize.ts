@@ -57,7 +57,7 @@ export function toSerializable(r: VibrationResult, opts: { spectrumBands?: numbe
       label: r.diagnosis.label,
       confidence: round(r.diagnosis.confidence, 3),
       evidence: r.diagnosis.evidence.map((e) => roundAll(e)),
-      candidates: r.diagnosis.candidates.map((c) => ({ label: c.label, scoreDb: round(c.scoreDb, 3), detected: c.detected })),
+      candidates: r.diagnosis.candidates.map((c) => ({ label: c.label, scoreDb: round(c.scoreDb, 3), detected: c.detected, evaluated: c.evaluated })),
     },
     spectrum: { ...bandSpectrum(r.spectrum.magnitudes, r.spectrum.df, opts.spectrumBands ?? 64, 'rms'), unit: 'g rms' },
     envelopeSpectrum: bandSpectrum(r.envelopeSpectrum.magnitudes, r.envelopeSpectrum.df, opts.envelopeBands ?? 64, 'max'),
