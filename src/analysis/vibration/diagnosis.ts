@@ -176,8 +176,11 @@ export class DiagnosisEngine {
       cands[5].evaluated = true;
       const w = shaft.velocityWeights;
       const va = this.velAmp;
-      const nb = Math.min(va.length, shaft.power.length);
-      for (let k = 0; k < nb; k++) va[k] = Math.sqrt(2 * shaft.power[k] * w[k]); // velocity amplitude per bin
+      // velocity amplitude per bin, only as far up as the 2X search and its floor reach (measurePeak
+      // below never reads past nb)
+      const floorHalfO = Math.max(0.4 * fr, 12 * df);
+      const nb = Math.min(va.length, shaft.power.length, Math.ceil((2 * fr * (1 + SLIP) + floorHalfO) / df) + 3);
+      for (let k = 0; k < nb; k++) va[k] = Math.sqrt(2 * shaft.power[k] * w[k]);
       const o1 = measurePeak(va, df, fr, SLIP * fr + 0.5 * df, Math.max(0.4 * fr, 12 * df), this.scratch, this.orderPeaks[0]);
       const o2 = measurePeak(va, df, 2 * fr, 2 * SLIP * fr + 0.5 * df, Math.max(0.4 * fr, 12 * df), this.scratch, this.orderPeaks[1]);
       const vt2 = shaft.velocityRmsMmS * shaft.velocityRmsMmS;
