@@ -113,3 +113,27 @@ test('families too close to DC for the bin width are not evaluated (FTF and 1X a
   assert.equal(byLabel.outer_race.evaluated, true);
   assert.equal(r.diagnosis.label, 'none');
 });
+
+test('ADXL345-class capture (3200 Hz ODR, 1.6 kHz sensor band): outer race at 25 Hz shaft speed', () => {
+  const f = faultFrequencies(BEARING_6205, 25);
+  const a = createVibrationAnalyzer({ sampleRateHz: 3200, windowSize: 4096, shaftHz: 25, bearing: BEARING_6205, sensorBandwidthHz: 1600 });
+  const x = gaussianNoise(4096, 0.03, 21);
+  addSine(x, 3200, 25, 0.01);
+  addImpacts(x, { fs: 3200, rateHz: f.BPFO, resonanceHz: 1100, amp: 0.2, tau: 0.004 });
+  const r = a.analyze(x);
+  assert.ok(r.envelope.highHz <= 1600);
+  assert.equal(r.diagnosis.label, 'outer_race');
+  const h = createVibrationAnalyzer({ sampleRateHz: 3200, windowSize: 4096, shaftHz: 25, bearing: BEARING_6205, sensorBandwidthHz: 1600 });
+  assert.equal(h.analyze(gaussianNoise(4096, 0.03, 22)).diagnosis.label, 'none');
+});
+
+test('800 Hz ODR: families whose 3rd harmonic is past Nyquist are still evaluated on 2 harmonics', () => {
+  const f = faultFrequencies(BEARING_6205, 25);
+  const a = createVibrationAnalyzer({ sampleRateHz: 800, windowSize: 2048, shaftHz: 25, bearing: BEARING_6205 });
+  const x = gaussianNoise(2048, 0.03, 23);
+  addImpacts(x, { fs: 800, rateHz: f.BPFI, resonanceHz: 330, amp: 0.3, tau: 0.006 });
+  const r = a.analyze(x);
+  const ir = r.diagnosis.candidates.find((c) => c.label === 'inner_race');
+  assert.equal(ir?.evaluated, true);
+  assert.equal(r.diagnosis.label, 'inner_race');
+});

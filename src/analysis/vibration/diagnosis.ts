@@ -144,13 +144,25 @@ export class DiagnosisEngine {
     if (ff) {
       for (let b = 0; b < BEARING_FAULTS.length; b++) {
         const f0 = BEARING_FAULTS[b].freq(ff);
-        if (f0 < MIN_FUNDAMENTAL_BINS * sesDf || HARMONICS * f0 * (1 + SLIP) >= (ses.length - 1) * sesDf) continue;
+        // Harmonics whose search band lies beyond the SES (low sample rates) are not measured; the
+        // fundamental and the 2nd harmonic at least must fit for the family to be evaluated.
+        const sesTop = (ses.length - 1) * sesDf;
+        if (f0 < MIN_FUNDAMENTAL_BINS * sesDf || 2 * f0 * (1 + SLIP) >= sesTop) continue;
         cands[b].evaluated = true;
         const floorHalf = Math.max(0.4 * f0, 12 * sesDf);
         const pk = this.peaks[b];
         let bestH = 0;
         for (let h = 1; h <= HARMONICS; h++) {
           const fh = h * f0;
+          if (fh * (1 + SLIP) >= sesTop) {
+            const p = pk[h - 1];
+            p.expectedHz = fh;
+            p.foundHz = fh;
+            p.amplitude = 0;
+            p.floor = 0;
+            p.dbAboveFloor = 0;
+            continue;
+          }
           measurePeak(ses, sesDf, fh, SLIP * fh + 0.5 * sesDf, floorHalf, this.scratch, pk[h - 1]);
           if (h > 1) bestH = Math.max(bestH, pk[h - 1].dbAboveFloor);
         }
