@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVibrationAnalyzer } from '../../src/analysis/vibration/analyzer.js';
-import { ISO20816_PRESETS, isoZone, validateZoneLimits } from '../../src/analysis/vibration/iso20816.js';
+import { ISO20816_PRESETS, isoZone, updateZone, validateZoneLimits } from '../../src/analysis/vibration/iso20816.js';
 import { isoVelocityBand } from '../../src/analysis/vibration/velocity.js';
 import { addSine } from './dsp-synth.js';
 
@@ -42,6 +42,11 @@ test('zones A/B/C/D at the preset limits, and the zone reported by the analyzer'
   assert.equal(isoZone(1.4, l), 'B');
   assert.equal(isoZone(2.8, l), 'C');
   assert.equal(isoZone(4.5, l), 'D');
+  for (const v of [0, 1.39, 1.4, 2.79, 2.8, 4.49, 4.5, 100]) {
+    const r = { velocityRmsMmS: v, zone: 'A' as const as ReturnType<typeof isoZone> };
+    updateZone(r, l);
+    assert.equal(r.zone, isoZone(v, l));
+  }
   assert.deepEqual(ISO20816_PRESETS.group1_flexible, { ab: 3.5, bc: 7.1, cd: 11.0 });
   assert.throws(() => validateZoneLimits({ ab: 2, bc: 1, cd: 3 }), RangeError);
   const fs = 4096;

@@ -32,9 +32,9 @@ import { DiagnosisEngine, type Diagnosis } from './diagnosis.js';
 import { EnvelopePlan, type EnvelopeBand } from './envelope.js';
 import { emptyTimeFeatures, timeFeatures, type TimeFeatures } from './features.js';
 import { RealFft } from './fft-plan.js';
-import { DEFAULT_ZONE_LIMITS, isoZone, validateZoneLimits, type IsoZone, type ZoneLimits } from './iso20816.js';
+import { DEFAULT_ZONE_LIMITS, updateZone, validateZoneLimits, type IsoZone, type ZoneLimits } from './iso20816.js';
 import { hannPowerAndAmplitude } from './spectrum.js';
-import { isoVelocityBand, velocityRmsMmS, velocityWeights } from './velocity.js';
+import { isoVelocityBand, velocityWeights } from './velocity.js';
 
 export interface VibrationAnalyzerOptions {
   sampleRateHz: number;
@@ -106,13 +106,14 @@ export function createVibrationAnalyzer(opts: VibrationAnalyzerOptions): Vibrati
   const weights = new Float64Array(bins);
   const engine = new DiagnosisEngine(bins, Math.max(bins, env.sesBins));
   let weightsShaft: number | undefined = Number.NaN;
+  let ff: FaultFrequencies | undefined;
   let band = isoVelocityBand(opts.shaftHz, fs);
   const ffBuf: FaultFrequencies = { shaftHz: 0, FTF: 0, BPFO: 0, BPFI: 0, BSF: 0 };
   const reselect = Math.max(1, Math.floor(opts.bandReselectEvery ?? 1));
   let windowCount = 0;
   const chosenStart = (): number => Math.round(result.envelope.lowHz / df);
   const chosenWidth = (): number => Math.round((result.envelope.highHz - result.envelope.lowHz) / df);
-  const shaftInputs = { power, velocityWeights: weights, velocityRmsMmS: 0, abLimit: limits.ab };
+  const shaftInputs = { power, velocityWeights: weights, velocityRmsMmS: 0.5, abLimit: limits.ab, shaftHz: 0.5 }; // doubles from the start
 
   const result: VibrationResult = {
     sampleRateHz: fs,
@@ -134,29 +135,34 @@ export function createVibrationAnalyzer(opts: VibrationAnalyzerOptions): Vibrati
       velocityWeights(bins, df, band.lowHz, band.highHz, weights);
       result.iso20816.bandHz[0] = band.lowHz;
       result.iso20816.bandHz[1] = band.highHz;
+      // Defect frequencies change only with the speed: recomputed here, not per window.
+      ff = opts.bearing && shaftHz !== undefined && shaftHz > 0 ? faultFrequencies(opts.bearing, shaftHz, ffBuf) : undefined;
+      result.faultFrequencies = ff ?? null;
       weightsShaft = shaftHz;
     }
     const feat = result.features;
     timeFeatures(signal, n, centred, feat);
     fft.run();
     hannPowerAndAmplitude(raw, n, power, amplitude);
+    // Overall band RMS and ISO velocity (velocity.ts: Parseval over the weighted power) in one
+    // loop, written inline so that no helper returns a (heap-boxed) double per window.
     let ms = 0;
-    for (let k = 1; k < bins; k++) ms += power[k];
+    let vs = weights[0] * power[0];
+    for (let k = 1; k < bins; k++) {
+      ms += power[k];
+      vs += power[k] * weights[k];
+    }
     feat.bandRmsG = Math.sqrt(ms);
-    const v = velocityRmsMmS(power, weights);
+    const v = Math.sqrt(vs);
     feat.velocityRmsMmS = v;
     result.iso20816.velocityRmsMmS = v;
-    result.iso20816.zone = isoZone(v, limits);
+    updateZone(result.iso20816, limits);
     if (windowCount % reselect === 0) env.run(raw, ses, result.envelope);
     else env.squaredEnvelopeSpectrum(raw, chosenStart(), chosenWidth(), ses);
     windowCount++;
-    let ff: FaultFrequencies | undefined;
-    if (opts.bearing && shaftHz !== undefined && shaftHz > 0) {
-      ff = faultFrequencies(opts.bearing, shaftHz, ffBuf);
-    }
-    result.faultFrequencies = ff ?? null;
     shaftInputs.velocityRmsMmS = v;
-    engine.run(ses, df, ff, shaftHz, shaftInputs, df);
+    shaftInputs.shaftHz = shaftHz ?? 0;
+    engine.run(ses, df, ff, shaftInputs, df);
     return result;
   }
 

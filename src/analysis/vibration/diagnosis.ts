@@ -27,7 +27,7 @@
  * candidate misses). It ranks findings; it is not a calibrated probability.
  */
 import type { FaultFrequencies } from './bearing.js';
-import { emptyPeak, measurePeak, type PeakMeasure } from './peaks.js';
+import { emptyPeak, measurePeak, peakQuery, setQuery, type PeakMeasure } from './peaks.js';
 
 export type DiagnosisLabel = 'none' | 'inner_race' | 'outer_race' | 'ball' | 'cage' | 'imbalance' | 'misalignment';
 
@@ -66,12 +66,21 @@ const HARMONICS = 3;
 const MARGIN_SCALE_DB = 6;
 
 type BearingFault = 'outer_race' | 'inner_race' | 'ball' | 'cage';
-const BEARING_FAULTS: { label: BearingFault; name: string; freq: (f: FaultFrequencies) => number }[] = [
-  { label: 'outer_race', name: 'BPFO', freq: (f) => f.BPFO },
-  { label: 'inner_race', name: 'BPFI', freq: (f) => f.BPFI },
-  { label: 'ball', name: '2xBSF', freq: (f) => 2 * f.BSF },
-  { label: 'cage', name: 'FTF', freq: (f) => f.FTF },
+const BEARING_FAULTS: { label: BearingFault; name: string }[] = [
+  { label: 'outer_race', name: 'BPFO' },
+  { label: 'inner_race', name: 'BPFI' },
+  { label: 'ball', name: '2xBSF' },
+  { label: 'cage', name: 'FTF' },
 ];
+
+/** Fundamentals in BEARING_FAULTS order, written into a reused array (a call returning a double per
+ * family would box it on the heap in every window). */
+function familyFrequencies(f: FaultFrequencies, out: Float64Array): void {
+  out[0] = f.BPFO;
+  out[1] = f.BPFI;
+  out[2] = 2 * f.BSF;
+  out[3] = f.FTF;
+}
 const COMPONENT_NAMES = BEARING_FAULTS.map((b) => [1, 2, 3].map((h) => `${b.name} x${h}`));
 
 function confidenceFromMargin(marginDb: number): number {
@@ -99,6 +108,8 @@ export interface ShaftInputs {
   velocityRmsMmS: number;
   /** Zone A/B limit, mm/s. */
   abLimit: number;
+  /** Shaft speed, Hz; 0 when unknown. (A field, not an argument: see peaks.ts on boxing.) */
+  shaftHz: number;
 }
 
 /** Diagnosis with preallocated peaks and evidence: run() allocates nothing; its output is reused. */
@@ -109,6 +120,10 @@ export class DiagnosisEngine {
   private readonly orderPeaks: PeakMeasure[] = [emptyPeak(), emptyPeak()];
   private readonly pool: Evidence[] = [];
   private poolUsed = 0;
+  /** views[k] = [pool[0], ..., pool[k-1]], built once: the evidence array of a window with k items. */
+  private readonly views: Evidence[][] = [];
+  private readonly freqs = new Float64Array(4);
+  private readonly q = peakQuery();
   private readonly velAmp: Float64Array;
   readonly result: Diagnosis;
 
@@ -117,8 +132,9 @@ export class DiagnosisEngine {
     this.scratch = new Float64Array(scratchLen + 2);
     this.velAmp = new Float64Array(spectrumBins);
     for (let i = 0; i < 32; i++) {
-      this.pool.push({ fault: 'ball', source: 'envelope', component: '', expectedHz: 0, foundHz: 0, amplitude: 0, floor: 0, dbAboveFloor: 0 });
+      this.pool.push({ fault: 'ball', source: 'envelope', component: '', expectedHz: 0.5, foundHz: 0.5, amplitude: 0.5, floor: 0.5, dbAboveFloor: 0.5 });
     }
+    for (let k = 0; k <= this.pool.length; k++) this.views.push(this.pool.slice(0, k));
     this.result = {
       label: 'none',
       confidence: 0,
@@ -127,9 +143,8 @@ export class DiagnosisEngine {
     };
   }
 
-  run(ses: Float32Array, sesDf: number, ff: FaultFrequencies | undefined, shaftHz: number | undefined, shaft: ShaftInputs, df: number): Diagnosis {
+  run(ses: Float32Array, sesDf: number, ff: FaultFrequencies | undefined, shaft: ShaftInputs, df: number): Diagnosis {
     const out = this.result;
-    out.evidence.length = 0;
     this.poolUsed = 0;
     let winner = -1;
     let winnerScore = -Infinity;
@@ -142,8 +157,9 @@ export class DiagnosisEngine {
     }
 
     if (ff) {
+      familyFrequencies(ff, this.freqs);
       for (let b = 0; b < BEARING_FAULTS.length; b++) {
-        const f0 = BEARING_FAULTS[b].freq(ff);
+        const f0 = this.freqs[b];
         // Harmonics whose search band lies beyond the SES (low sample rates) are not measured; the
         // fundamental and the 2nd harmonic at least must fit for the family to be evaluated.
         const sesTop = (ses.length - 1) * sesDf;
@@ -163,7 +179,7 @@ export class DiagnosisEngine {
             p.dbAboveFloor = 0;
             continue;
           }
-          measurePeak(ses, sesDf, fh, SLIP * fh + 0.5 * sesDf, floorHalf, this.scratch, pk[h - 1]);
+          measurePeak(ses, setQuery(this.q, sesDf, fh, SLIP * fh + 0.5 * sesDf, floorHalf), this.scratch, pk[h - 1]);
           if (h > 1) bestH = Math.max(bestH, pk[h - 1].dbAboveFloor);
         }
         const fund = pk[0].dbAboveFloor;
@@ -182,8 +198,8 @@ export class DiagnosisEngine {
     // Shaft orders from the velocity spectrum.
     let orderLabel: 'imbalance' | 'misalignment' | undefined;
     let orderConfidence = 0;
-    const fr = shaftHz;
-    if (fr !== undefined && fr >= MIN_FUNDAMENTAL_BINS * df) {
+    const fr = shaft.shaftHz;
+    if (fr > 0 && fr >= MIN_FUNDAMENTAL_BINS * df) {
       cands[4].evaluated = true;
       cands[5].evaluated = true;
       const w = shaft.velocityWeights;
@@ -193,11 +209,20 @@ export class DiagnosisEngine {
       const floorHalfO = Math.max(0.4 * fr, 12 * df);
       const nb = Math.min(va.length, shaft.power.length, Math.ceil((2 * fr * (1 + SLIP) + floorHalfO) / df) + 3);
       for (let k = 0; k < nb; k++) va[k] = Math.sqrt(2 * shaft.power[k] * w[k]);
-      const o1 = measurePeak(va, df, fr, SLIP * fr + 0.5 * df, Math.max(0.4 * fr, 12 * df), this.scratch, this.orderPeaks[0]);
-      const o2 = measurePeak(va, df, 2 * fr, 2 * SLIP * fr + 0.5 * df, Math.max(0.4 * fr, 12 * df), this.scratch, this.orderPeaks[1]);
+      const o1 = measurePeak(va, setQuery(this.q, df, fr, SLIP * fr + 0.5 * df, Math.max(0.4 * fr, 12 * df)), this.scratch, this.orderPeaks[0]);
+      const o2 = measurePeak(va, setQuery(this.q, df, 2 * fr, 2 * SLIP * fr + 0.5 * df, Math.max(0.4 * fr, 12 * df)), this.scratch, this.orderPeaks[1]);
       const vt2 = shaft.velocityRmsMmS * shaft.velocityRmsMmS;
-      const v1 = this.orderRms(o1.foundHz, df, shaft);
-      const v2 = this.orderRms(o2.foundHz, df, shaft);
+      // velocity RMS of each order tone: its peak bin +-1 (Hann leakage). Written out inline: a
+      // helper taking the frequency as an argument boxed it on the heap every window.
+      let v1 = 0;
+      let v2 = 0;
+      for (let o = 0; o < 2; o++) {
+        const k = Math.round((o === 0 ? o1.foundHz : o2.foundHz) / df);
+        let ms = 0;
+        for (let j = Math.max(1, k - 1); j <= Math.min(shaft.power.length - 1, k + 1); j++) ms += shaft.power[j] * w[j];
+        if (o === 0) v1 = Math.sqrt(ms);
+        else v2 = Math.sqrt(ms);
+      }
       const share1 = vt2 > 0 ? (v1 * v1) / vt2 : 0;
       const share12 = vt2 > 0 ? (v1 * v1 + v2 * v2) / vt2 : 0;
       const loud = shaft.velocityRmsMmS >= shaft.abLimit;
@@ -231,6 +256,7 @@ export class DiagnosisEngine {
       // How clearly nothing is there: the margin by which the closest family misses its thresholds.
       out.confidence = ff && bestMiss > -Infinity ? confidenceFromMargin(-bestMiss) : 0.5;
     }
+    out.evidence = this.views[this.poolUsed];
     return out;
   }
 
@@ -239,30 +265,23 @@ export class DiagnosisEngine {
     const pk = this.peaks[b];
     const label = BEARING_FAULTS[b].label;
     for (let h = 0; h < HARMONICS; h++) {
-      out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'envelope', COMPONENT_NAMES[b][h], pk[h]));
+      copyEvidence(this.pool[this.poolUsed++], label, 'envelope', COMPONENT_NAMES[b][h], pk[h]);
     }
     if (label === 'inner_race') {
       // +-1x sidebands around BPFI: the inner race turns with the shaft through the load zone.
       const f0 = ff.BPFI;
       const floorHalf = Math.max(0.4 * f0, 12 * sesDf);
-      measurePeak(ses, sesDf, f0 - ff.shaftHz, SLIP * f0 + 0.5 * sesDf, floorHalf, this.scratch, this.sb[0]);
-      measurePeak(ses, sesDf, f0 + ff.shaftHz, SLIP * f0 + 0.5 * sesDf, floorHalf, this.scratch, this.sb[1]);
-      out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'envelope', 'BPFI x1 -1X', this.sb[0]));
-      out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'envelope', 'BPFI x1 +1X', this.sb[1]));
+      measurePeak(ses, setQuery(this.q, sesDf, f0 - ff.shaftHz, SLIP * f0 + 0.5 * sesDf, floorHalf), this.scratch, this.sb[0]);
+      measurePeak(ses, setQuery(this.q, sesDf, f0 + ff.shaftHz, SLIP * f0 + 0.5 * sesDf, floorHalf), this.scratch, this.sb[1]);
+      copyEvidence(this.pool[this.poolUsed++], label, 'envelope', 'BPFI x1 -1X', this.sb[0]);
+      copyEvidence(this.pool[this.poolUsed++], label, 'envelope', 'BPFI x1 +1X', this.sb[1]);
     }
   }
 
   private pushOrders(label: 'imbalance' | 'misalignment'): void {
     const out = this.result;
-    out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'spectrum', '1X', this.orderPeaks[0]));
-    out.evidence.push(copyEvidence(this.pool[this.poolUsed++], label, 'spectrum', '2X', this.orderPeaks[1]));
+    copyEvidence(this.pool[this.poolUsed++], label, 'spectrum', '1X', this.orderPeaks[0]);
+    copyEvidence(this.pool[this.poolUsed++], label, 'spectrum', '2X', this.orderPeaks[1]);
   }
 
-  /** Velocity RMS (mm/s) of the shaft-order tone at bin of `hz` (+-1 bin, Hann leakage). */
-  private orderRms(hz: number, df: number, s: ShaftInputs): number {
-    const k = Math.round(hz / df);
-    let ms = 0;
-    for (let j = Math.max(1, k - 1); j <= Math.min(s.power.length - 1, k + 1); j++) ms += s.power[j] * s.velocityWeights[j];
-    return Math.sqrt(ms);
-  }
 }

@@ -43,3 +43,12 @@ export function isoZone(velocityRmsMmS: number, l: ZoneLimits): IsoZone {
   if (velocityRmsMmS < l.cd) return 'C';
   return 'D';
 }
+
+/**
+ * Sets `r.zone` from `r.velocityRmsMmS` (same rule as isoZone). For the per-window path: taking the
+ * velocity from a field instead of a number argument keeps V8 from boxing it when not inlined.
+ */
+export function updateZone(r: { velocityRmsMmS: number; zone: IsoZone }, l: ZoneLimits): void {
+  const v = r.velocityRmsMmS;
+  r.zone = v < l.ab ? 'A' : v < l.bc ? 'B' : v < l.cd ? 'C' : 'D';
+}

@@ -40,19 +40,40 @@ function quickselect(a: Float64Array, n: number, k: number): number {
 }
 
 /**
- * Largest bin of `spec` (bin width df) within [f - tol, f + tol] and its ratio to the local median
- * over [f - floorHalf, f + floorHalf] minus the search band. `scratch` must hold
- * 2 * floorHalf / df + 2 numbers. Writes into and returns `out`.
+ * Where to look: bin width df, target f, search half-width tol, floor half-width floorHalf (Hz).
+ * Passed as one reused object rather than four number arguments: a call that V8 does not inline
+ * would box each double argument on the heap, every window.
  */
-export function measurePeak(
-  spec: ArrayLike<number>,
-  df: number,
-  f: number,
-  tol: number,
-  floorHalf: number,
-  scratch: Float64Array,
-  out: PeakMeasure,
-): PeakMeasure {
+export interface PeakQuery {
+  df: number;
+  f: number;
+  tol: number;
+  floorHalf: number;
+}
+
+export function peakQuery(): PeakQuery {
+  return { df: 0.5, f: 0.5, tol: 0.5, floorHalf: 0.5 }; // non-integer: fields start as doubles
+}
+
+/** Fills `q` and returns it (for call sites that set all four at once). */
+export function setQuery(q: PeakQuery, df: number, f: number, tol: number, floorHalf: number): PeakQuery {
+  q.df = df;
+  q.f = f;
+  q.tol = tol;
+  q.floorHalf = floorHalf;
+  return q;
+}
+
+/**
+ * Largest bin of `spec` within [f - tol, f + tol] and its ratio to the local median over
+ * [f - floorHalf, f + floorHalf] minus the search band. `scratch` must hold 2 * floorHalf / df + 2
+ * numbers. Writes into and returns `out`.
+ */
+export function measurePeak(spec: ArrayLike<number>, q: PeakQuery, scratch: Float64Array, out: PeakMeasure): PeakMeasure {
+  const df = q.df;
+  const f = q.f;
+  const tol = q.tol;
+  const floorHalf = q.floorHalf;
   const last = spec.length - 1;
   const k1 = Math.max(1, Math.floor((f - tol) / df));
   const k2 = Math.min(last, Math.ceil((f + tol) / df));
@@ -88,5 +109,5 @@ export function measurePeak(
 }
 
 export function emptyPeak(): PeakMeasure {
-  return { expectedHz: 0, foundHz: 0, amplitude: 0, floor: 0, dbAboveFloor: 0 };
+  return { expectedHz: 0.5, foundHz: 0.5, amplitude: 0.5, floor: 0.5, dbAboveFloor: 0.5 }; // doubles from the start
 }
