@@ -50,6 +50,7 @@ function testSignal(fs: number): Float32Array {
 function benchJs(fs: number, shaftHz: number, trials = 1500, iters = 1, bandReselectEvery = 1): { us: number; bands: number } {
   const a = createVibrationAnalyzer({ sampleRateHz: fs, windowSize: N, shaftHz, bearing: BEARING, bandReselectEvery });
   const x = testSignal(fs);
+  for (let i = 0; i < 400; i++) a.analyze(x); // let the JIT reach its optimising tier first
   let best = Infinity;
   for (let t = 0; t <= trials; t++) {
     const t0 = performance.now();

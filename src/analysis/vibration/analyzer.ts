@@ -23,8 +23,8 @@
  *   envelopeSpectrum{ df Hz, magnitudes: Float32Array: SES, modulation depth per bin }
  *
  * OWNERSHIP: analyze() returns the SAME result object every call, and spectrum.magnitudes,
- * envelopeSpectrum.magnitudes, diagnosis.evidence etc. are views into analyzer-owned buffers that
- * the next analyze() call overwrites. Copy what you keep (toSerializable() makes a deep copy).
+ * envelopeSpectrum.magnitudes, diagnosis.evidence (a prebuilt array over a pool of evidence
+ * objects) etc. are analyzer-owned and overwritten or re-pointed by the next analyze() call. Copy what you keep (toSerializable() makes a deep copy).
  * One analyzer per axis (or use createMultiAxisAnalyzer in multi-axis.ts).
  */
 import { faultFrequencies, validateBearing, type BearingGeometry, type FaultFrequencies } from './bearing.js';
