@@ -156,35 +156,60 @@ function formatEvidence(ev: { component: string; source: string; expectedHz: num
 }
 
 export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  // `fabwatch analyze X | head` closes the pipe early: stop writing instead of dying on EPIPE.
+  // The listener stays attached: the EPIPE of the last buffered write can arrive after we return.
+  let closed = false;
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') closed = true;
+    else throw err;
+  });
+  const write = async (text: string): Promise<void> => {
+    if (closed) return;
+    if (out.write(text)) return;
+    // Backpressure (a slow pipe): wait for drain, or for the error that says the reader is gone.
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        out.removeListener('drain', done);
+        out.removeListener('error', done);
+        resolve();
+      };
+      out.once('drain', done);
+      out.once('error', done);
+    });
+  };
+  return run(argv, write, () => closed);
+}
+
+async function run(argv: string[], write: (text: string) => Promise<void>, isClosed: () => boolean): Promise<number> {
   let args: Args | 'help';
   try {
     args = parseAnalyzeArgs(argv);
   } catch (err) {
-    out.write(`fabwatch analyze: ${errorMessage(err)}\n\n${ANALYZE_HELP}`);
+    await write(`fabwatch analyze: ${errorMessage(err)}\n\n${ANALYZE_HELP}`);
     return 2;
   }
   if (args === 'help') {
-    out.write(ANALYZE_HELP);
+    await write(ANALYZE_HELP);
     return 0;
   }
   let rec: Recording;
   try {
     rec = await readRecording(args.file);
   } catch (err) {
-    out.write(`fabwatch analyze: ${errorCode(err)}: ${errorMessage(err)}\n`);
+    await write(`fabwatch analyze: ${errorCode(err)}: ${errorMessage(err)}\n`);
     return 1;
   }
   let prep: Prepared;
   try {
     prep = prepare(rec, args.resampleTo);
   } catch (err) {
-    out.write(`fabwatch analyze: ${errorMessage(err)}\n`);
+    await write(`fabwatch analyze: ${errorMessage(err)}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
   const multi = rec.meta.snapshotLength !== undefined;
   const shortest = Math.min(...prep.snapshots.map((s) => s.length));
   if (shortest < 64) {
-    out.write(`fabwatch analyze: RECORDING_INVALID: recording too short (${shortest} samples)\n`);
+    await write(`fabwatch analyze: RECORDING_INVALID: recording too short (${shortest} samples)\n`);
     return 1;
   }
   let windowSize = args.window ?? windowSizeForResolution(prep.rateHz);
@@ -201,7 +226,7 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream)
       sensorBandwidthHz: args.sensorBandwidthHz,
     });
   } catch (err) {
-    out.write(`fabwatch analyze: RECORDING_INVALID: ${errorMessage(err)}\n`);
+    await write(`fabwatch analyze: RECORDING_INVALID: ${errorMessage(err)}\n`);
     return 1;
   }
   const header = {
@@ -215,18 +240,19 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream)
 
   if (multi) {
     if (!args.json) {
-      out.write(`${rec.jsonPath}\n  ${prep.snapshots.length} snapshots of ${rec.meta.snapshotLength} samples at ${rec.meta.sampleRateHz} Hz; analysing the first ${windowSize} of each${prep.factor > 1 ? ` after decimation by ${prep.factor}` : ''}\n`);
-      out.write(`  snapshot   rms g   kurt  vel mm/s zone  diagnosis (confidence)\n`);
+      await write(`${rec.jsonPath}\n  ${prep.snapshots.length} snapshots of ${rec.meta.snapshotLength} samples at ${rec.meta.sampleRateHz} Hz; analysing the first ${windowSize} of each${prep.factor > 1 ? ` after decimation by ${prep.factor}` : ''}\n`);
+      await write(`  snapshot   rms g   kurt  vel mm/s zone  diagnosis (confidence)\n`);
     }
-    prep.snapshots.forEach((s, i) => {
+    for (let i = 0; i < prep.snapshots.length && !isClosed(); i++) {
+      const s = prep.snapshots[i];
       const r = analyzer.analyze(prep.samples.subarray(s.start, s.start + windowSize), shaftHz);
       if (args.json) {
         const t = rec.meta.snapshotStartSecondsOfDay?.[i];
-        out.write(JSON.stringify({ ...header, snapshot: i, startSecondsOfDay: t ?? null, ...toSerializable(r, { spectrumBands: args.bands, envelopeBands: args.bands }) }) + '\n');
+        await write(JSON.stringify({ ...header, snapshot: i, startSecondsOfDay: t ?? null, ...toSerializable(r, { spectrumBands: args.bands, envelopeBands: args.bands }) }) + '\n');
       } else {
-        out.write(`  ${String(i).padStart(8)} ${f3(r.features.rms).padStart(7)} ${f2(r.features.kurtosis).padStart(6)} ${f2(r.iso20816.velocityRmsMmS).padStart(9)}   ${r.iso20816.zone}   ${r.diagnosis.label} (${f2(r.diagnosis.confidence)})\n`);
+        await write(`  ${String(i).padStart(8)} ${f3(r.features.rms).padStart(7)} ${f2(r.features.kurtosis).padStart(6)} ${f2(r.iso20816.velocityRmsMmS).padStart(9)}   ${r.iso20816.zone}   ${r.diagnosis.label} (${f2(r.diagnosis.confidence)})\n`);
       }
-    });
+    }
     return 0;
   }
 
@@ -268,7 +294,7 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream)
     last = toSerializable(r, { spectrumBands: args.bands, envelopeBands: args.bands });
   }
   if (!last) {
-    out.write(`fabwatch analyze: RECORDING_INVALID: no full window\n`);
+    await write(`fabwatch analyze: RECORDING_INVALID: no full window\n`);
     return 1;
   }
   const agg = vote.result();
@@ -295,7 +321,7 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream)
     spectrum: { ...bandRmsSpectrum(welchPower, prep.rateHz / windowSize, args.bands), unit: 'g rms', averagedWindows: nWin },
   };
   if (args.json) {
-    out.write(JSON.stringify(summary) + '\n');
+    await write(JSON.stringify(summary) + '\n');
     return 0;
   }
   const lines = [
@@ -307,6 +333,6 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream)
   if (agg.evidence.length > 0) lines.push('  evidence (squared envelope spectrum unless noted; strongest window):', ...formatEvidence(agg.evidence));
   else lines.push('  no fault family showed its fundamental and a harmonic above the floor in most windows: no clear fault');
   lines.push('  per window:', ...perWindow);
-  out.write(lines.join('\n') + '\n');
+  await write(lines.join('\n') + '\n');
   return 0;
 }
