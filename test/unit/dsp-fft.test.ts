@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ComplexFft, RealFft } from '../../src/analysis/vibration/fft-plan.js';
+import { ComplexFft, RealFft, fftBuffer } from '../../src/analysis/vibration/fft-plan.js';
 import { gaussianNoise } from './dsp-synth.js';
 
 function naiveDft(x: ArrayLike<number>): Float64Array {
@@ -36,10 +36,11 @@ test('ComplexFft.inverseMagnitudeFromConj gives conj(N * ifft) from the conjugat
   const n = 64;
   const plan = new ComplexFft(n);
   const x = gaussianNoise(2 * n, 1, 3);
-  const data = Float64Array.from(x);
-  const spec = new Float64Array(2 * n);
+  const data = fftBuffer(2 * n);
+  for (let i = 0; i < 2 * n; i++) data[i] = x[i];
+  const spec = fftBuffer(2 * n);
   plan.forward(data, spec);
-  const back = new Float64Array(2 * n);
+  const back = fftBuffer(2 * n);
   for (let i = 1; i < 2 * n; i += 2) spec[i] = -spec[i];
   plan.inverseMagnitudeFromConj(spec, back);
   for (let i = 0; i < n; i++) {

@@ -20,7 +20,7 @@
  * mean squared envelope (a modulation depth, dimensionless). Diagnosis only uses ratios of it to
  * its local median, so this choice only matters for display.
  */
-import { ComplexFft, RealFft } from './fft-plan.js';
+import { ComplexFft, RealFft, fftBuffer, type FftBuffer } from './fft-plan.js';
 
 export interface EnvelopeOptions {
   /** Narrowest band considered, Hz (default fs/32). */
@@ -54,8 +54,8 @@ export class EnvelopePlan {
   /** Plans indexed by log2(size). */
   private readonly cplans: ComplexFft[] = [];
   private readonly rplans: RealFft[] = [];
-  private readonly cin: Float64Array;
-  private readonly cout: Float64Array;
+  private readonly cin: FftBuffer;
+  private readonly cout: FftBuffer;
 
   constructor(n: number, sampleRateHz: number, opts: EnvelopeOptions = {}) {
     this.n = n;
@@ -91,8 +91,8 @@ export class EnvelopePlan {
       this.rplans[lw + 1] ??= new RealFft(2 * c.width);
     }
     this.sesBins = narrowest + 1;
-    this.cin = new Float64Array(2 * n);
-    this.cout = new Float64Array(2 * n);
+    this.cin = fftBuffer(2 * n);
+    this.cout = fftBuffer(2 * n);
   }
 
   /** Number of candidate bands the kurtogram evaluates per window (for docs and benchmarks). */
@@ -101,7 +101,7 @@ export class EnvelopePlan {
   }
 
   /** Spectral kurtosis of one band [start, start + width) of the raw half spectrum. */
-  private bandKurtosis(raw: Float64Array, start: number, width: number): number {
+  private bandKurtosis(raw: FftBuffer, start: number, width: number): number {
     const cin = this.cin;
     const cout = this.cout;
     for (let i = 0; i < width; i++) {
@@ -126,7 +126,7 @@ export class EnvelopePlan {
    * Selects the band and writes its SES into `ses` (length >= sesBins). `raw` is the rectangular
    * half spectrum of the mean-removed window (N + 2 numbers). Returns the chosen band.
    */
-  run(raw: Float64Array, ses: Float32Array, band: EnvelopeBand): EnvelopeBand {
+  run(raw: FftBuffer, ses: Float32Array, band: EnvelopeBand): EnvelopeBand {
     let best = -Infinity;
     let bs = 0;
     let bw = this.widths[0];
@@ -148,7 +148,7 @@ export class EnvelopePlan {
   }
 
   /** SES of band [start, start + width) into ses[0..sesBins-1]. */
-  squaredEnvelopeSpectrum(raw: Float64Array, start: number, width: number, ses: Float32Array): void {
+  squaredEnvelopeSpectrum(raw: FftBuffer, start: number, width: number, ses: Float32Array): void {
     const m = 2 * width;
     const cin = this.cin;
     const cout = this.cout;

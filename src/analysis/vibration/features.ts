@@ -29,7 +29,7 @@ export function emptyTimeFeatures(): TimeFeatures {
  * Computes the indicators of x[0..n-1] into `out`, and writes the mean-removed samples into
  * `centred` (length >= n) for the spectral steps. Returns `out`.
  */
-export function timeFeatures(x: ArrayLike<number>, n: number, centred: Float64Array, out: TimeFeatures): TimeFeatures {
+export function timeFeatures(x: ArrayLike<number>, n: number, centred: { [i: number]: number }, out: TimeFeatures): TimeFeatures {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += x[i];
   const mean = sum / n;

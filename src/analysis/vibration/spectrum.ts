@@ -19,7 +19,7 @@ import { HANN_POWER_GAIN } from './window.js';
  * Hann-window a raw half spectrum (bins 0..N/2, interleaved) and write per-bin power (mean-square
  * contribution) and peak amplitude. `power` and `amplitude` have length N/2 + 1.
  */
-export function hannPowerAndAmplitude(raw: Float64Array, n: number, power: Float64Array, amplitude: Float32Array): void {
+export function hannPowerAndAmplitude(raw: ArrayLike<number>, n: number, power: Float64Array, amplitude: Float32Array): void {
   const m = n >> 1;
   const pScale = 2 / (n * n * HANN_POWER_GAIN);
   const aScale = 4 / n;
