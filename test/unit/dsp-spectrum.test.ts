@@ -34,8 +34,9 @@ test('frequency-domain Hann equals the time-domain Hann window', () => {
   for (let i = 0; i < n; i++) xw[i] = x[i] * w[i];
   const raw = new Float64Array(n + 2);
   new RealFft(n).forward(xw, raw);
-  for (const k of [1, 7, 500, 2047]) {
-    const ref = (2 * Math.hypot(raw[2 * k], raw[2 * k + 1])) / (n * 0.5);
+  for (const k of [0, 1, 7, 500, 2047, 2048]) {
+    const edge = k === 0 || k === n / 2 ? 0.5 : 1; // DC and Nyquist are not doubled (single-sided)
+    const ref = (edge * 2 * Math.hypot(raw[2 * k], raw[2 * k + 1])) / (n * 0.5);
     assert.ok(Math.abs(amp[k] - ref) < 1e-5 * Math.max(1, ref), `bin ${k}: ${amp[k]} vs ${ref}`);
   }
 });

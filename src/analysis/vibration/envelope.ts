@@ -104,11 +104,12 @@ export class EnvelopePlan {
   private bandKurtosis(raw: FftBuffer, start: number, width: number): number {
     const cin = this.cin;
     const cout = this.cout;
-    for (let i = 0; i < width; i++) {
-      const k = start + i;
-      cin[2 * i] = k === 0 ? 0 : raw[2 * k];
-      cin[2 * i + 1] = k === 0 ? 0 : -raw[2 * k + 1]; // conjugated, see inverseMagnitudeFromConj
+    const o = 2 * start;
+    for (let i = 0; i < 2 * width; i += 2) {
+      cin[i] = raw[o + i];
+      cin[i + 1] = -raw[o + i + 1]; // conjugated, see inverseMagnitudeFromConj
     }
+    if (start === 0) cin[0] = 0; // DC (the mean was removed; keep the window's residue out)
     this.cplans[31 - Math.clz32(width)].inverseMagnitudeFromConj(cin, cout);
     let s2 = 0;
     let s4 = 0;
@@ -152,11 +153,12 @@ export class EnvelopePlan {
     const m = 2 * width;
     const cin = this.cin;
     const cout = this.cout;
-    for (let i = 0; i < width; i++) {
-      const k = start + i;
-      cin[2 * i] = k === 0 ? 0 : raw[2 * k];
-      cin[2 * i + 1] = k === 0 ? 0 : -raw[2 * k + 1];
+    const o = 2 * start;
+    for (let i = 0; i < 2 * width; i += 2) {
+      cin[i] = raw[o + i];
+      cin[i + 1] = -raw[o + i + 1];
     }
+    if (start === 0) cin[0] = 0;
     cin.fill(0, 2 * width, 2 * m);
     const lm = 31 - Math.clz32(m);
     this.cplans[lm].inverseMagnitudeFromConj(cin, cout);

@@ -23,18 +23,34 @@ export function hannPowerAndAmplitude(raw: ArrayLike<number>, n: number, power: 
   const m = n >> 1;
   const pScale = 2 / (n * n * HANN_POWER_GAIN);
   const aScale = 4 / n;
-  for (let k = 0; k <= m; k++) {
-    // neighbours with Hermitian symmetry: X[-1] = conj(X[1]), X[m+1] = conj(X[m-1])
-    const kl = k === 0 ? 1 : k - 1;
-    const kr = k === m ? m - 1 : k + 1;
-    const sl = k === 0 ? -1 : 1;
-    const sr = k === m ? -1 : 1;
-    const re = 0.5 * raw[2 * k] - 0.25 * (raw[2 * kl] + raw[2 * kr]);
-    const im = 0.5 * raw[2 * k + 1] - 0.25 * (sl * raw[2 * kl + 1] + sr * raw[2 * kr + 1]);
+  // Interior bins: a plain 3-tap loop, carrying the previous and current bin in registers.
+  let pr = raw[0];
+  let pi = raw[1];
+  let cr = raw[2];
+  let ci = raw[3];
+  for (let k = 1; k < m; k++) {
+    const nr = raw[2 * k + 2];
+    const ni = raw[2 * k + 3];
+    const re = 0.5 * cr - 0.25 * (pr + nr);
+    const im = 0.5 * ci - 0.25 * (pi + ni);
     const mag2 = re * re + im * im;
-    const edge = k === 0 || k === m;
-    power[k] = edge ? 0.5 * pScale * mag2 : pScale * mag2;
-    amplitude[k] = edge ? 0.5 * aScale * Math.sqrt(mag2) : aScale * Math.sqrt(mag2);
+    power[k] = pScale * mag2;
+    amplitude[k] = aScale * Math.sqrt(mag2);
+    pr = cr;
+    pi = ci;
+    cr = nr;
+    ci = ni;
+  }
+  // DC and Nyquist: neighbours by Hermitian symmetry, X[-1] = conj(X[1]), X[m+1] = conj(X[m-1]);
+  // single-sided scaling counts these bins once.
+  for (let e = 0; e < 2; e++) {
+    const b = e === 0 ? 0 : m;
+    const nb = e === 0 ? 1 : m - 1;
+    const re = 0.5 * raw[2 * b] - 0.5 * raw[2 * nb];
+    const im = 0.5 * raw[2 * b + 1]; // the neighbours' imaginary parts cancel: conj + itself
+    const mag2 = re * re + im * im;
+    power[b] = 0.5 * pScale * mag2;
+    amplitude[b] = 0.5 * aScale * Math.sqrt(mag2);
   }
 }
 
