@@ -40,7 +40,11 @@ export interface VibrationAnalyzerOptions {
   sampleRateHz: number;
   /** Samples per window, a power of two >= 64. */
   windowSize: number;
-  /** Default shaft speed, Hz (analyze() may pass the current one). Needed for defect frequencies. */
+  /**
+   * Default shaft speed, Hz (analyze() may pass the current one). Needed for defect frequencies.
+   * It also sizes the envelope analysis at set-up (narrowest band = 3.5 x the highest defect
+   * frequency): for a variable-speed asset give the highest speed it runs at.
+   */
   shaftHz?: number;
   /** Bearing geometry (any length unit, the same for both diameters). */
   bearing?: BearingGeometry;
