@@ -1,4 +1,4 @@
-import type { VibrationSimulatorConfig } from '../src/config/types.js';
+import type { ResolvedVibrationSimulatorConfig } from '../src/config/types.js';
 import { Random } from './random.js';
 import { defectFrequencies } from './bearing-frequencies.js';
 
@@ -28,7 +28,7 @@ export class VibrationModel {
   private readonly defectHz: number;
   private readonly modulationHz: number;
 
-  constructor(private readonly cfg: VibrationSimulatorConfig, private readonly startAgeHours = 0) {
+  constructor(private readonly cfg: ResolvedVibrationSimulatorConfig, private readonly startAgeHours = 0) {
     this.rng = new Random(cfg.seed);
     const f = defectFrequencies(cfg.shaftHz, cfg.bearing);
     const byKind = { none: 0, outer_race: f.BPFO, inner_race: f.BPFI, ball: 2 * f.BSF, cage: f.FTF };

@@ -52,6 +52,9 @@ export interface Gateway {
   health(): HealthReport;
 }
 
+/** Bearing of a simulated robot whose config names none (a 6204-size deep-groove bearing). */
+const DEFAULT_SIM_BEARING = { nBalls: 8, ballDiameterMm: 7.94, pitchDiameterMm: 33.5, contactAngleDeg: 0 };
+
 /** A tiny component from two functions (simulator hosts, periodic publishers). */
 function component(name: string, start: () => Promise<void> | void, stop: () => Promise<void> | void): Component {
   let running = false;
@@ -108,7 +111,15 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       [...state.robots.values()].map((r) => {
         // A provisional estimate (baseline not learnt yet) does not rank a robot.
         const rul = r.rul?.baseline_ready ? r.rul : null;
-        return { robot_id: r.robot_id, rul_s: rul?.rul_s ?? null, rul_low_s: rul?.rul_low_s ?? null, rul_high_s: rul?.rul_high_s ?? null };
+        return {
+          robot_id: r.robot_id,
+          rul_s: rul?.rul_s ?? null,
+          rul_low_s: rul?.rul_low_s ?? null,
+          rul_high_s: rul?.rul_high_s ?? null,
+          iso_zone: r.iso20816?.zone ?? null,
+          diagnosis: r.diagnosis?.label ?? null,
+          diagnosis_confidence: r.diagnosis?.confidence ?? null,
+        };
       }),
     );
     for (const p of ranked) {
@@ -124,7 +135,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     const a = robot.accelerometer;
     const bus = busFor(a.bus);
     if (sim) {
-      simBuses.get(a.bus)!.attach(a.address, new Adxl345Sim(clock, new VibrationModel(a.simulator)));
+      const simCfg = { ...a.simulator, shaftHz: a.simulator.shaftHz ?? robot.asset.shaftHz ?? 29.5, bearing: a.simulator.bearing ?? robot.asset.bearing ?? DEFAULT_SIM_BEARING };
+      simBuses.get(a.bus)!.attach(a.address, new Adxl345Sim(clock, new VibrationModel(simCfg)));
       if (robot.temperature) busFor(robot.temperature.bus);
       if (robot.temperature) simBuses.get(robot.temperature.bus)!.attach(robot.temperature.address, new Tmp102Sim(clock, robot.temperature.simulator.baseC, robot.temperature.simulator.swingC));
     }
@@ -162,7 +174,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       ? new RobotRul({ robotId: robot.id, windowSize: robot.analysis.windowSize, snapshotIntervalMs: config.model.snapshotIntervalS * 1000, confidenceLevel: config.model.confidenceLevel }, () => rulModel)
       : undefined;
     if (robotRul) robotRuls.set(robot.id, robotRul);
-    monitor = new RobotMonitor(robot, state, () => s.stats, robotRul, rerank, (err) => log.warn({ robot: robot.id, err }, 'RUL estimate failed'));
+    monitor = new RobotMonitor(robot, state, () => s.stats, robotRul, {
+      onRul: rerank,
+      onError: (err) => log.warn({ robot: robot.id, err }, 'RUL estimate failed'),
+      onSpectrum: (summary) => state.emit('spectrum', summary),
+    });
     sensors.set(robot.id, s);
     monitors.set(robot.id, monitor);
   }

@@ -13,6 +13,10 @@ import { windowSizeForResolution } from '../analysis/vibration/window-size.js';
 import { HANN_ENBW_BINS } from '../analysis/vibration/window.js';
 import { errorCode, errorMessage } from '../core/errors.js';
 import { readRecording, type Recording } from './recording.js';
+import { fileURLToPath } from 'node:url';
+import { RulModel } from '../health/rul-model.js';
+import { replayRecording, type ReplayRow } from '../health/replay.js';
+import { readMultiSnapshotRecording } from '../health/femto.js';
 
 export const ANALYZE_HELP = `Usage: fabwatch analyze RECORDING.json [options]
 
@@ -30,6 +34,11 @@ Options:
                          or "AB,BC,CD" in mm/s (default group2_rigid)
   --sensor-bandwidth HZ  keep the envelope band below HZ (ADXL345: 1600, ADXL355: 1000)
   --bands N              bands in the JSON spectrum summaries (default 64)
+  --model PATH           RUL model for multi-snapshot recordings (default models/rul.onnx):
+                         per snapshot, health indicator and RUL with interval (rul_s,
+                         rul_low_s, rul_high_s)
+  --confidence L         confidence level of the RUL interval, 0 < L < 1 (default 0.9)
+  --no-rul               skip the RUL replay
   -h, --help             this text
 
 Exit codes: 0 analysed, 1 recording unreadable or invalid, 2 bad usage.
@@ -44,6 +53,9 @@ interface Args {
   zoneLimits?: ZoneLimits;
   sensorBandwidthHz?: number;
   bands: number;
+  rul: boolean;
+  modelPath?: string;
+  confidence: number;
 }
 
 class UsageError extends Error {}
@@ -55,7 +67,7 @@ function num(name: string, v: string | undefined): number {
 }
 
 export function parseAnalyzeArgs(argv: string[]): Args | 'help' {
-  const a: Args = { file: '', json: false, bands: 64 };
+  const a: Args = { file: '', json: false, bands: 64, rul: true, confidence: 0.9 };
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
     switch (t) {
@@ -82,6 +94,17 @@ export function parseAnalyzeArgs(argv: string[]): Args | 'help' {
         break;
       case '--bands':
         a.bands = Math.round(num(t, argv[++i]));
+        break;
+      case '--no-rul':
+        a.rul = false;
+        break;
+      case '--model':
+        a.modelPath = argv[++i];
+        if (!a.modelPath) throw new UsageError('--model needs a path');
+        break;
+      case '--confidence':
+        a.confidence = num(t, argv[++i]);
+        if (!(a.confidence < 1)) throw new UsageError(`--confidence must be between 0 and 1, got ${a.confidence}`);
         break;
       case '--zone-limits': {
         const v = argv[++i] ?? '';
@@ -153,6 +176,26 @@ function formatWindowish(r: VibrationResult | ReturnType<typeof toSerializable>)
 
 function formatEvidence(ev: { component: string; source: string; expectedHz: number; foundHz: number; dbAboveFloor: number }[]): string[] {
   return ev.map((e) => `    ${e.component.padEnd(12)} ${e.source.padEnd(8)} expected ${e.expectedHz.toFixed(1).padStart(7)} Hz  found ${e.foundHz.toFixed(1).padStart(7)} Hz  ${e.dbAboveFloor.toFixed(1).padStart(5)} dB over floor`);
+}
+
+/**
+ * RUL per snapshot through the gateway's RUL path (src/health/replay.ts). A missing or broken model
+ * is reported on the output and the vibration analysis goes on without RUL.
+ */
+async function rulReplay(jsonPath: string, args: Args, write: (text: string) => Promise<void>): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {
+  const modelPath = args.modelPath ?? fileURLToPath(new URL('../../models/rul.onnx', import.meta.url));
+  const model = new RulModel({ modelPath });
+  try {
+    await model.start();
+    const rows = await replayRecording(readMultiSnapshotRecording(jsonPath), model, { confidenceLevel: args.confidence });
+    return { version: model.version, rows: new Map(rows.map((r) => [r.snapshot, r])) };
+  } catch (err) {
+    const line = `RUL not available (${errorCode(err)}): ${errorMessage(err)}`;
+    await write(args.json ? JSON.stringify({ warning: line }) + '\n' : `  ${line}\n`);
+    return null;
+  } finally {
+    await model.stop();
+  }
 }
 
 export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -239,18 +282,26 @@ async function run(argv: string[], write: (text: string) => Promise<void>, isClo
   };
 
   if (multi) {
+    const rul = args.rul ? await rulReplay(rec.jsonPath, args, write) : null;
     if (!args.json) {
       await write(`${rec.jsonPath}\n  ${prep.snapshots.length} snapshots of ${rec.meta.snapshotLength} samples at ${rec.meta.sampleRateHz} Hz; analysing the first ${windowSize} of each${prep.factor > 1 ? ` after decimation by ${prep.factor}` : ''}\n`);
-      await write(`  snapshot   rms g   kurt  vel mm/s zone  diagnosis (confidence)\n`);
+      if (rul) await write(`  RUL: model ${rul.version}, interval at ${args.confidence} confidence (provisional * until the bearing's baseline is learnt)\n`);
+      await write(`  snapshot   rms g   kurt  vel mm/s zone  diagnosis (confidence)${rul ? '        HI   RUL s [low, high]' : ''}\n`);
     }
     for (let i = 0; i < prep.snapshots.length && !isClosed(); i++) {
       const s = prep.snapshots[i];
       const r = analyzer.analyze(prep.samples.subarray(s.start, s.start + windowSize), shaftHz);
       if (args.json) {
         const t = rec.meta.snapshotStartSecondsOfDay?.[i];
-        await write(JSON.stringify({ ...header, snapshot: i, startSecondsOfDay: t ?? null, ...toSerializable(r, { spectrumBands: args.bands, envelopeBands: args.bands }) }) + '\n');
+        const row = rul?.rows.get(i);
+        const rulFields = row
+          ? { health_indicator: row.health_indicator, health_score: row.health_score, rul_s: row.rul_s, rul_low_s: row.rul_low_s, rul_high_s: row.rul_high_s, rul_unit: row.unit, rul_confidence_level: row.confidence_level, rul_baseline_ready: row.baseline_ready, model_version: row.model_version }
+          : {};
+        await write(JSON.stringify({ ...header, snapshot: i, startSecondsOfDay: t ?? null, ...toSerializable(r, { spectrumBands: args.bands, envelopeBands: args.bands }), ...rulFields }) + '\n');
       } else {
-        await write(`  ${String(i).padStart(8)} ${f3(r.features.rms).padStart(7)} ${f2(r.features.kurtosis).padStart(6)} ${f2(r.iso20816.velocityRmsMmS).padStart(9)}   ${r.iso20816.zone}   ${r.diagnosis.label} (${f2(r.diagnosis.confidence)})\n`);
+        const row = rul?.rows.get(i);
+        const rulText = row ? `  ${row.health_indicator.toFixed(3).padStart(7)}   ${Math.round(row.rul_s)} [${Math.round(row.rul_low_s)}, ${Math.round(row.rul_high_s)}]${row.baseline_ready ? '' : ' *'}` : '';
+        await write(`  ${String(i).padStart(8)} ${f3(r.features.rms).padStart(7)} ${f2(r.features.kurtosis).padStart(6)} ${f2(r.iso20816.velocityRmsMmS).padStart(9)}   ${r.iso20816.zone}   ${r.diagnosis.label} (${f2(r.diagnosis.confidence)})${rulText}\n`);
       }
     }
     return 0;

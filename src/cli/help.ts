@@ -2,6 +2,9 @@ export const HELP = `fabwatch — edge runtime for fab-floor gateways
 
 Usage:
   fabwatch [run] [--config FILE]     start the gateway (default command)
+  fabwatch analyze RECORDING.json [--json]
+                                     offline vibration analysis (and RUL for multi-snapshot
+                                     recordings) with the gateway's code; 'analyze --help'
   fabwatch --check-config FILE       validate a config file, print every error, exit 0/2
   fabwatch --print-config [--config FILE]
                                      print the effective config (defaults + environment applied)

@@ -74,6 +74,11 @@ async function run(configPath: string): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Subcommands with their own options parse them themselves.
+  if (argv[0] === 'analyze') {
+    const { analyzeCommand } = await import('./analyze.js');
+    return analyzeCommand(argv.slice(1), process.stdout);
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -122,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return run(configPath);
+
     default:
       process.stderr.write(`fabwatch: unknown command "${command}"\n\n${HELP}`);
       return EXIT_CONFIG;

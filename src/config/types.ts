@@ -11,7 +11,7 @@ export interface BearingGeometry {
 export type DefectKind = 'none' | 'outer_race' | 'inner_race' | 'ball' | 'cage';
 
 export interface VibrationSimulatorConfig {
-  shaftHz: number;
+  shaftHz?: number;
   imbalanceG: number;
   misalignmentG: number;
   noiseG: number;
@@ -20,8 +20,11 @@ export interface VibrationSimulatorConfig {
   defectGrowthPerHour: number;
   resonanceHz: number;
   seed: number;
-  bearing: BearingGeometry;
+  bearing?: BearingGeometry;
 }
+
+/** The simulator's config with shaft speed and bearing filled in from the robot's asset. */
+export type ResolvedVibrationSimulatorConfig = VibrationSimulatorConfig & { shaftHz: number; bearing: BearingGeometry };
 
 export interface AccelerometerConfig {
   driver: 'adxl345';
@@ -45,6 +48,11 @@ export interface RobotAnalysisConfig {
   rmsAlarmG: number;
   rmsBaselineG: number;
   spectrumBins: number;
+  zonePreset: 'group1_rigid' | 'group1_flexible' | 'group2_rigid' | 'group2_flexible';
+  zoneLimits?: { ab: number; bc: number; cd: number };
+  diagnosisVoteWindows: number;
+  spectrumPublishIntervalS: number;
+  bandReselectEvery: number;
 }
 
 export interface RobotConfig {
@@ -52,6 +60,7 @@ export interface RobotConfig {
   name?: string;
   accelerometer: AccelerometerConfig;
   temperature?: TemperatureSensorConfig;
+  asset: { shaftHz?: number; bearing?: BearingGeometry };
   analysis: RobotAnalysisConfig;
 }
 

@@ -1,5 +1,74 @@
 import type { DeviceFault } from '../acquisition/robot-sensors.js';
-import type { WindowSummary } from '../analysis/window-summary.js';
+
+export interface AxisSummary {
+  rms: number;
+  peak: number;
+  velocity_rms_mm_s: number;
+  kurtosis: number;
+}
+
+export interface VibrationSummary {
+  /** Overall AC RMS over the three axes, g. */
+  rms: number;
+  peak: number;
+  axes: { x: AxisSummary; y: AxisSummary; z: AxisSummary };
+  dominant_axis: string;
+  sample_rate_hz: number;
+  window_samples: number;
+  velocity_rms_mm_s: number;
+  kurtosis: number;
+  crest_factor: number;
+  skewness: number;
+  peak_to_peak: number;
+}
+
+export interface Iso20816Summary {
+  zone: 'A' | 'B' | 'C' | 'D';
+  velocity_rms_mm_s: number;
+  limits: { ab: number; bc: number; cd: number };
+  band_hz: [number, number];
+}
+
+export interface DiagnosisSummary {
+  /** Voted over the last analysis.diagnosisVoteWindows windows. */
+  label: string;
+  confidence: number;
+  windows: number;
+  votes: Record<string, number | undefined>;
+  evidence: Array<{ fault: string; source: string; component: string; expected_hz: number; found_hz: number; db_above_floor: number }>;
+  /** This window's own label. */
+  window_label: string;
+}
+
+export interface FaultFrequencySummary {
+  shaft_hz: number;
+  FTF: number;
+  BPFO: number;
+  BPFI: number;
+  BSF: number;
+}
+
+export interface SpectrumBands {
+  df_hz: number;
+  band_hz: number;
+  amplitudes: number[];
+  peak_hz: number;
+  peak_amplitude: number;
+}
+
+/** factory/{site}/{robot_id}/spectrum, at analysis.spectrumPublishIntervalS. */
+export interface SpectrumSummary {
+  robot_id: string;
+  gateway_id: string;
+  site: string;
+  ts: string;
+  axis: string;
+  sample_rate_hz: number;
+  window_samples: number;
+  spectrum: { df_hz: number; band_hz: number; unit: string; values: number[] };
+  envelope_spectrum: { band_hz: number; unit: string; values: number[]; filter_band_hz: [number, number] };
+  fault_frequencies: FaultFrequencySummary | null;
+}
 
 export type RobotStatus = 'starting' | 'ok' | 'warning' | 'critical' | 'fault';
 
@@ -10,8 +79,14 @@ export interface RobotState {
   status: RobotStatus;
   health_score: number | null;
   temperature: number | null;
-  vibration: (Omit<WindowSummary, 'spectrum' | 'dominantAxis'> & { dominant_axis: string; sample_rate_hz: number; window_samples: number }) | null;
-  spectrum: WindowSummary['spectrum'] | null;
+  vibration: VibrationSummary | null;
+  iso20816: Iso20816Summary | null;
+  diagnosis: DiagnosisSummary | null;
+  fault_frequencies: FaultFrequencySummary | null;
+  /** Amplitude spectrum of the dominant axis (band RMS). */
+  spectrum: (SpectrumBands & { axis: string }) | null;
+  /** Squared envelope spectrum of the dominant axis (band max) and the band the kurtogram chose. */
+  envelope_spectrum: { band_hz: number; values: number[]; filter_band_hz: [number, number] } | null;
   sensors: { samples_acquired: number; samples_lost: number; measured_rate_hz: number; last_sample_at: string | null };
   faults: DeviceFault[];
   /** Remaining useful life from the ONNX model (null until the first estimate or without a model). */
@@ -42,13 +117,17 @@ export interface TelemetryRecord {
   site: string;
   ts: string;
   temperature: number | null;
-  vibration: { rms: number; peak: number; axes: WindowSummary['axes']; dominant_axis: string; sample_rate_hz: number; window_samples: number; lost_samples: number };
+  vibration: VibrationSummary & { lost_samples: number };
   health_score: number;
   /** Where health_score comes from: the RUL model, or the interim RMS mapping until the model has an estimate. */
   health_source: 'rul_model' | 'rms';
   rul: RobotRul | null;
   status: RobotStatus;
-  spectrum: { df_hz: number; band_hz: number; amplitudes: number[]; peak_hz: number; peak_amplitude: number };
+  iso20816: Iso20816Summary;
+  diagnosis: DiagnosisSummary;
+  fault_frequencies: FaultFrequencySummary | null;
+  /** Coarse amplitude spectrum of the dominant axis (the detailed one goes to .../spectrum less often). */
+  spectrum: SpectrumBands;
   units: Record<string, string>;
 }
 
@@ -109,4 +188,5 @@ export interface StateEvents {
   robot_update: [RobotState];
   cleanroom: [CleanroomStatus];
   alert: [Alert];
+  spectrum: [SpectrumSummary];
 }

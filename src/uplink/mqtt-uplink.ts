@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { Component } from '../core/component.js';
 import type { MqttConfig } from '../config/types.js';
 import type { GatewayState } from '../state/gateway-state.js';
-import type { Alert, CleanroomStatus, TelemetryRecord } from '../state/types.js';
+import type { Alert, CleanroomStatus, SpectrumSummary, TelemetryRecord } from '../state/types.js';
 import { topics } from './topics.js';
 import { backoffDelay } from './backoff.js';
 
@@ -126,6 +126,7 @@ export class MqttUplink implements Component {
 
     const onTelemetry = (r: TelemetryRecord) => this.publish(topics.telemetry(this.site, r.robot_id), r);
     const onCleanroom = (s: CleanroomStatus) => this.publish(topics.cleanroomStatus(this.site), s);
+    const onSpectrum = (s: SpectrumSummary) => this.publish(topics.spectrum(this.site, s.robot_id), s);
     const onAlert = (a: Alert) => {
       const topic = a.robot_id ? topics.robotAlerts(this.site, a.robot_id) : a.source.startsWith('counter:') || a.source.startsWith('cleanroom') ? topics.cleanroomAlerts(this.site) : topics.gatewayAlerts(this.site, this.gatewayId);
       this.publish(topic, a);
@@ -133,7 +134,9 @@ export class MqttUplink implements Component {
     this.state.on('telemetry', onTelemetry);
     this.state.on('cleanroom', onCleanroom);
     this.state.on('alert', onAlert);
+    this.state.on('spectrum', onSpectrum);
     this.unsubscribers.push(
+      () => this.state.off('spectrum', onSpectrum),
       () => this.state.off('telemetry', onTelemetry),
       () => this.state.off('cleanroom', onCleanroom),
       () => this.state.off('alert', onAlert),

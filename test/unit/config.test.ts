@@ -23,7 +23,8 @@ test('the shipped configs are valid and get defaults filled in', () => {
   assert.equal(sim.api.port, 4000);
   assert.equal(sim.api.wsPort, 4001);
   assert.equal(sim.robots[0].accelerometer.rangeG, 16, 'default range');
-  assert.equal(sim.robots[0].accelerometer.simulator.bearing.nBalls, 9, 'nested defaults through $ref');
+  assert.equal(sim.robots[0].asset.bearing?.nBalls, 9, 'bearing geometry through $ref');
+  assert.equal(sim.robots[0].analysis.zonePreset, 'group2_rigid', 'nested defaults');
   assert.ok(sim.cleanroom.counters.length >= 1);
   assert.ok(Object.isFrozen(sim.robots[0].accelerometer), 'validated config is frozen');
   const example = loadConfig(join(repoRoot, 'config/gateway.example.yaml'), {});
