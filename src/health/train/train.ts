@@ -268,7 +268,7 @@ async function main(): Promise<void> {
       target: `ln(max(RUL, ${RUL_FLOOR_S} s))`,
     },
     validation: {
-      protocol: 'Leave one bearing out over the 3 FEMTO learning bearings. Within each fold the model AND its interval calibration see only the 2 training bearings (calibration by nested leave-one-bearing-out inside them). The held-out bearing is truncated at the 11 life fractions of the PHM 2012 test bearings (recorded / (recorded + actual RUL) from the challenge tables) and each truncation scored with the challenge accuracy A (Er = 100 (ActRUL - RUL)/ActRUL; A = exp(-ln 0.5 Er/5) for Er <= 0, exp(ln 0.5 Er/20) for Er > 0). No metric here is computed on data the scored model was trained on.',
+      protocol: 'Leave one bearing out over the 3 FEMTO learning bearings. Within each fold the population model, its interval calibration (nested leave-one-bearing-out inside the training bearings) AND the degradation prior see only the 2 training bearings; the held-out bearing is replayed causally through the gateway estimator (amplitude indicator, onset, Bayesian update, competing risks; src/health/rul-fusion.ts), shipped_estimator below, with the population model alone reported alongside. The held-out bearing is truncated at the 11 life fractions of the PHM 2012 test bearings (recorded / (recorded + actual RUL) from the challenge tables) and each truncation scored with the challenge accuracy A (Er = 100 (ActRUL - RUL)/ActRUL; A = exp(-ln 0.5 Er/5) for Er <= 0, exp(ln 0.5 Er/20) for Er > 0). No metric here is computed on data the scored model was trained on.',
       truncation_fractions: TRUNCATION_FRACTIONS.map(r3),
       overall,
       folds: folds.map(foldSummary),
