@@ -3,8 +3,11 @@
  * no clock (timestamps come with each update), the model is passed in when an estimate is wanted.
  *
  * Each vibration snapshot's health features (extractHealthFeatures output) go through exactly the
- * path used in training (src/health/train/dataset.ts): the asset's own baseline (first 10 minutes),
- * ratio to it, trailing median over the last minute. `modelInput` is then what the RUL model eats.
+ * path used in training (src/health/train/dataset.ts): the asset's own baseline (running minimum
+ * of a 5-minute median), ratio to it, trailing median over the last minute. `modelInput` is then
+ * what the ONNX population model eats. In parallel the snapshot peak feeds the amplitude indicator
+ * (src/health/amplitude.ts) and the asset's Bayesian exponential degradation model
+ * (src/health/degradation.ts), whose state lives here.
  *
  * State can be saved (`snapshot()`) and restored (`new RulTracker({ ..., restore })`) so a gateway
  * restart does not relearn a worn bearing's "healthy" baseline from its worn state.
@@ -13,7 +16,7 @@ import { AmplitudeIndicator } from './amplitude.js';
 import { AssetBaseline, BASELINE_SNAPSHOTS } from './baseline.js';
 import { ExponentialDegradation, type DegradationConfig, type DegradationPrior, type DegradationState } from './degradation.js';
 import { FEATURE_INDEX, HEALTH_FEATURE_COUNT } from './features.js';
-import { fuseRul, type FusedRul } from './rul-fusion.js';
+import { DEFAULT_FUSION, fuseRul, type FusedRul, type FusionMode } from './rul-fusion.js';
 import type { RulModel, RulPrediction } from './rul-model.js';
 import { normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from './rul-math.js';
 import { DEFAULT_SMOOTHING_WINDOW, TrailingMedian } from './smoothing.js';
@@ -40,6 +43,8 @@ export interface RulTrackerOptions {
   baselineSnapshots?: number;
   /** Degradation-model settings (failure threshold, onset ratio, ...); defaults in degradation.ts. */
   degradation?: Partial<DegradationConfig>;
+  /** How population and degradation models combine once established (default: competing risks; see rul-fusion.ts). */
+  fusion?: FusionMode;
 }
 
 export interface RulEstimate extends RulPrediction {
@@ -65,6 +70,7 @@ export class RulTracker {
   private readonly median: TrailingMedian;
   private readonly amplitude: AmplitudeIndicator;
   readonly degradation: ExponentialDegradation;
+  private readonly fusion: FusionMode;
   private readonly raw = new Float64Array(RUL_MODEL_INPUT_COUNT);
   private readonly ratio = new Float64Array(RUL_MODEL_INPUT_COUNT);
   private readonly smoothed = new Float64Array(RUL_MODEL_INPUT_COUNT);
@@ -81,6 +87,7 @@ export class RulTracker {
     const ampBase = opts.restore?.amplitudeBaseline ?? undefined;
     this.amplitude = new AmplitudeIndicator(opts.baselineSnapshots ?? BASELINE_SNAPSHOTS, opts.smoothingWindow ?? DEFAULT_SMOOTHING_WINDOW, ampBase ?? undefined);
     this.degradation = new ExponentialDegradation(opts.degradation, opts.restore?.degradation);
+    this.fusion = opts.fusion ?? DEFAULT_FUSION;
     if (opts.restore) {
       this.count = opts.restore.snapshots;
       this.firstMs = opts.restore.firstMs;
@@ -136,11 +143,11 @@ export class RulTracker {
     return { snapshots: this.recentMs.length, from_ms: this.recentMs[0], to_ms: this.recentMs[this.recentMs.length - 1] };
   }
 
-  /** Estimate with `model` at `confidenceLevel`; null before the first snapshot. */
   /**
    * Estimate at `confidenceLevel`; null before the first snapshot. The ONNX model gives the
    * population RUL; once this asset's degradation is established, its own Bayesian exponential
-   * model (prior from the model card) answers instead (src/health/rul-fusion.ts).
+   * model (prior from the model card) joins it as a competing risk, or answers alone with
+   * `fusion: 'switch'` (src/health/rul-fusion.ts).
    */
   async estimate(model: RulEstimator, confidenceLevel = 0.9): Promise<RulEstimate | null> {
     const input = this.modelInput;
@@ -149,7 +156,7 @@ export class RulTracker {
     const p = await model.predict(input, confidenceLevel);
     const z = normalQuantile(0.5 + confidenceLevel / 2);
     const sigma = p.rul_high_s > p.rul_s && p.rul_s > 0 ? Math.log(p.rul_high_s / p.rul_s) / z : 0;
-    const f = fuseRul({ mu: Math.log(Math.max(p.rul_s, 1e-9)), sigma, hi: p.health_indicator }, this.degradation, model.degradationPrior ?? null, confidenceLevel, this.lastMs);
+    const f = fuseRul({ mu: Math.log(Math.max(p.rul_s, 1e-9)), sigma, hi: p.health_indicator }, this.degradation, model.degradationPrior ?? null, confidenceLevel, this.lastMs, this.fusion);
     return {
       ...p,
       rul_s: f.rul_s,

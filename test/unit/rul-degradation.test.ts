@@ -131,6 +131,11 @@ test('tracker: amplitude growth alone (kurtosis, crest unchanged) drives RUL and
   const again = (await r.estimate(blindModel, 0.9))!;
   assert.equal(again.rul_source, 'degradation');
   assert.ok(Math.abs(again.rul_s - worn.rul_s) / worn.rul_s < 0.1, `${worn.rul_s} vs restored ${again.rul_s}`);
+  // the 'switch' combination answers with the degradation model alone: never shorter than competing risks
+  const sw = new RulTracker({ robotId: 'r', restore: JSON.parse(JSON.stringify(t.snapshot())), fusion: 'switch' });
+  sw.update(features(0.05 + (0.1 * Math.exp(4.8)) / 3, 0.12 + 0.1 * Math.exp(4.8)), ms);
+  const alone = (await sw.estimate(blindModel, 0.9))!;
+  assert.ok(alone.rul_s >= again.rul_s, `switch ${alone.rul_s} vs competing ${again.rul_s}`);
   // without a prior (a v1 card) the tracker answers with the population model only
   const v1 = (await t.estimate({ predict: blindModel.predict }, 0.9))!;
   assert.equal(v1.rul_source, 'population');
