@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RulModel } from '../src/health/rul-model.js';
-import { createHealthFeatureScratch, extractHealthFeatures, HEALTH_FEATURE_COUNT } from '../src/health/features.js';
+import { createHealthFeatureScratch, extractHealthFeatures, FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../src/health/features.js';
+import { RulTracker } from '../src/health/rul-tracker.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const modelPath = process.env.MODEL_PATH ?? path.join(root, 'models', 'rul.onnx');
@@ -59,8 +60,40 @@ async function main(): Promise<void> {
     extractHealthFeatures(snap, 25600, scratch, out);
     feat.push(performance.now() - t);
   }
+  // Full per-snapshot gateway step once the asset's degradation model is established:
+  // RulTracker.update + RulTracker.estimate (ONNX population model + Bayesian degradation
+  // posterior + competing-risks quantiles by bisection).
+  const tracker = new RulTracker({ robotId: 'bench' });
+  const f = new Float64Array(HEALTH_FEATURE_COUNT);
+  const feed = (peak: number, ms: number) => {
+    f[FEATURE_INDEX.rms_g] = 0.05 + peak / 3;
+    f[FEATURE_INDEX.peak_g] = peak;
+    f[FEATURE_INDEX.kurtosis] = 3;
+    f[FEATURE_INDEX.crest_factor] = 4;
+    f[FEATURE_INDEX.velocity_rms_mm_s] = 2;
+    tracker.update(f, ms);
+  };
+  let ms = 0;
+  for (let i = 0; i < 60; i++, ms += 10_000) feed(0.12, ms);
+  for (let sec = 0; sec < 5 * 3600; sec += 10, ms += 10_000) feed(0.12 + 0.1 * Math.exp(0.8 * (sec / 3600)), ms);
+  const probe = await tracker.estimate(model, 0.9);
+  const upd: number[] = [];
+  const est: number[] = [];
+  const tEnd4 = performance.now() + 1500;
+  while (performance.now() < tEnd4) {
+    let t = performance.now();
+    feed(0.12 + 0.1 * Math.exp(4), ms);
+    upd.push(performance.now() - t);
+    ms += 10_000;
+    t = performance.now();
+    await tracker.estimate(model, 0.9);
+    est.push(performance.now() - t);
+  }
   const rss3 = process.memoryUsage().rss;
   await model.stop();
+  const su = stats(upd);
+  const se = stats(est);
+  console.log(`tracker (answered by ${probe?.rul_source}): update mean ${(su.mean * 1000).toFixed(1)} us, p50 ${(su.p50 * 1000).toFixed(1)} us; estimate (ONNX + degradation posterior + competing-risks quantiles) mean ${(se.mean * 1000).toFixed(1)} us, p50 ${(se.p50 * 1000).toFixed(1)} us, p99 ${(se.p99 * 1000).toFixed(1)} us`);
 
   const s1 = stats(single);
   const s64 = stats(batch);

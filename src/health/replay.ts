@@ -21,6 +21,9 @@ export interface ReplayRow {
   confidence_level: number;
   baseline_ready: boolean;
   model_version: string;
+  /** Median RUL (rul_s is the PHM-optimal 0.2 quantile) and which model answered. */
+  rul_median_s: number;
+  rul_source: 'population' | 'degradation';
 }
 
 export interface ReplayOptions {
@@ -55,6 +58,8 @@ export async function replayRecording(rec: MultiSnapshotRecording, model: Pick<R
       confidence_level: confidence,
       baseline_ready: e.baseline_ready,
       model_version: e.model_version,
+      rul_median_s: e.rul_median_s,
+      rul_source: e.rul_source,
     });
   }
   return rows;

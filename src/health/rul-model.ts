@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Component } from '../core/component.js';
 import { ErrorCode, FabwatchError } from '../core/errors.js';
+import type { DegradationPrior } from './degradation.js';
 import { fiveFeaturesToModelInputs, RUL_BAD_FEATURES } from './five-features.js';
 import { normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUTS } from './rul-math.js';
 
@@ -52,6 +53,8 @@ export interface RulModelCard {
     preprocessing_outside_graph?: { reference_baseline?: Record<string, number> };
   };
   outputs: Array<{ name: string; shape: Array<number | string> }>;
+  /** Prior of the per-asset exponential degradation model (src/health/degradation.ts), learnt in training. */
+  degradation?: { prior?: DegradationPrior; [key: string]: unknown };
   validation?: unknown;
   training_data?: unknown;
   [key: string]: unknown;
@@ -143,6 +146,18 @@ export class RulModel implements Component {
 
   get version(): string {
     return this.card.version;
+  }
+
+  /**
+   * Prior of the per-asset degradation model from the card, or null when the card has none (a v1
+   * card): RulTracker then answers with the population model only.
+   */
+  get degradationPrior(): DegradationPrior | null {
+    const p = this.cardData?.degradation?.prior;
+    if (!p) return null;
+    const vals = [p.meanA, p.sdA, p.meanB, p.sdB, p.noiseSd, p.noiseVarianceInflation];
+    if (!vals.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(p.sdA > 0 && p.sdB > 0 && p.noiseSd > 0)) return null;
+    return p;
   }
 
   /** Reference baseline from the card (absolute feature levels), in model-input order. */

@@ -40,6 +40,9 @@ test('the gateway path (RulTracker) feeds the model exactly what training used',
     t.update(extractHealthFeatures(b.horiz.snapshot(i), b.sampleRateHz, scratch), b.timesS[i] * 1000);
     const x = t.modelInput!;
     for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) assert.equal(x[k], rows.x[i * RUL_MODEL_INPUT_COUNT + k], `snapshot ${i} input ${k}`);
+    // and the degradation model sees the amplitude indicator and baseline training used
+    assert.equal(t.degradation.level, rows.ampLevel[i], `snapshot ${i} amplitude`);
+    assert.equal(t.degradation.baseline, rows.ampBase[i], `snapshot ${i} amplitude baseline`);
   }
 });
 

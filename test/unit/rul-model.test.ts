@@ -57,6 +57,9 @@ test('shipped model: interval ordered, unit and version present, health score 0-
       assert.equal(p.model_version, card.version);
       assert.ok(Number.isInteger(p.health_score) && p.health_score >= 0 && p.health_score <= 100);
     }
+    // the per-asset degradation model's prior ships in the card (learnt from the FEMTO bearings)
+    const prior = m.degradationPrior;
+    assert.ok(prior && prior.meanB > 0 && prior.sdB > 0 && prior.noiseSd > 0 && prior.noiseVarianceInflation >= 1, JSON.stringify(prior));
   } finally {
     await m.stop();
   }

@@ -8,6 +8,8 @@ import type { FemtoBearing } from '../femto.js';
 import { RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from '../rul-math.js';
 import { TrailingMedian } from '../smoothing.js';
 import { AssetBaseline } from '../baseline.js';
+import { AmplitudeIndicator } from '../amplitude.js';
+import { FEATURE_INDEX } from '../features.js';
 
 /** Final baseline of each bearing seen by `bearingRows` (for the model card's reference baseline). */
 export const baselines = new Map<string, number[]>();
@@ -23,6 +25,10 @@ export interface BearingRows {
   rulS: Float64Array;
   /** Time since first snapshot, s. */
   tS: Float64Array;
+  /** Amplitude indicator per row (smoothed peak, g), its baseline and whether that is learnt. */
+  ampLevel: Float64Array;
+  ampBase: Float64Array;
+  ampReady: Uint8Array;
   n: number;
   lifeS: number;
 }
@@ -57,6 +63,17 @@ export function bearingRows(b: FemtoBearing, channel: 'horiz' | 'vert' = 'horiz'
     x.set(sm, i * RUL_MODEL_INPUT_COUNT);
   }
   if (channel === 'horiz') baselines.set(b.id, base.current());
-  return { id: b.id, channel, x, features: feats, rulS, tS, n, lifeS: b.failureTimeS };
+  // Amplitude indicator for the degradation model, same class as RulTracker.
+  const amp = new AmplitudeIndicator();
+  const ampLevel = new Float64Array(n);
+  const ampBase = new Float64Array(n);
+  const ampReady = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    amp.push(feats[i * HEALTH_FEATURE_COUNT + FEATURE_INDEX.peak_g]);
+    ampLevel[i] = amp.level;
+    ampBase[i] = amp.baseline;
+    ampReady[i] = amp.ready ? 1 : 0;
+  }
+  return { id: b.id, channel, x, features: feats, rulS, tS, n, lifeS: b.failureTimeS, ampLevel, ampBase, ampReady };
 }
 

@@ -7,7 +7,13 @@
  * accuracy function.
  */
 import { normalQuantile, phmAccuracy, rulForward, rulInterval, RUL_MODEL_INPUT_COUNT, type RulModelParams } from '../rul-math.js';
+import { ExponentialDegradation, type DegradationPrior } from '../degradation.js';
+import { DEFAULT_FUSION, fuseRul, type FusedRul, type FusionMode } from '../rul-fusion.js';
+
+/** Fusion evaluated (and described in the card); `RUL_FUSION=switch` reproduces the compared variant. */
+export const FUSION_MODE: FusionMode = process.env.RUL_FUSION === 'switch' ? 'switch' : DEFAULT_FUSION;
 import type { BearingRows } from './dataset.js';
+import { fitDegradationPrior } from './degradation-prior.js';
 import { fitRulModel, logRul, type FitOptions } from './fit.js';
 
 /**
@@ -120,6 +126,121 @@ export interface FoldResult {
   medianWidthRatio90: number;
   /** Model as fitted for this fold (for parity checks / plots). */
   params: RulModelParams;
+  /** The shipped estimator: population model + the asset's own degradation model (rul-fusion.ts). */
+  fused: FusedFold;
+  prior: DegradationPrior;
+  priorBearings: ReturnType<typeof fitDegradationPrior>["bearings"];
+}
+
+export interface FusedTruncation {
+  fraction: number;
+  tS: number;
+  actualRulS: number;
+  rulS: number;
+  medianS: number;
+  lowS: Record<string, number>;
+  highS: Record<string, number>;
+  source: FusedRul['source'];
+  percentError: number;
+  accuracy: number;
+  accuracyOfMedian: number;
+}
+
+export interface FusedFold {
+  truncations: FusedTruncation[];
+  meanAccuracy: number;
+  meanAccuracyOfMedian: number;
+  meanAbsPercentError: number;
+  coverageTruncations: Record<string, number>;
+  coverageAllSnapshots: Record<string, number>;
+  /** Coverage over the held-out snapshots where the degradation model answered, and how many. */
+  coverageDegradation: Record<string, number>;
+  degradationSnapshots: number;
+  /** First time (s) the degradation model answered, as a fraction of life too. */
+  firstDegradationS: number | null;
+  medianWidthRatio90: number;
+}
+
+/**
+ * Runs the held-out bearing causally through exactly the gateway's estimator (population model +
+ * per-asset degradation model, rul-fusion.ts) at every snapshot and every coverage level.
+ */
+export function fusedFold(params: RulModelParams, prior: DegradationPrior, held: BearingRows): FusedFold {
+  const d = RUL_MODEL_INPUT_COUNT;
+  const buf = new Float64Array(params.hidden);
+  const deg = new ExponentialDegradation();
+  const per: Array<Record<string, FusedRul>> = [];
+  for (let i = 0; i < held.n; i++) {
+    deg.observe(held.ampLevel[i], held.ampBase[i], held.tS[i] * 1000, held.ampReady[i] === 1);
+    const pop = rulForward(params, held.x.subarray(i * d, i * d + d), buf);
+    const row: Record<string, FusedRul> = {};
+    for (const lvl of COVERAGE_LEVELS) row[String(lvl)] = fuseRul(pop, deg, prior, lvl, held.tS[i] * 1000, FUSION_MODE);
+    per.push(row);
+  }
+  const truncations: FusedTruncation[] = TRUNCATION_FRACTIONS.map((fraction) => {
+    const i = truncationIndex(held, fraction);
+    const e = per[i]['0.9'];
+    const actual = held.rulS[i];
+    const lowS: Record<string, number> = {};
+    const highS: Record<string, number> = {};
+    for (const lvl of COVERAGE_LEVELS) {
+      lowS[String(lvl)] = per[i][String(lvl)].rul_low_s;
+      highS[String(lvl)] = per[i][String(lvl)].rul_high_s;
+    }
+    return {
+      fraction,
+      tS: held.tS[i],
+      actualRulS: actual,
+      rulS: e.rul_s,
+      medianS: e.rul_median_s,
+      lowS,
+      highS,
+      source: e.source,
+      percentError: (100 * (actual - e.rul_s)) / actual,
+      accuracy: phmAccuracy(actual, e.rul_s),
+      accuracyOfMedian: phmAccuracy(actual, e.rul_median_s),
+    };
+  });
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const coverageTruncations: Record<string, number> = {};
+  const coverageAllSnapshots: Record<string, number> = {};
+  const coverageDegradation: Record<string, number> = {};
+  let degN = 0;
+  let firstDeg: number | null = null;
+  for (let i = 0; i < held.n; i++) {
+    if (per[i]['0.9'].source === 'degradation') {
+      degN++;
+      if (firstDeg === null) firstDeg = held.tS[i];
+    }
+  }
+  for (const lvl of COVERAGE_LEVELS) {
+    const k = String(lvl);
+    coverageTruncations[k] = truncations.filter((t) => t.actualRulS >= t.lowS[k] && t.actualRulS <= t.highS[k]).length / truncations.length;
+    let hit = 0;
+    let hitDeg = 0;
+    for (let i = 0; i < held.n; i++) {
+      const e = per[i][k];
+      const y = Math.max(held.rulS[i], 10);
+      const ok = y >= e.rul_low_s && y <= e.rul_high_s;
+      if (ok) hit++;
+      if (ok && e.source === 'degradation') hitDeg++;
+    }
+    coverageAllSnapshots[k] = hit / held.n;
+    coverageDegradation[k] = degN ? hitDeg / degN : Number.NaN;
+  }
+  const ratios = per.map((r) => r['0.9'].rul_high_s / r['0.9'].rul_low_s).sort((a, b) => a - b);
+  return {
+    truncations,
+    meanAccuracy: mean(truncations.map((t) => t.accuracy)),
+    meanAccuracyOfMedian: mean(truncations.map((t) => t.accuracyOfMedian)),
+    meanAbsPercentError: mean(truncations.map((t) => Math.abs(t.percentError))),
+    coverageTruncations,
+    coverageAllSnapshots,
+    coverageDegradation,
+    degradationSnapshots: degN,
+    firstDegradationS: firstDeg,
+    medianWidthRatio90: ratios[ratios.length >> 1],
+  };
 }
 
 function truncationIndex(r: BearingRows, fraction: number): number {
@@ -199,7 +320,12 @@ export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOpt
   ratios.sort((a, b) => a - b);
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // degradation prior from the training bearings' horizontal channels only
+  const { prior, bearings: priorBearings } = fitDegradationPrior(train.filter((r) => r.channel === 'horiz'));
   return {
+    fused: fusedFold(params, prior, held),
+    prior,
+    priorBearings,
     heldOut: held.id,
     trainedOn: [...new Set(train.map((r) => `${r.id}`))],
     lifeS: held.lifeS,
