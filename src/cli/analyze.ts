@@ -182,7 +182,7 @@ function formatEvidence(ev: { component: string; source: string; expectedHz: num
  * RUL per snapshot through the gateway's RUL path (src/health/replay.ts). A missing or broken model
  * is reported on the output and the vibration analysis goes on without RUL.
  */
-async function rulReplay(jsonPath: string, args: Args, write: (text: string) => Promise<void>): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {
+async function rulReplay(jsonPath: string, args: Args): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {
   const modelPath = args.modelPath ?? fileURLToPath(new URL('../../models/rul.onnx', import.meta.url));
   const model = new RulModel({ modelPath });
   try {
@@ -190,8 +190,8 @@ async function rulReplay(jsonPath: string, args: Args, write: (text: string) => 
     const rows = await replayRecording(readMultiSnapshotRecording(jsonPath), model, { confidenceLevel: args.confidence });
     return { version: model.version, rows: new Map(rows.map((r) => [r.snapshot, r])) };
   } catch (err) {
-    const line = `RUL not available (${errorCode(err)}): ${errorMessage(err)}`;
-    await write(args.json ? JSON.stringify({ warning: line }) + '\n' : `  ${line}\n`);
+    // On stderr, so --json output stays one JSON object per snapshot.
+    process.stderr.write(`fabwatch analyze: RUL not available (${errorCode(err)}): ${errorMessage(err)}\n`);
     return null;
   } finally {
     await model.stop();
@@ -282,7 +282,7 @@ async function run(argv: string[], write: (text: string) => Promise<void>, isClo
   };
 
   if (multi) {
-    const rul = args.rul ? await rulReplay(rec.jsonPath, args, write) : null;
+    const rul = args.rul ? await rulReplay(rec.jsonPath, args) : null;
     if (!args.json) {
       await write(`${rec.jsonPath}\n  ${prep.snapshots.length} snapshots of ${rec.meta.snapshotLength} samples at ${rec.meta.sampleRateHz} Hz; analysing the first ${windowSize} of each${prep.factor > 1 ? ` after decimation by ${prep.factor}` : ''}\n`);
       if (rul) await write(`  RUL: model ${rul.version}, interval at ${args.confidence} confidence (provisional * until the bearing's baseline is learnt)\n`);

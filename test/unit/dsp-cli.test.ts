@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -87,4 +87,25 @@ test('sidecar/sample count mismatch is reported as RECORDING_INVALID', async () 
   const o = sink();
   assert.equal(await analyzeCommand([p], o.stream), 1);
   assert.match(o.text(), /RECORDING_INVALID/);
+});
+
+test('a FEMTO multi-snapshot recording: per-snapshot RUL with interval in the JSON lines', { timeout: 120_000 }, async (t) => {
+  const femto = new URL('../../../shared/datasets/femto/Learning_set_Bearing2_1_horiz.json', import.meta.url);
+  const file = process.env.FABWATCH_DATASETS ? `${process.env.FABWATCH_DATASETS}/femto/Learning_set_Bearing2_1_horiz.json` : femto.pathname;
+  if (!existsSync(file)) {
+    if (process.env.CI === 'true') throw new Error(`dataset missing in CI: ${file}`);
+    t.skip(`dataset not found: ${file}`);
+    return;
+  }
+  const o = sink();
+  assert.equal(await analyzeCommand([file, '--json', '--confidence', '0.8'], o.stream), 0);
+  const lines = o.text().trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 911);
+  for (const l of lines) {
+    assert.ok(l.rul_low_s <= l.rul_s && l.rul_s <= l.rul_high_s, `interval ordered at snapshot ${l.snapshot}`);
+    assert.equal(l.rul_confidence_level, 0.8);
+    assert.ok(l.health_indicator >= 0 && l.health_indicator <= 1);
+  }
+  // The bearing runs to failure: the last estimates are far shorter than the early ones.
+  assert.ok(lines.at(-1).rul_s < lines[100].rul_s / 5, `RUL ${lines[100].rul_s} -> ${lines.at(-1).rul_s}`);
 });
