@@ -45,7 +45,7 @@ export class ModbusBus {
   private inFlight = 0;
   private recheck?: TimerHandle;
 
-  constructor(readonly transport: ModbusTransport, readonly where: string, private readonly clock: Clock, private readonly opts: { guardMs?: number; maxDeferMs?: number } = {}) {}
+  constructor(readonly transport: ModbusTransport, readonly where: string, private readonly clock: Clock, private readonly opts: { guardMs?: number; maxDeferMs?: number; confineFailing?: boolean } = {}) {}
 
   device(unitId: number, name: string, policy: DeviceFaultPolicy): ModbusDevice {
     const d = new ModbusDevice(this, this.transport, this.clock, unitId, name, policy);
@@ -62,7 +62,7 @@ export class ModbusBus {
 
   /** Wait until a request of `device` may go out. Healthy devices never wait here. */
   async admit(device: ModbusDevice): Promise<void> {
-    if (device.healthy) return;
+    if (device.healthy || this.opts.confineFailing === false) return;
     if (this.fits(device) && !this.waiting.length) {
       this.inFlight++;
       device.holdsLine = true;
