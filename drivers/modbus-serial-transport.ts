@@ -80,7 +80,9 @@ export class ModbusSerialTransport implements ModbusTransport {
       } catch (err) {
         this.stats.failures++;
         const e = classifyModbusError(err, info, Buffer.concat(this.rx), client?.isOpen ?? false);
-        if (e.code === 'MODBUS_DISCONNECTED') await this.drop();
+        // A link error needs a new connection; so does a torn frame on TCP, where the byte stream
+        // has lost its framing (on RTU the next request starts with a cleared buffer instead).
+        if (e.code === 'MODBUS_DISCONNECTED' || (this.link.kind === 'tcp' && (e.code === 'MODBUS_SHORT_FRAME' || e.code === 'MODBUS_CRC'))) await this.drop();
         throw e;
       }
     });
