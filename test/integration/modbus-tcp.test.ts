@@ -84,7 +84,7 @@ test('TCP faults: exception, short frame, timeout, disconnect; the poller marks 
       await until(() => poller.currentFault?.code === code).catch((e) => {
         throw new Error(`${code}: ${e.message}; faults ${JSON.stringify(faults)}; breaker ${dev.breaker.state}`);
       });
-      const fault = poller.currentFault!;
+      const fault: DeviceFault = poller.currentFault!;
       assert.equal(fault.device, 'pc-1');
       heal();
       await until(() => poller.currentFault === null, 8000).catch((e) => {
@@ -132,7 +132,7 @@ test('counter status bits and a stuck counter become device faults, and clear', 
   assert.equal(poller.currentFault, null);
   lh.stuck = true;
   await step(40_000);
-  assert.equal(poller.currentFault?.code, 'COUNTER_STALE');
+  assert.equal((poller.currentFault as DeviceFault | null)?.code, 'COUNTER_STALE');
   lh.stuck = false;
   await step(10_000);
   assert.equal(poller.currentFault, null);
