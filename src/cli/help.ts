@@ -3,6 +3,8 @@ export const HELP = `fabwatch — edge runtime for fab-floor gateways
 Usage:
   fabwatch [run] [--config FILE]     start the gateway (default command)
   fabwatch --check-config FILE       validate a config file, print every error, exit 0/2
+  fabwatch simulate-device [--map lighthouse|metone6000] (--port N | --serial PATH)
+                                     serve a simulated particle counter over Modbus TCP/RTU (--help)
   fabwatch --print-config [--config FILE]
                                      print the effective config (defaults + environment applied)
   fabwatch --version | --help
