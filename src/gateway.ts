@@ -84,6 +84,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const startedAt = clock.now();
 
   const simGpio = new Map<string, SimGpioLine>();
+  /** Simulator timers (the data-ready line models), started with the simulators component. */
+  const simTimers: Array<{ start(): void; stop(): void }> = [];
   // --- I2C buses: simulated in-process buses, or /dev/i2c-N opened lazily through i2c-bus.
   const simBuses = new Map<number, SimI2cBus>();
   const buses = new Map<number, I2cBus>();
@@ -117,7 +119,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
         if (a.interruptGpio !== undefined) {
           const line = new SimGpioLine(`gpio${a.interruptGpio}`, 'in');
           simGpio.set(line.name, line);
-          part.attachInterrupt(line, 5);
+          simTimers.push({ start: () => part.attachInterrupt(line, 5), stop: () => part.detachInterrupt() });
           interrupt = line;
         }
       } else {
@@ -304,8 +306,10 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     supervisor.add(
       component('simulators', async () => {
         for (const [key, line] of counterLines) await line.serveTcp(simPorts.get(key));
+        for (const t of simTimers) t.start();
       }, async () => {
         for (const line of counterLines.values()) await line.stop();
+        for (const t of simTimers) t.stop();
       }),
       { critical: true },
     );
