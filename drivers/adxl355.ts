@@ -29,6 +29,8 @@ export const ADXL355 = {
   INT_OVR_EN1: 0x04,
   RANGE: 0x2c,
   RANGE_I2C_HS: 0x80,
+  /** RANGE bit 6 INT_POL: 0 = INT1/INT2 active low (reset value), 1 = active high. */
+  RANGE_INT_POL_HIGH: 0x40,
   POWER_CTL: 0x2d,
   POWER_STANDBY: 0x01,
   RESET: 0x2f,
@@ -140,7 +142,8 @@ export class Adxl355 implements Accelerometer {
     await this.io('standby', () => bus.writeByte(address, ADXL355.POWER_CTL, ADXL355.POWER_STANDBY));
     const hpf = (this.opts.highPassCode ?? 0) & 0x07;
     await this.writeChecked(ADXL355.FILTER, 'FILTER', (hpf << 4) | adxl355OdrCode(this.opts.odrHz));
-    await this.writeChecked(ADXL355.RANGE, 'RANGE', RANGES[this.opts.rangeG].code);
+    // Fast-mode I2C (the Pi has no high-speed mode); INT1 active high so the GPIO watches a rising edge.
+    await this.writeChecked(ADXL355.RANGE, 'RANGE', RANGES[this.opts.rangeG].code | (this.opts.interrupt ? ADXL355.RANGE_INT_POL_HIGH : 0));
     const wm = Math.max(1, Math.min(32, this.opts.watermark ?? 16));
     await this.writeChecked(ADXL355.FIFO_SAMPLES, 'FIFO_SAMPLES', wm * 3);
     await this.writeChecked(ADXL355.INT_MAP, 'INT_MAP', this.opts.interrupt ? ADXL355.INT_FULL_EN1 | ADXL355.INT_OVR_EN1 : 0);

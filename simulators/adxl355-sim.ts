@@ -120,7 +120,9 @@ export class Adxl355Sim implements SimI2cDevice {
     const map = this.regs[ADXL355.INT_MAP];
     const st = this.statusNow();
     const active = ((map & ADXL355.INT_FULL_EN1) && st & ADXL355.STATUS_FIFO_FULL) || ((map & ADXL355.INT_OVR_EN1) && st & ADXL355.STATUS_FIFO_OVR) || ((map & ADXL355.INT_RDY_EN1) && st & ADXL355.STATUS_DATA_RDY);
-    this.irq.drive(active ? 1 : 0);
+    // INT_POL (RANGE bit 6): 0 = active low (the reset value), 1 = active high.
+    const activeHigh = (this.regs[ADXL355.RANGE] & 0x40) !== 0;
+    this.irq.drive(active ? (activeHigh ? 1 : 0) : activeHigh ? 0 : 1);
   }
 
   /**

@@ -58,7 +58,7 @@ test('configures ODR, range, high-pass, watermark and INT_MAP in standby, then m
   const { bus, drv } = setup(500, 4, { highPassCode: 3, watermark: 10, interrupt: true });
   await drv.init();
   assert.equal(await bus.readByte(0x1d, ADXL355.FILTER), (3 << 4) | 3);
-  assert.equal(await bus.readByte(0x1d, ADXL355.RANGE), 0b10);
+  assert.equal(await bus.readByte(0x1d, ADXL355.RANGE), 0b10 | ADXL355.RANGE_INT_POL_HIGH, '+-4 g, INT1 active high, fast-mode I2C');
   assert.equal(await bus.readByte(0x1d, ADXL355.FIFO_SAMPLES), 30);
   assert.equal(await bus.readByte(0x1d, ADXL355.INT_MAP), ADXL355.INT_FULL_EN1 | ADXL355.INT_OVR_EN1);
   assert.equal(await bus.readByte(0x1d, ADXL355.POWER_CTL), 0);
