@@ -16,9 +16,12 @@ export function haveSocat(): boolean {
  * side writes the other reads, like the two ends of a serial cable. serialport opens them as
  * ordinary tty devices.
  */
-export function ptyPair(): Promise<PtyPair> {
+export function ptyPair(links?: { a: string; b: string }): Promise<PtyPair> {
+  // With links, socat also creates stable symlinks to the ptys (like /dev/serial/by-id/...), so a
+  // pair can be torn down and recreated under the same path: a USB adapter unplugged and replugged.
+  const end = (link?: string) => (link ? `pty,raw,echo=0,link=${link}` : 'pty,raw,echo=0');
   return new Promise((resolve, reject) => {
-    const proc: ChildProcess = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc: ChildProcess = spawn('socat', ['-d', '-d', end(links?.a), end(links?.b)], { stdio: ['ignore', 'ignore', 'pipe'] });
     const paths: string[] = [];
     let err = '';
     const timer = setTimeout(() => {
@@ -31,8 +34,8 @@ export function ptyPair(): Promise<PtyPair> {
       if (paths.length === 2 && /starting data transfer loop/.test(err)) {
         clearTimeout(timer);
         resolve({
-          a: paths[0],
-          b: paths[1],
+          a: links?.a ?? paths[0],
+          b: links?.b ?? paths[1],
           close: () =>
             new Promise<void>((res) => {
               if (proc.exitCode !== null) return res();
