@@ -1,7 +1,7 @@
 import type { I2cBus } from './transports.js';
-import { DeviceError, hex, i2cError } from './errors.js';
+import { DeviceError, DeviceErrorCode, hex, i2cError } from './errors.js';
 import { ErrorCode } from '../src/core/errors.js';
-import { newBlock, type AccelBlock, type Accelerometer } from './accelerometer.js';
+import { checkAccelSettings, newBlock, type AccelBlock, type Accelerometer } from './accelerometer.js';
 
 export type { AccelBlock } from './accelerometer.js';
 
@@ -86,9 +86,10 @@ export class Adxl345 implements Accelerometer {
     if (id !== ADXL345.DEVID_VALUE) {
       throw new DeviceError(ErrorCode.DEVICE_ID_MISMATCH, `no ADXL345 on ${this.where}: DEVID expected ${hex(ADXL345.DEVID_VALUE)}, read ${hex(id)}`, { bus: this.opts.busNumber, address, expected: ADXL345.DEVID_VALUE, read: id });
     }
+    const issues = checkAccelSettings('adxl345', this.opts.odrHz, this.opts.rangeG);
+    if (issues.length) throw new DeviceError(DeviceErrorCode.ACCEL_CONFIG_INVALID, issues.map((i) => i.message).join('; '), { odrHz: this.opts.odrHz, rangeG: this.opts.rangeG });
     const rateCode = adxl345RateCode(this.opts.odrHz);
     const rangeCode = RANGE_CODES[this.opts.rangeG];
-    if (rangeCode === undefined) throw new RangeError(`ADXL345 has no range of +-${this.opts.rangeG} g`);
     await this.io('standby', () => bus.writeByte(address, ADXL345.POWER_CTL, 0));
     await this.io('set BW_RATE', () => bus.writeByte(address, ADXL345.BW_RATE, rateCode));
     await this.io('set DATA_FORMAT', () => bus.writeByte(address, ADXL345.DATA_FORMAT, ADXL345.FULL_RES | rangeCode));
