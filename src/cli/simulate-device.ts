@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
 import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { CounterLineSimulator, type CounterImage } from '../../simulators/counter-simulator.js';
@@ -28,6 +29,12 @@ gateway, or any Modbus tool, talks to it like real hardware.
                                 bad_crc, short_frame, stuck
   --no-start                    do not start sampling until a start command arrives
   -h, --help                    this help
+
+While running, lines on standard input script faults (one command per line):
+  fault UNIT timeout|exception:CODE|bad_crc|short_frame|slow:MS|stuck|none
+  status UNIT BITS              data-status bits of the next records (Lighthouse low byte /
+                                Met One register 309: 1 laser, 2 flow, 4 overflow, 8 service)
+  disconnect | reconnect        drop / accept TCP connections, silence / wake the RTU line
 
 At least one of --port and --serial is required. Stops on SIGINT / SIGTERM (exit 0).
 `;
@@ -129,11 +136,53 @@ export async function simulateDeviceCommand(argv: string[]): Promise<number> {
     process.stderr.write(`fabwatch simulate-device: ${errorMessage(err)}\n`);
     return 2;
   }
+  const sim = line;
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (text) => {
+    try {
+      process.stdout.write(`simulate-device: ${control(sim, text.trim())}\n`);
+    } catch (err) {
+      process.stdout.write(`simulate-device: ${errorMessage(err)}\n`);
+    }
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  rl.close();
   await line.stop();
   process.stdout.write('simulate-device: stopped\n');
   return 0;
+}
+
+/** One control command from standard input; returns what was done. */
+export function control(sim: CounterLineSimulator, text: string): string {
+  const [cmd, unitText, arg] = text.split(/\s+/);
+  if (cmd === 'disconnect' || cmd === 'reconnect') {
+    const off = cmd === 'disconnect';
+    if (off) sim.tcp?.disconnect();
+    else sim.tcp?.reconnect();
+    if (sim.rtu) sim.rtu.disconnected = off;
+    return off ? 'line disconnected' : 'line reconnected';
+  }
+  const unit = Number(unitText);
+  const image = sim.images.get(unit);
+  if (!image) throw new Error(`no unit ${unitText} (units: ${[...sim.images.keys()].join(', ')})`);
+  if (cmd === 'fault') {
+    image.stuck = arg === 'stuck';
+    if (arg === 'none' || arg === 'stuck') sim.slave.setFault(unit, null);
+    else if (arg?.startsWith('slow:')) sim.slave.setFault(unit, { kind: 'slow', ms: Number(arg.slice(5)) });
+    else {
+      const fault = parseFault(arg ?? '');
+      if (fault !== 'stuck') sim.slave.setFault(unit, fault);
+    }
+    return `unit ${unit}: fault ${arg}`;
+  }
+  if (cmd === 'status') {
+    const bits = Number(arg);
+    if ('faultBits' in image) image.faultBits = bits;
+    else image.statusBits = bits;
+    return `unit ${unit}: status bits ${bits}`;
+  }
+  throw new Error(`unknown command "${text}" (fault, status, disconnect, reconnect)`);
 }

@@ -11,7 +11,7 @@ const bin = fileURLToPath(new URL('../../bin/fabwatch.mjs', import.meta.url));
 
 /** Start `fabwatch simulate-device ARGS` and wait for its "serving on" line. */
 function startSim(args: string[]) {
-  const proc = spawn(process.execPath, [bin, 'simulate-device', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [bin, 'simulate-device', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stderr.on('data', (d) => (err += d));
@@ -33,7 +33,8 @@ function startSim(args: string[]) {
       proc.once('exit', (code) => resolve(code));
       proc.kill('SIGTERM');
     });
-  return { ready, stop };
+  const send = (line: string) => proc.stdin.write(line + '\n');
+  return { ready, stop, send };
 }
 
 test('simulate-device --help and argument errors', async () => {
@@ -74,6 +75,21 @@ test('simulate-device serves a Met One 6000 over Modbus TCP to the real driver; 
     assert.equal(r.counts.length, 3);
     assert.ok(r.counts[0] >= r.counts[1] && r.counts[1] >= r.counts[2], 'cumulative');
     assert.ok(r.volumeM3 > 0);
+    // Faults scripted on the running simulator through standard input.
+    sim.send('fault 3 exception:4');
+    let code: string | undefined;
+    for (let i = 0; i < 20 && !code; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      code = await transport.readHoldingRegisters(3, 300, 1).then(() => undefined, (e) => e.code);
+    }
+    assert.equal(code, 'MODBUS_EXCEPTION');
+    sim.send('fault 3 none');
+    let ok = false;
+    for (let i = 0; i < 20 && !ok; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      ok = await transport.readHoldingRegisters(3, 300, 1).then(() => true, () => false);
+    }
+    assert.ok(ok, 'fault cleared');
   } finally {
     await transport.close();
     assert.equal(await sim.stop(), 0);
