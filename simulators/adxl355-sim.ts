@@ -5,6 +5,52 @@ import type { VibrationModel } from './vibration-model.js';
 import type { SimGpioLine } from './gpio-sim.js';
 
 const G_PER_LSB = [0, 1 / 256000, 1 / 128000, 1 / 64000];
+/** The part's internal rate: the model runs at 4000 Hz and is low-pass filtered and decimated to the ODR. */
+const BASE_HZ = 4000;
+
+/**
+ * Second-order Butterworth low-pass (RBJ cookbook biquad) at ODR/4, run at 4000 Hz before
+ * decimation: stands in for the part's digital filter so a low ODR does not alias the model's
+ * high-frequency content (bearing resonances) the way a bare sample-and-hold would.
+ */
+class AntiAlias {
+  private b0 = 1;
+  private b1 = 0;
+  private b2 = 0;
+  private a1 = 0;
+  private a2 = 0;
+  private readonly s = new Float64Array(12); // per axis: x1, x2, y1, y2
+  private primed = false;
+
+  design(odrHz: number): void {
+    const w0 = (2 * Math.PI * (odrHz / 4)) / BASE_HZ;
+    const cos = Math.cos(w0);
+    const alpha = Math.sin(w0) / (2 * Math.SQRT1_2);
+    const a0 = 1 + alpha;
+    this.b0 = (1 - cos) / 2 / a0;
+    this.b1 = (1 - cos) / a0;
+    this.b2 = this.b0;
+    this.a1 = (-2 * cos) / a0;
+    this.a2 = (1 - alpha) / a0;
+    this.primed = false;
+  }
+
+  /** Filter one 3-axis sample in place. */
+  step(v: Float64Array): void {
+    const s = this.s;
+    for (let i = 0; i < 3; i++) {
+      const o = 4 * i;
+      if (!this.primed) s[o] = s[o + 1] = s[o + 2] = s[o + 3] = v[i];
+      const y = this.b0 * v[i] + this.b1 * s[o] + this.b2 * s[o + 1] - this.a1 * s[o + 2] - this.a2 * s[o + 3];
+      s[o + 1] = s[o];
+      s[o] = v[i];
+      s[o + 3] = s[o + 2];
+      s[o + 2] = y;
+      v[i] = y;
+    }
+    this.primed = true;
+  }
+}
 const MAX20 = (1 << 19) - 1;
 
 /**
@@ -26,6 +72,8 @@ export class Adxl355Sim implements SimI2cDevice {
   private stuckSample?: Int32Array;
   private irqTimer?: TimerHandle;
   private irq?: SimGpioLine;
+  private readonly filter = new AntiAlias();
+  private filterOdr = 0;
   /** Axis entries the FIFO overwrote. */
   overwrittenEntries = 0;
   /** Freeze the output at the current value (a sensor whose signal chain latched up). */
@@ -89,6 +137,16 @@ export class Adxl355Sim implements SimI2cDevice {
     this.carry = exact - due;
     this.lastMono = now;
     const dt = 1 / odr;
+    const decimation = Math.max(1, Math.round(BASE_HZ / odr));
+    if (this.filterOdr !== odr) {
+      this.filter.design(odr);
+      this.filterOdr = odr;
+      // The digital filter settles before the first sample reaches the FIFO (as after leaving standby).
+      for (let k = 0; k < 64; k++) {
+        this.model.next(1 / BASE_HZ, this.sample);
+        this.filter.step(this.sample);
+      }
+    }
     const keep = ADXL355.FIFO_ENTRIES_MAX / 3 + 1;
     if (due > keep) {
       const skipped = due - keep;
@@ -98,7 +156,10 @@ export class Adxl355Sim implements SimI2cDevice {
       due = keep;
     }
     for (let i = 0; i < due; i++) {
-      this.model.next(dt, this.sample);
+      for (let k = 0; k < decimation; k++) {
+        this.model.next(1 / BASE_HZ, this.sample);
+        this.filter.step(this.sample);
+      }
       let s: Int32Array = Int32Array.of(this.lsb(this.sample[0]), this.lsb(this.sample[1]), this.lsb(this.sample[2]));
       if (this.stuck) s = this.stuckSample ??= s;
       else this.stuckSample = undefined;
@@ -200,6 +261,7 @@ export class Adxl355Sim implements SimI2cDevice {
     if (register === ADXL355.POWER_CTL && !wasMeasuring && this.measuring) {
       this.fifo.length = 0;
       this.carry = 0;
+      this.filterOdr = 0; // re-design and re-settle the filter
     }
   }
 
