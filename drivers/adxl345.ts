@@ -1,6 +1,9 @@
 import type { I2cBus } from './transports.js';
-import { DeviceError, hex } from './errors.js';
+import { DeviceError, DeviceErrorCode, hex, i2cError } from './errors.js';
 import { ErrorCode } from '../src/core/errors.js';
+import { checkAccelSettings, newBlock, type AccelBlock, type Accelerometer } from './accelerometer.js';
+
+export type { AccelBlock } from './accelerometer.js';
 
 /** ADXL345 registers (docs: ../shared/docs/hardware.md; Linux drivers/iio/accel/adxl345.h). */
 export const ADXL345 = {
@@ -46,18 +49,8 @@ export interface Adxl345Options {
   address: number;
   odrHz: number;
   rangeG: number;
-}
-
-/**
- * A block of samples drained from the FIFO, in g. `overrun` says the FIFO overflowed before this
- * block: samples were lost between the previous block and this one.
- */
-export interface AccelBlock {
-  x: Float32Array;
-  y: Float32Array;
-  z: Float32Array;
-  count: number;
-  overrun: boolean;
+  /** FIFO watermark (samples, 1-31) that raises the WATERMARK interrupt; default 16. */
+  watermark?: number;
 }
 
 /**
@@ -65,13 +58,14 @@ export interface AccelBlock {
  * Linux driver does). `drain()` reads every entry the FIFO holds, one 6-byte burst per entry,
  * and detects overruns through INT_SOURCE so a gap is counted, never stitched silently.
  */
-export class Adxl345 {
+export class Adxl345 implements Accelerometer {
+  readonly part = 'ADXL345';
+  readonly fifoDepth = ADXL345.FIFO_DEPTH;
   private readonly raw = Buffer.alloc(6);
   private readonly block: AccelBlock;
 
   constructor(private readonly opts: Adxl345Options) {
-    const n = ADXL345.FIFO_DEPTH;
-    this.block = { x: new Float32Array(n), y: new Float32Array(n), z: new Float32Array(n), count: 0, overrun: false };
+    this.block = newBlock(ADXL345.FIFO_DEPTH);
   }
 
   get where(): string {
@@ -82,7 +76,7 @@ export class Adxl345 {
     try {
       return await op();
     } catch (err) {
-      throw new DeviceError(ErrorCode.DEVICE_IO, `ADXL345 on ${this.where}: ${what} failed: ${(err as Error).message}`, { bus: this.opts.busNumber, address: this.opts.address, op: what }, err);
+      throw i2cError('ADXL345', this.opts.busNumber, this.opts.address, what, err);
     }
   }
 
@@ -92,13 +86,14 @@ export class Adxl345 {
     if (id !== ADXL345.DEVID_VALUE) {
       throw new DeviceError(ErrorCode.DEVICE_ID_MISMATCH, `no ADXL345 on ${this.where}: DEVID expected ${hex(ADXL345.DEVID_VALUE)}, read ${hex(id)}`, { bus: this.opts.busNumber, address, expected: ADXL345.DEVID_VALUE, read: id });
     }
+    const issues = checkAccelSettings('adxl345', this.opts.odrHz, this.opts.rangeG);
+    if (issues.length) throw new DeviceError(DeviceErrorCode.ACCEL_CONFIG_INVALID, issues.map((i) => i.message).join('; '), { odrHz: this.opts.odrHz, rangeG: this.opts.rangeG });
     const rateCode = adxl345RateCode(this.opts.odrHz);
     const rangeCode = RANGE_CODES[this.opts.rangeG];
-    if (rangeCode === undefined) throw new RangeError(`ADXL345 has no range of +-${this.opts.rangeG} g`);
     await this.io('standby', () => bus.writeByte(address, ADXL345.POWER_CTL, 0));
     await this.io('set BW_RATE', () => bus.writeByte(address, ADXL345.BW_RATE, rateCode));
     await this.io('set DATA_FORMAT', () => bus.writeByte(address, ADXL345.DATA_FORMAT, ADXL345.FULL_RES | rangeCode));
-    await this.io('set FIFO_CTL', () => bus.writeByte(address, ADXL345.FIFO_CTL, ADXL345.FIFO_STREAM | 16));
+    await this.io('set FIFO_CTL', () => bus.writeByte(address, ADXL345.FIFO_CTL, ADXL345.FIFO_STREAM | Math.max(1, Math.min(31, this.opts.watermark ?? 16))));
     await this.io('set INT_ENABLE', () => bus.writeByte(address, ADXL345.INT_ENABLE, ADXL345.INT_WATERMARK | ADXL345.INT_OVERRUN));
     await this.io('measure', () => bus.writeByte(address, ADXL345.POWER_CTL, ADXL345.MEASURE));
   }
@@ -114,6 +109,7 @@ export class Adxl345 {
     const entries = Math.min(status & 0x3f, ADXL345.FIFO_DEPTH);
     const b = this.block;
     b.count = 0;
+    b.discarded = 0;
     // In stream mode an overrun means the FIFO kept only the newest 32 samples: how many were
     // overwritten cannot be read from the part; the acquisition layer estimates it from the clock.
     b.overrun = (source & ADXL345.INT_OVERRUN) !== 0;

@@ -13,12 +13,15 @@ export interface I2cBus {
   close(): Promise<void>;
 }
 
-/** The modbus-serial client subset the particle-counter drivers use (one unit id per call). */
+/**
+ * The modbus-serial client subset the particle-counter drivers use (one unit id per call).
+ * `timeoutMs` overrides the link's default for one request (each device has its own).
+ */
 export interface ModbusTransport {
-  readHoldingRegisters(unitId: number, address: number, length: number): Promise<number[]>;
-  readInputRegisters(unitId: number, address: number, length: number): Promise<number[]>;
-  writeRegister(unitId: number, address: number, value: number): Promise<void>;
-  writeRegisters(unitId: number, address: number, values: number[]): Promise<void>;
+  readHoldingRegisters(unitId: number, address: number, length: number, timeoutMs?: number): Promise<number[]>;
+  readInputRegisters(unitId: number, address: number, length: number, timeoutMs?: number): Promise<number[]>;
+  writeRegister(unitId: number, address: number, value: number, timeoutMs?: number): Promise<void>;
+  writeRegisters(unitId: number, address: number, values: number[], timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -17,6 +17,9 @@ export class Adxl345Sim implements SimI2cDevice {
   private readonly sample = new Float64Array(3);
   /** Samples the FIFO overwrote (for tests). */
   overwritten = 0;
+  /** Freeze the output at the current value (scripted "stuck values" fault). */
+  stuck = false;
+  private stuckEntry?: Int16Array;
 
   constructor(private readonly clock: Clock, private readonly model: VibrationModel) {
     this.regs[ADXL345.DEVID] = ADXL345.DEVID_VALUE;
@@ -63,7 +66,9 @@ export class Adxl345Sim implements SimI2cDevice {
     const streaming = (this.regs[ADXL345.FIFO_CTL] & 0xc0) === ADXL345.FIFO_STREAM;
     for (let i = 0; i < due; i++) {
       this.model.next(dt, this.sample);
-      const entry = Int16Array.of(this.lsb(this.sample[0]), this.lsb(this.sample[1]), this.lsb(this.sample[2]));
+      let entry: Int16Array = Int16Array.of(this.lsb(this.sample[0]), this.lsb(this.sample[1]), this.lsb(this.sample[2]));
+      if (this.stuck) entry = this.stuckEntry ??= entry;
+      else this.stuckEntry = undefined;
       if (!streaming) {
         this.fifo.length = 0;
       } else if (this.fifo.length >= ADXL345.FIFO_DEPTH) {

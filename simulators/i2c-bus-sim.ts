@@ -8,6 +8,9 @@ export interface SimI2cDevice {
   readBlock?(register: number, length: number, into: Buffer): void;
 }
 
+/** Scriptable bus faults: NACK (EREMOTEIO), EIO, a clock-stretching slave that times out (ETIMEDOUT). */
+export type SimI2cFault = 'nack' | 'eio' | 'timeout';
+
 /** An errno-style error like the ones i2c-bus raises (EREMOTEIO for a NACK, EIO, ETIMEDOUT). */
 export class SimI2cError extends Error {
   constructor(readonly code: string, message: string) {
@@ -22,7 +25,7 @@ export class SimI2cError extends Error {
  */
 export class SimI2cBus implements I2cBus {
   private readonly devices = new Map<number, SimI2cDevice>();
-  private readonly faults = new Map<number, 'nack' | 'eio'>();
+  private readonly faults = new Map<number, SimI2cFault>();
   private closed = false;
 
   constructor(readonly busNumber: number) {}
@@ -36,7 +39,7 @@ export class SimI2cBus implements I2cBus {
   }
 
   /** Script a fault: every transfer to `address` fails until cleared with `null`. */
-  setFault(address: number, fault: 'nack' | 'eio' | null): void {
+  setFault(address: number, fault: SimI2cFault | null): void {
     if (fault) this.faults.set(address, fault);
     else this.faults.delete(address);
   }
@@ -45,6 +48,7 @@ export class SimI2cBus implements I2cBus {
     if (this.closed) throw new SimI2cError('EBADF', `bus ${this.busNumber} is closed`);
     const fault = this.faults.get(address);
     if (fault === 'eio') throw new SimI2cError('EIO', 'Input/output error');
+    if (fault === 'timeout') throw new SimI2cError('ETIMEDOUT', 'Connection timed out');
     const dev = this.devices.get(address);
     if (!dev || fault === 'nack') throw new SimI2cError('EREMOTEIO', 'Remote I/O error');
     return dev;

@@ -1,55 +1,28 @@
 import type { Clock } from '../src/core/clock.js';
-import { LighthouseRegisters, type LighthouseSimOptions } from './lighthouse-registers.js';
-import { freePort } from './free-port.js';
-
-type ServerTCP = { on(ev: string, cb: (...a: unknown[]) => void): void; close(cb: () => void): void; socks?: Map<{ destroy(): void }, unknown> };
-
-/** Modbus exception for an address outside the register image (0x02 ILLEGAL DATA ADDRESS). */
-function illegalAddress(): never {
-  throw { modbusErrorCode: 0x02, msg: 'Illegal data address' };
-}
+import type { LighthouseSimOptions } from './lighthouse-registers.js';
+import { CounterLineSimulator } from './counter-simulator.js';
+import type { LighthouseRegisters } from './lighthouse-registers.js';
 
 /**
- * The Lighthouse register image served as a real Modbus TCP server (modbus-serial's ServerTCP:
- * real MBAP framing) so the gateway's driver talks to it over a socket like real hardware.
+ * One Lighthouse counter (unit 1) served over Modbus TCP: kept for callers of the skeleton's API;
+ * new code uses CounterLineSimulator (several units, both maps, TCP and RTU).
  */
 export class LighthouseTcpSimulator {
   readonly registers: LighthouseRegisters;
-  private server?: ServerTCP;
+  private readonly line: CounterLineSimulator;
   port = 0;
 
   constructor(clock: Clock, opts: LighthouseSimOptions, private readonly host = '127.0.0.1') {
-    this.registers = new LighthouseRegisters(clock, opts);
+    this.line = new CounterLineSimulator(clock);
+    this.registers = this.line.add({ map: 'lighthouse', unitId: 1, ...opts }) as LighthouseRegisters;
   }
 
   async start(port = 0): Promise<number> {
-    if (this.server) return this.port;
-    const { ServerTCP } = (await import('modbus-serial')) as unknown as { ServerTCP: new (vector: object, opts: object) => ServerTCP };
-    this.port = port || (await freePort(this.host));
-    const regs = this.registers;
-    const inRange = (a: number, n: number, size: number) => (a + n <= size ? undefined : illegalAddress());
-    const vector = {
-      getInputRegister: (addr: number) => (inRange(addr, 1, regs.input.length), regs.readInput(addr, 1)[0]),
-      getMultipleInputRegisters: (addr: number, length: number) => (inRange(addr, length, regs.input.length), regs.readInput(addr, length)),
-      getHoldingRegister: (addr: number) => (inRange(addr, 1, regs.holding.length), regs.readHolding(addr, 1)[0]),
-      getMultipleHoldingRegisters: (addr: number, length: number) => (inRange(addr, length, regs.holding.length), regs.readHolding(addr, length)),
-      setRegister: (addr: number, value: number) => (inRange(addr, 1, regs.holding.length), regs.writeHolding(addr, value)),
-    };
-    const server = new ServerTCP(vector, { host: this.host, port: this.port, unitID: 255 });
-    await new Promise<void>((resolve, reject) => {
-      server.on('initialized', () => resolve());
-      server.on('serverError', (err) => reject(err));
-    });
-    this.server = server;
+    this.port = await this.line.serveTcp(port || this.port, this.host);
     return this.port;
   }
 
   async stop(): Promise<void> {
-    this.registers.stop();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    for (const sock of server.socks?.keys() ?? []) sock.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.line.stop();
   }
 }

@@ -11,20 +11,29 @@ import { locationStatusJson } from './cleanroom/status-json.js';
 import type { AlarmTransition } from './cleanroom/alarm.js';
 import { MqttUplink } from './uplink/mqtt-uplink.js';
 import { ApiServer, type HealthReport } from './api/server.js';
-import type { I2cBus } from '../drivers/transports.js';
+import type { GpioLine, I2cBus } from '../drivers/transports.js';
 import { Adxl345 } from '../drivers/adxl345.js';
+import { Adxl355 } from '../drivers/adxl355.js';
+import type { Accelerometer } from '../drivers/accelerometer.js';
 import { Tmp102 } from '../drivers/tmp102.js';
 import { LighthouseCounter } from '../drivers/lighthouse.js';
+import { MetOne6000Counter } from '../drivers/metone6000.js';
+import type { ParticleCounterDriver } from '../drivers/particle-counter.js';
 import { ModbusSerialTransport, type ModbusLink } from '../drivers/modbus-serial-transport.js';
+import { ModbusBus } from '../drivers/modbus-bus.js';
+import { LazyGpioLine, openOnoffLine } from '../drivers/gpio-onoff.js';
 import { SerializedI2cBus } from '../drivers/serialized-i2c-bus.js';
 import { LazyI2cBus } from '../drivers/lazy-i2c-bus.js';
 import { openLinuxI2cBus } from '../drivers/i2c-linux.js';
 import { SimI2cBus } from '../simulators/i2c-bus-sim.js';
 import { Adxl345Sim } from '../simulators/adxl345-sim.js';
+import { Adxl355Sim } from '../simulators/adxl355-sim.js';
+import { SimGpioLine } from '../simulators/gpio-sim.js';
+import { CounterLineSimulator, type CounterImage } from '../simulators/counter-simulator.js';
+import { StackLight } from './outputs/stack-light.js';
+import { freePort } from '../simulators/free-port.js';
 import { Tmp102Sim } from '../simulators/tmp102-sim.js';
 import { VibrationModel } from '../simulators/vibration-model.js';
-import { LighthouseTcpSimulator } from '../simulators/lighthouse-server.js';
-import { freePort } from '../simulators/free-port.js';
 import { VERSION } from './version.js';
 import { CommandService } from './commands/service.js';
 import { RulModel } from './health/rul-model.js';
@@ -46,7 +55,8 @@ export interface Gateway {
   readonly sensors: Map<string, RobotSensors>;
   readonly commands: CommandService;
   readonly rulModel?: RulModel;
-  readonly simulators: { i2c: Map<number, SimI2cBus>; counters: Map<string, LighthouseTcpSimulator> };
+  /** Simulated devices (simulation mode): I2C buses, counters by id (their register images), Modbus lines, GPIO lines. */
+  readonly simulators: { i2c: Map<number, SimI2cBus>; counters: Map<string, CounterImage>; lines: Map<string, CounterLineSimulator>; gpio: Map<string, SimGpioLine> };
   start(): Promise<void>;
   stop(): Promise<void>;
   health(): HealthReport;
@@ -84,6 +94,9 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const supervisor = new Supervisor(log);
   const startedAt = clock.now();
 
+  const simGpio = new Map<string, SimGpioLine>();
+  /** Simulator timers (the data-ready line models), started with the simulators component. */
+  const simTimers: Array<{ start(): void; stop(): void }> = [];
   // --- I2C buses: simulated in-process buses, or /dev/i2c-N opened lazily through i2c-bus.
   const simBuses = new Map<number, SimI2cBus>();
   const buses = new Map<number, I2cBus>();
@@ -134,13 +147,32 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   for (const robot of config.robots) {
     const a = robot.accelerometer;
     const bus = busFor(a.bus);
+    let interrupt: GpioLine | undefined;
     if (sim) {
       const simCfg = { ...a.simulator, shaftHz: a.simulator.shaftHz ?? robot.asset.shaftHz ?? 29.5, bearing: a.simulator.bearing ?? robot.asset.bearing ?? DEFAULT_SIM_BEARING };
-      simBuses.get(a.bus)!.attach(a.address, new Adxl345Sim(clock, new VibrationModel(simCfg)));
+      const model = new VibrationModel(simCfg);
+      if (a.driver === 'adxl355') {
+        const part = new Adxl355Sim(clock, model);
+        simBuses.get(a.bus)!.attach(a.address, part);
+        if (a.interruptGpio !== undefined) {
+          const line = new SimGpioLine(`gpio${a.interruptGpio}`, 'in');
+          simGpio.set(line.name, line);
+          simTimers.push({ start: () => part.attachInterrupt(line, 5), stop: () => part.detachInterrupt() });
+          interrupt = line;
+        }
+      } else {
+        simBuses.get(a.bus)!.attach(a.address, new Adxl345Sim(clock, model));
+      }
       if (robot.temperature) busFor(robot.temperature.bus);
       if (robot.temperature) simBuses.get(robot.temperature.bus)!.attach(robot.temperature.address, new Tmp102Sim(clock, robot.temperature.simulator.baseC, robot.temperature.simulator.swingC));
+    } else if (a.interruptGpio !== undefined) {
+      const bcm = a.interruptGpio;
+      interrupt = new LazyGpioLine(() => openOnoffLine({ bcm, direction: 'in', edge: 'rising' }));
     }
-    const accel = new Adxl345({ bus, busNumber: a.bus, address: a.address, odrHz: a.odrHz, rangeG: a.rangeG });
+    const accel: Accelerometer =
+      a.driver === 'adxl355'
+        ? new Adxl355({ bus, busNumber: a.bus, address: a.address, odrHz: a.odrHz, rangeG: a.rangeG, highPassCode: a.highPassCode, watermark: a.watermark, interrupt: interrupt !== undefined })
+        : new Adxl345({ bus, busNumber: a.bus, address: a.address, odrHz: a.odrHz, rangeG: a.rangeG, watermark: a.watermark });
     const temp = robot.temperature ? new Tmp102(busFor(robot.temperature.bus), robot.temperature.bus, robot.temperature.address) : undefined;
     let monitor: RobotMonitor;
     const s = new RobotSensors({
@@ -149,6 +181,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       accelName: `${robot.id}/accelerometer`,
       odrHz: a.odrHz,
       pollIntervalMs: a.pollIntervalMs,
+      interrupt,
+      stuckSamples: a.stuckSamples,
       windowSize: robot.analysis.windowSize,
       temperature: temp,
       temperatureName: `${robot.id}/temperature`,
@@ -183,8 +217,13 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     monitors.set(robot.id, monitor);
   }
 
-  // --- Particle counters: in simulation each is served by a Modbus TCP simulator on loopback.
-  const counterSims = new Map<string, LighthouseTcpSimulator>();
+  // --- Particle counters. Counters on one serial line (or one TCP endpoint) share a ModbusBus:
+  // requests serialised, each device with its own timeout, retries and circuit breaker, a failing
+  // one confined to the gaps of the others' cadence. In simulation every line is a simulated
+  // Modbus server on loopback TCP (the same drivers and transport code as on hardware).
+  const counterLines = new Map<string, CounterLineSimulator>();
+  const counterImages = new Map<string, CounterImage>();
+  const modbusBuses = new Map<string, { bus: ModbusBus; transport: ModbusSerialTransport }>();
   const locationMonitors: LocationMonitor[] = [];
   /** ISO 14644 excursion / counter-fault / environment transitions become alerts on the cleanroom alerts topic. */
   const cleanroomAlerts = (counterId: string, transitions: AlarmTransition[]) => {
@@ -200,29 +239,49 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       });
     }
   };
-  const counterTransports: ModbusSerialTransport[] = [];
   const pollers: CounterPoller[] = [];
-  const counterLink = async (c: ParticleCounterConfig): Promise<ModbusLink> => {
-    if (sim) {
-      const simulator = new LighthouseTcpSimulator(clock, { channelSizesUm: c.channelSizesUm, ...c.simulator });
-      const port = c.transport.port || (await freePort());
-      counterSims.set(c.id, simulator);
-      simulator.port = port;
-      return { kind: 'tcp', host: '127.0.0.1', port, timeoutMs: c.transport.timeoutMs };
+  const lineKey = (c: ParticleCounterConfig) => (c.transport.kind === 'tcp' ? `tcp://${c.transport.host}:${c.transport.port}` : `rtu:${c.transport.path}`);
+  const simPorts = new Map<string, number>();
+  const counterBus = async (c: ParticleCounterConfig): Promise<{ bus: ModbusBus; transport: ModbusSerialTransport }> => {
+    const key = lineKey(c);
+    let entry = modbusBuses.get(key);
+    if (!entry) {
+      let link: ModbusLink;
+      if (sim) {
+        const line = new CounterLineSimulator(clock);
+        counterLines.set(key, line);
+        const port = (c.transport.kind === 'tcp' && c.transport.port) || (await freePort());
+        simPorts.set(key, port);
+        link = { kind: 'tcp', host: '127.0.0.1', port, timeoutMs: c.transport.timeoutMs };
+      } else {
+        link = c.transport.kind === 'tcp'
+          ? { kind: 'tcp', host: c.transport.host, port: c.transport.port, timeoutMs: c.transport.timeoutMs }
+          : { kind: 'rtu', path: c.transport.path!, baudRate: c.transport.baudRate, parity: c.transport.parity, stopBits: c.transport.stopBits, timeoutMs: c.transport.timeoutMs };
+      }
+      const transport = new ModbusSerialTransport(link);
+      entry = { bus: new ModbusBus(transport, transport.where, clock), transport };
+      modbusBuses.set(key, entry);
     }
-    return c.transport.kind === 'tcp'
-      ? { kind: 'tcp', host: c.transport.host, port: c.transport.port, timeoutMs: c.transport.timeoutMs }
-      : { kind: 'rtu', path: c.transport.path!, baudRate: c.transport.baudRate, timeoutMs: c.transport.timeoutMs };
+    if (sim) {
+      const image = counterLines.get(key)!.add({ map: c.map, unitId: c.unitId, channelSizesUm: c.channelSizesUm, wordOrder: c.wordOrder, ...c.simulator });
+      counterImages.set(c.id, image);
+    }
+    return entry;
   };
   for (const c of config.cleanroom.counters) {
-    const transport = new ModbusSerialTransport(await counterLink(c));
-    counterTransports.push(transport);
-    const driver = new LighthouseCounter({ transport, unitId: c.unitId, channelSizesUm: c.channelSizesUm, where: transport.where });
+    const { bus, transport } = await counterBus(c);
+    const device = bus.device(c.unitId, c.id, { timeoutMs: c.transport.timeoutMs, retries: c.faults.retries, backoffMs: c.faults.backoffMs, breakerThreshold: c.faults.breakerThreshold, breakerOpenMs: c.faults.breakerOpenMs });
+    const common = { transport: device, unitId: c.unitId, channelSizesUm: c.channelSizesUm, where: transport.where, wordOrder: c.wordOrder, sampleTimeS: c.sampleTimeS, environment: c.environment };
+    const driver: ParticleCounterDriver = c.map === 'metone6000' ? new MetOne6000Counter(common) : new LighthouseCounter(common);
+    const sampleTimeS = c.sampleTimeS ?? (sim ? c.simulator.sampleTimeS : undefined);
+    const staleAfterMs = c.faults.staleAfterS > 0 ? c.faults.staleAfterS * 1000 : sampleTimeS ? 3 * Math.max(sampleTimeS * 1000, c.pollIntervalS * 1000) : 0;
     const monitor = new LocationMonitor({ location: c.location, counterId: c.id, config: c.cleanroom, clock, channelSizesUm: c.channelSizesUm });
     locationMonitors.push(monitor);
     const poller: CounterPoller = new CounterPoller({
       counterId: c.id,
       driver,
+      slot: device,
+      staleAfterMs,
       pollIntervalMs: c.pollIntervalS * 1000,
       clock,
       log: log.child({ counter: c.id }),
@@ -235,6 +294,21 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
         state.raiseAlert({ source: `counter:${c.id}`, code: fault ? fault.code : 'DEVICE_RECOVERED', severity: fault ? 'warning' : 'info', message: fault ? `particle counter ${c.id} (${c.location}): ${fault.message}` : `particle counter ${c.id} recovered`, active: fault !== null }),
     });
     pollers.push(poller);
+  }
+
+  // --- Alarm output (stack light) driven by active alerts.
+  let stackLight: StackLight | undefined;
+  if (config.alarmOutput.enabled) {
+    const o = config.alarmOutput;
+    let line: GpioLine;
+    if (sim) {
+      const simLine = new SimGpioLine(`gpio${o.gpio}`, 'out');
+      simGpio.set(simLine.name, simLine);
+      line = simLine;
+    } else {
+      line = new LazyGpioLine(() => openOnoffLine({ bcm: o.gpio, direction: 'out', activeLow: o.activeLow }));
+    }
+    stackLight = new StackLight({ line, state, minSeverity: o.minSeverity, log: log.child({ component: 'alarm-output' }) });
   }
 
   const commands = new CommandService({
@@ -259,8 +333,9 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       samples_lost: s.stats.samplesLost,
       measured_rate_hz: Math.round(s.stats.measuredRateHz * 10) / 10,
       last_sample_at: s.stats.lastSampleAt === null ? null : new Date(s.stats.lastSampleAt).toISOString(),
+      acquisition: s.stats.mode,
     }));
-    const counters = pollers.map((p) => ({ counter_id: p.name.slice('counter:'.length), fault: p.currentFault }));
+    const counters = pollers.map((p) => ({ counter_id: p.name.slice('counter:'.length), fault: p.currentFault, breaker: p.breakerState ?? null, polls: p.stats.polls, failures: p.stats.failures }));
     const uplinkStatus = uplink.status();
     const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected);
     return {
@@ -273,6 +348,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       components,
       sensors: robots,
       counters,
+      ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
       uplink: uplinkStatus,
       model: rulModel?.loaded
         ? { available: true, name: rulModel.card.name, version: rulModel.version, confidence_level: config.model.confidenceLevel }
@@ -286,9 +362,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   if (sim) {
     supervisor.add(
       component('simulators', async () => {
-        for (const s of counterSims.values()) await s.start(s.port);
+        for (const [key, line] of counterLines) await line.serveTcp(simPorts.get(key));
+        for (const t of simTimers) t.start();
       }, async () => {
-        for (const s of counterSims.values()) await s.stop();
+        for (const line of counterLines.values()) await line.stop();
+        for (const t of simTimers) t.stop();
       }),
       { critical: true },
     );
@@ -296,7 +374,10 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   // Added before the devices so that it stops after them: closes the bus handles last.
   supervisor.add(
     component('buses', () => undefined, async () => {
-      for (const t of counterTransports) await t.close().catch(() => undefined);
+      for (const { bus, transport } of modbusBuses.values()) {
+        bus.stop();
+        await transport.close().catch(() => undefined);
+      }
       for (const b of buses.values()) await b.close().catch(() => undefined);
     }),
   );
@@ -305,6 +386,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   if (api) supervisor.add(api, { critical: true });
   for (const s of sensors.values()) supervisor.add(s);
   for (const p of pollers) supervisor.add(p);
+  if (stackLight) supervisor.add(stackLight);
   let publishTimer: TimerHandle | undefined;
   supervisor.add(
     component('cleanroom:publisher', () => {
@@ -329,7 +411,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     sensors,
     commands,
     rulModel,
-    simulators: { i2c: simBuses, counters: counterSims },
+    simulators: { i2c: simBuses, counters: counterImages, lines: counterLines, gpio: simGpio },
     start: () => supervisor.start(),
     stop: () => supervisor.stop(),
     health,

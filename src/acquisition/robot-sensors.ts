@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Component } from '../core/component.js';
 import { errorCode, errorMessage } from '../core/errors.js';
-import type { Adxl345 } from '../../drivers/adxl345.js';
+import type { Accelerometer } from '../../drivers/accelerometer.js';
 import type { Tmp102 } from '../../drivers/tmp102.js';
+import type { GpioLine } from '../../drivers/transports.js';
+import { DeviceError, DeviceErrorCode } from '../../drivers/errors.js';
 import { WindowAssembler, type VibrationWindow } from './vibration-window.js';
 
 export interface DeviceFault {
@@ -20,6 +22,9 @@ export interface RobotSensorStats {
   /** Sample rate actually sustained, from sample counts and the clock (Hz). */
   measuredRateHz: number;
   lastSampleAt: number | null;
+  /** 'interrupt' when drains follow the data-ready/watermark line, 'polling' otherwise. */
+  mode: 'interrupt' | 'polling';
+  interrupts: number;
 }
 
 export interface RobotSensorsEvents {
@@ -30,7 +35,11 @@ export interface RobotSensorsEvents {
 
 export interface RobotSensorsOptions {
   robotId: string;
-  accel: Adxl345;
+  accel: Accelerometer;
+  /** Data-ready / watermark line (INT1): drain as soon as it rises; the poll timer stays as the fallback. */
+  interrupt?: GpioLine;
+  /** Identical consecutive samples on all axes that mean the sensor is stuck (0 = off). Default 2 s of samples, at least 256. */
+  stuckSamples?: number;
   accelName: string;
   odrHz: number;
   pollIntervalMs: number;
@@ -53,7 +62,12 @@ export interface RobotSensorsOptions {
  */
 export class RobotSensors implements Component {
   readonly name: string;
-  readonly stats: RobotSensorStats = { samplesAcquired: 0, samplesLost: 0, windows: 0, measuredRateHz: 0, lastSampleAt: null };
+  readonly stats: RobotSensorStats = { samplesAcquired: 0, samplesLost: 0, windows: 0, measuredRateHz: 0, lastSampleAt: null, mode: 'polling', interrupts: 0 };
+  private unwatch?: () => void;
+  private stuckRun = 0;
+  private stuck = false;
+  private readonly stuckLimit: number;
+  private readonly last = new Float32Array(3);
   private readonly assembler: WindowAssembler;
   private pollTimer?: TimerHandle;
   private tempTimer?: TimerHandle;
@@ -73,6 +87,7 @@ export class RobotSensors implements Component {
     this.name = `sensors:${o.robotId}`;
     this.assembler = new WindowAssembler(o.windowSize);
     this.retryMs = o.retryMinMs ?? 500;
+    this.stuckLimit = o.stuckSamples ?? Math.max(256, Math.round(2 * o.odrHz));
     this.window = { robotId: o.robotId, t0: 0, t1: 0, rateHz: o.odrHz, x: this.assembler.x, y: this.assembler.y, z: this.assembler.z, lostBefore: 0 };
   }
 
@@ -85,6 +100,7 @@ export class RobotSensors implements Component {
     this.running = true;
     await this.initAccel();
     this.pollTimer = this.o.clock.setInterval(() => void this.poll(), this.o.pollIntervalMs);
+    if (this.o.interrupt) await this.watchInterrupt(this.o.interrupt);
     if (this.o.temperature) {
       void this.readTemperature();
       this.tempTimer = this.o.clock.setInterval(() => void this.readTemperature(), this.o.temperatureIntervalMs ?? 5000);
@@ -97,6 +113,9 @@ export class RobotSensors implements Component {
     this.pollTimer?.cancel();
     this.tempTimer?.cancel();
     this.retryTimer?.cancel();
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.stats.mode = 'polling';
     if (this.accelReady) await this.o.accel.standby().catch(() => undefined);
     this.accelReady = false;
   }
@@ -133,12 +152,54 @@ export class RobotSensors implements Component {
       this.rateWindowStart = this.lastDrainMono;
       this.rateWindowSamples = 0;
       this.assembler.gap(0);
+      this.stuck = false;
+      this.stuckRun = 0;
       this.clearFault(this.o.accelName);
     } catch (err) {
       this.accelReady = false;
       this.setFault(this.o.accelName, err);
       this.scheduleRetry();
     }
+  }
+
+  /** Follow the interrupt line; if it cannot be opened, stay on polling (logged, not a fault). */
+  private async watchInterrupt(line: GpioLine): Promise<void> {
+    try {
+      await line.read(); // opens a lazily opened line now, so a failure shows at start
+      this.unwatch = line.watch('rising', () => {
+        this.stats.interrupts++;
+        void this.poll();
+      });
+      this.stats.mode = 'interrupt';
+    } catch (err) {
+      this.o.log.warn({ robot: this.o.robotId, code: (err as { code?: string }).code }, `data-ready interrupt unavailable, polling every ${this.o.pollIntervalMs} ms: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Stuck-output check: a real accelerometer always shows noise, so many identical consecutive
+   * samples on all three axes mean a latched-up sensor or a frozen bus bridge. Returns how many of
+   * the block's samples are usable (0 while stuck).
+   */
+  private checkStuck(x: Float32Array, y: Float32Array, z: Float32Array, n: number): boolean {
+    if (this.stuckLimit <= 0) return false;
+    for (let i = 0; i < n; i++) {
+      if (x[i] === this.last[0] && y[i] === this.last[1] && z[i] === this.last[2]) this.stuckRun++;
+      else this.stuckRun = 0;
+      this.last[0] = x[i];
+      this.last[1] = y[i];
+      this.last[2] = z[i];
+    }
+    const nowStuck = this.stuckRun >= this.stuckLimit;
+    if (nowStuck && !this.stuck) {
+      this.stuck = true;
+      this.assembler.gap(0);
+      this.setFault(this.o.accelName, new DeviceError(DeviceErrorCode.SENSOR_STUCK, `${this.o.accel.part} output frozen: ${this.stuckRun} identical samples on all axes (sensor latched up, or a stuck bus bridge)`, { robot: this.o.robotId, samples: this.stuckRun }));
+    } else if (!nowStuck && this.stuck) {
+      this.stuck = false;
+      this.clearFault(this.o.accelName);
+    }
+    return this.stuck;
   }
 
   private scheduleRetry(): void {
@@ -159,15 +220,18 @@ export class RobotSensors implements Component {
       const mono = this.o.clock.monotonic();
       const now = this.o.clock.now();
       if (block.overrun) {
-        // The FIFO overflowed: what arrived since the last drain beyond what we got was lost.
+        // The FIFO overflowed (or the driver dropped a partial X/Y/Z set): what arrived since the
+        // last drain beyond what we got was lost.
         const expected = Math.round(((mono - this.lastDrainMono) / 1000) * this.o.odrHz);
-        const lost = Math.max(1, expected - block.count);
+        const lost = Math.max(1, block.discarded, expected - block.count);
         this.stats.samplesLost += lost;
         this.assembler.gap(lost);
         this.o.log.debug({ robot: this.o.robotId, lost }, 'accelerometer FIFO overrun: partial window discarded');
       }
       this.lastDrainMono = mono;
-      if (block.count > 0) {
+      if (block.count > 0 && this.checkStuck(block.x, block.y, block.z, block.count)) {
+        this.stats.samplesAcquired += block.count;
+      } else if (block.count > 0) {
         this.stats.samplesAcquired += block.count;
         this.stats.lastSampleAt = now;
         this.rateWindowSamples += block.count;

@@ -6,6 +6,8 @@ Usage:
                                      offline vibration analysis (and RUL for multi-snapshot
                                      recordings) with the gateway's code; 'analyze --help'
   fabwatch --check-config FILE       validate a config file, print every error, exit 0/2
+  fabwatch simulate-device [--map lighthouse|metone6000] (--port N | --serial PATH)
+                                     serve a simulated particle counter over Modbus TCP/RTU (--help)
   fabwatch --print-config [--config FILE]
                                      print the effective config (defaults + environment applied)
   fabwatch --version | --help

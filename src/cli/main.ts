@@ -9,6 +9,7 @@ import { systemClock } from '../core/clock.js';
 import { createGateway } from '../gateway.js';
 import { VERSION } from '../version.js';
 import { HELP } from './help.js';
+import { simulateDeviceCommand } from './simulate-device.js';
 
 const EXIT_CONFIG = 2;
 
@@ -79,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
     const { analyzeCommand } = await import('./analyze.js');
     return analyzeCommand(argv.slice(1), process.stdout);
   }
+  // Subcommands with their own options are dispatched before the gateway's option parsing.
+  if (argv[0] === 'simulate-device') return simulateDeviceCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -27,11 +27,17 @@ export interface VibrationSimulatorConfig {
 export type ResolvedVibrationSimulatorConfig = VibrationSimulatorConfig & { shaftHz: number; bearing: BearingGeometry };
 
 export interface AccelerometerConfig {
-  driver: 'adxl345';
+  driver: 'adxl345' | 'adxl355';
   bus: number;
   address: number;
+  /** Filled with the part's default (adxl345 800 Hz, adxl355 1000 Hz) when absent. */
   odrHz: number;
+  /** Filled with the part's default (adxl345 16 g, adxl355 8 g) when absent. */
   rangeG: number;
+  highPassCode: number;
+  watermark: number;
+  interruptGpio?: number;
+  stuckSamples?: number;
   pollIntervalMs: number;
   simulator: VibrationSimulatorConfig;
 }
@@ -70,13 +76,35 @@ export interface ModbusTransportConfig {
   port: number;
   path?: string;
   baudRate: number;
+  parity: 'none' | 'even' | 'odd';
+  stopBits: 1 | 2;
   timeoutMs: number;
+}
+
+export interface RegisterMappingConfig {
+  table: 'holding' | 'input';
+  address: number;
+  type: 'int16' | 'uint16';
+  scale: number;
+  offset: number;
+}
+
+export interface CounterFaultConfig {
+  retries: number;
+  backoffMs: number;
+  breakerThreshold: number;
+  breakerOpenMs: number;
+  staleAfterS: number;
 }
 
 export interface ParticleCounterConfig {
   id: string;
   location: string;
-  map: 'lighthouse';
+  map: 'lighthouse' | 'metone6000';
+  wordOrder: 'high_first' | 'low_first';
+  sampleTimeS?: number;
+  environment?: { temperatureC?: RegisterMappingConfig; humidityPct?: RegisterMappingConfig; dpPa?: RegisterMappingConfig };
+  faults: CounterFaultConfig;
   unitId: number;
   transport: ModbusTransportConfig;
   channelSizesUm: number[];
@@ -117,4 +145,12 @@ export interface FabwatchConfig {
   model: { path: string; enabled: boolean; confidenceLevel: number; snapshotIntervalS: number };
   robots: RobotConfig[];
   cleanroom: { publishIntervalS: number; counters: ParticleCounterConfig[] };
+  alarmOutput: AlarmOutputConfig;
+}
+
+export interface AlarmOutputConfig {
+  enabled: boolean;
+  gpio: number;
+  activeLow: boolean;
+  minSeverity: 'info' | 'warning' | 'critical';
 }

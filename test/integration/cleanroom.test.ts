@@ -36,7 +36,7 @@ test('known counts over Modbus TCP -> published ISO class, margins, and an excur
     'test',
   );
   const gw = await createGateway(config, { clock: systemClock, log: pino({ level: 'silent' }) });
-  const regs = gw.simulators.counters.get('pc-1')!.registers;
+  const regs = gw.simulators.counters.get('pc-1')! as import('../../simulators/lighthouse-registers.js').LighthouseRegisters;
   const clean = [14, 5, 1, 0];
   const dirty = [300, 100, 20, 0];
   regs.forcedCounts = clean;

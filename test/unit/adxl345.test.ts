@@ -35,11 +35,11 @@ test('identity check names bus, address, expected and read values', async () => 
   });
 });
 
-test('a missing device (NACK) is a DEVICE_IO error', async () => {
+test('a missing device (NACK) is an I2C_NACK error', async () => {
   const clock = new ManualClock();
   const drv = new Adxl345({ bus: new SimI2cBus(1), busNumber: 1, address: 0x1d, odrHz: 800, rangeG: 16 });
   void clock;
-  await assert.rejects(drv.init(), (err: any) => err.code === 'DEVICE_IO' && /Remote I\/O error/.test(err.message));
+  await assert.rejects(drv.init(), (err: any) => err.code === 'I2C_NACK' && /Remote I\/O error/.test(err.message));
 });
 
 test('drains the FIFO at the configured ODR and decodes full-resolution samples in g', async () => {
