@@ -24,8 +24,8 @@ test('simulated gateway: device faults show in /health and as alerts, drive the 
       robots: [{ id: 'r1', accelerometer: { driver: 'adxl355', bus: 1, address: 0x1d, odrHz: 1000, rangeG: 2, interruptGpio: 27, pollIntervalMs: 20 }, analysis: { windowSize: 512 } }],
       cleanroom: {
         counters: [
-          { id: 'lh', location: 'bay-1', map: 'lighthouse', unitId: 1, transport: { kind: 'tcp', port: 0, timeoutMs: 100 }, channelSizesUm: [0.3, 0.5, 5], pollIntervalS: 0.2, faults: { retries: 1, backoffMs: 20, breakerThreshold: 2, breakerOpenMs: 300 }, simulator: { sampleTimeS: 1 } },
-          { id: 'mo', location: 'bay-2', map: 'metone6000', unitId: 2, transport: { kind: 'tcp', port: 0, timeoutMs: 100 }, channelSizesUm: [0.3, 0.5, 5], pollIntervalS: 0.2, faults: { retries: 1, backoffMs: 20, breakerThreshold: 2, breakerOpenMs: 300 }, simulator: { sampleTimeS: 1 } },
+          { id: 'lh', location: 'bay-1', map: 'lighthouse', unitId: 1, transport: { kind: 'tcp', port: 0, timeoutMs: 100 }, channelSizesUm: [0.3, 0.5, 5], pollIntervalS: 0.2, cleanroom: { configuredClass: 6 }, faults: { retries: 1, backoffMs: 20, breakerThreshold: 2, breakerOpenMs: 300 }, simulator: { sampleTimeS: 1 } },
+          { id: 'mo', location: 'bay-2', map: 'metone6000', unitId: 2, transport: { kind: 'tcp', port: 0, timeoutMs: 100 }, channelSizesUm: [0.3, 0.5, 5], pollIntervalS: 0.2, cleanroom: { configuredClass: 6 }, faults: { retries: 1, backoffMs: 20, breakerThreshold: 2, breakerOpenMs: 300 }, simulator: { sampleTimeS: 1 } },
         ],
       },
     },

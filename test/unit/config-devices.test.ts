@@ -32,8 +32,8 @@ test('counters: Met One channel limit, one setting per shared serial line, one u
     robots: [{ id: 'r1', accelerometer: { driver: 'adxl355', bus: 1, address: 0x1d, interruptGpio: 17 } }],
     cleanroom: {
       counters: [
-        { id: 'a', location: 'x', map: 'metone6000', transport: { kind: 'rtu', path: '/dev/ttyUSB0', baudRate: 19200 }, channelSizesUm: [0.1, 0.2, 0.3, 0.5, 1] },
-        { id: 'b', location: 'y', unitId: 2, transport: { kind: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600 }, channelSizesUm: [0.5] },
+        { id: 'a', location: 'x', map: 'metone6000', transport: { kind: 'rtu', path: '/dev/ttyUSB0', baudRate: 19200 }, channelSizesUm: [0.1, 0.2, 0.3, 0.5, 1], cleanroom: { configuredClass: 5 } },
+        { id: 'b', location: 'y', unitId: 2, transport: { kind: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600 }, channelSizesUm: [0.5], cleanroom: { configuredClass: 5 } },
       ],
     },
   });
