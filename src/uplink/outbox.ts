@@ -29,6 +29,8 @@ export interface OutboxOptions {
   synchronous: 'full' | 'normal';
   /** Rows fetched from the store at a time. */
   pageSize?: number;
+  /** Extra PRAGMAs after opening (e.g. 'max_page_count = 1000' to bound the file hard). */
+  pragmas?: string[];
 }
 
 export type OutboxFaultCode = 'OUTBOX_CORRUPT' | 'OUTBOX_UNAVAILABLE' | 'OUTBOX_WRITE_FAILED';
@@ -112,7 +114,7 @@ export class Outbox {
     this.opened = true;
     let salvaged: Map<string, number> | undefined;
     try {
-      this.store = new SqliteOutboxStore(openDatabase(this.o.path, { synchronous: this.o.synchronous }));
+      this.store = new SqliteOutboxStore(this.openDb());
       this.adopt(this.store.load());
       return;
     } catch (err) {
@@ -121,7 +123,7 @@ export class Outbox {
         try {
           for (const suffix of ['', '-wal', '-shm']) if (existsSync(this.o.path + suffix)) renameSync(this.o.path + suffix, quarantined + suffix);
           salvaged = this.salvageSeqs(quarantined);
-          this.store = new SqliteOutboxStore(openDatabase(this.o.path, { synchronous: this.o.synchronous }));
+          this.store = new SqliteOutboxStore(this.openDb());
           const loaded = this.store.load();
           for (const [k, v] of salvaged ?? []) if (v > (loaded.seqs.get(k) ?? 0)) loaded.seqs.set(k, v);
           this.adopt(loaded);
@@ -135,6 +137,17 @@ export class Outbox {
       this.adopt(this.store.load());
       this.raise({ code: 'OUTBOX_UNAVAILABLE', message: `outbox database ${this.o.path} cannot be used (${errorCode(err)}: ${errorMessage(err)}); running in memory: messages are NOT durable and are lost on restart`, at: this.iso() });
     }
+  }
+
+  private openDb() {
+    const db = openDatabase(this.o.path, { synchronous: this.o.synchronous });
+    try {
+      for (const p of this.o.pragmas ?? []) db.pragma(p);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return db;
   }
 
   private salvageSeqs(file: string): Map<string, number> | undefined {
