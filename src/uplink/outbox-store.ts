@@ -39,6 +39,9 @@ export interface OutboxStore {
   fetch(lane: Lane, afterId: number, limit: number): OutboxRow[];
   /** Delete up to `limit` droppable rows with id > afterId, oldest first; returns what went. */
   dropOldest(afterId: number, limit: number): Dropped[];
+  /** Small key/value facts about the store (clean shutdown, boot id). */
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
   close(): void;
 }
 
@@ -57,6 +60,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_lane ON outbox (lane, id);
 CREATE INDEX IF NOT EXISTS outbox_droppable ON outbox (droppable, id);
 CREATE TABLE IF NOT EXISTS streams (topic TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 interface RawRow {
@@ -115,6 +119,14 @@ export class SqliteOutboxStore implements OutboxStore {
     return this.drop.all(afterId, limit);
   }
 
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -168,6 +180,16 @@ export class MemoryOutboxStore implements OutboxStore {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  private readonly meta = new Map<string, string>();
+
+  getMeta(key: string): string | undefined {
+    return this.meta.get(key);
+  }
+
+  setMeta(key: string, value: string): void {
+    this.meta.set(key, value);
   }
 
   close(): void {

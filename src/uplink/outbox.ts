@@ -1,4 +1,4 @@
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { errorCode, errorMessage } from '../core/errors.js';
@@ -29,6 +29,14 @@ export interface OutboxOptions {
   synchronous: 'full' | 'normal';
   /** Rows fetched from the store at a time. */
   pageSize?: number;
+  /**
+   * With synchronous 'normal', a power loss (detected as: last run did not close cleanly and the
+   * kernel boot id changed) may roll back commits whose messages were already delivered; every
+   * stream's seq then jumps by this much so no seq a subscriber has seen is reused. Default 100000.
+   */
+  powerLossSeqJump?: number;
+  /** Kernel boot id source (tests). Default /proc/sys/kernel/random/boot_id. */
+  bootId?: () => string | null;
   /** Extra PRAGMAs after opening (e.g. 'max_page_count = 1000' to bound the file hard). */
   pragmas?: string[];
 }
@@ -65,6 +73,14 @@ export interface OutboxStatus {
   dropped_by_stream: Record<string, number>;
   durability_window: { ms: number; messages: number; synchronous: string };
   fault: OutboxFault | null;
+}
+
+function readBootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
 }
 
 const CORRUPT_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
@@ -116,6 +132,7 @@ export class Outbox {
     try {
       this.store = new SqliteOutboxStore(this.openDb());
       this.adopt(this.store.load());
+      this.checkPowerLoss();
       return;
     } catch (err) {
       if (CORRUPT_CODES.has(errorCode(err))) {
@@ -162,6 +179,25 @@ export class Outbox {
     } catch {
       return undefined;
     }
+  }
+
+  /** Mark the run as unclean until close(); after a power loss in 'normal' mode, jump the seqs. */
+  private checkPowerLoss(): void {
+    const boot = (this.o.bootId ?? readBootId)();
+    const wasClean = this.store.getMeta('clean_shutdown');
+    const lastBoot = this.store.getMeta('boot_id');
+    if (this.o.synchronous === 'normal' && wasClean === '0' && boot !== null && lastBoot !== undefined && lastBoot !== boot && this.seqs.size) {
+      const jump = this.o.powerLossSeqJump ?? 100_000;
+      for (const [k, v] of this.seqs) {
+        this.seqs.set(k, v + jump);
+        this.dirtySeqs.set(k, v + jump);
+      }
+      this.log.warn({ jump, streams: this.seqs.size }, 'outbox: the last run ended without a clean stop and the machine rebooted (power loss?): recent commits may have rolled back, so every stream seq jumps ahead to never reuse a delivered seq');
+      this.store.commit([], this.dirtySeqs, []);
+      this.dirtySeqs = new Map();
+    }
+    this.store.setMeta('clean_shutdown', '0');
+    if (boot !== null) this.store.setMeta('boot_id', boot);
   }
 
   private adopt(loaded: { seqs: Map<string, number>; maxId: number; count: number; bytes: number }): void {
@@ -426,6 +462,9 @@ export class Outbox {
     if (!this.opened) return;
     try {
       this.flush();
+      this.store.setMeta('clean_shutdown', '1');
+    } catch (err) {
+      this.log.error({ err: errorMessage(err) }, 'outbox: final commit failed');
     } finally {
       this.timer?.cancel();
       this.timer = undefined;

@@ -15,26 +15,32 @@ export interface StreamReport {
   /** Seqs between the first and the last that never arrived. */
   missing: number[];
   replayed: number;
+  /** Same seq, different content: a reused seq (would be hidden by dedupe). Must be 0. */
+  conflicts: number;
 }
 
 export function streamReport(msgs: Received[]): StreamReport {
-  const seen = new Set<number>();
+  const seen = new Map<number, string>();
   const seqs: number[] = [];
   let duplicates = 0;
   let replayed = 0;
+  let conflicts = 0;
   for (const m of msgs) {
-    if (seen.has(m.body.seq)) {
+    const content = JSON.stringify({ ...m.body, replayed: undefined });
+    const prev = seen.get(m.body.seq);
+    if (prev !== undefined) {
       duplicates++;
+      if (prev !== content) conflicts++;
       continue;
     }
-    seen.add(m.body.seq);
+    seen.set(m.body.seq, content);
     seqs.push(m.body.seq);
     if (m.body.replayed === true) replayed++;
   }
   const inOrder = seqs.every((s, i) => i === 0 || s > seqs[i - 1]);
   const missing: number[] = [];
   if (seqs.length) for (let s = Math.min(...seqs); s <= Math.max(...seqs); s++) if (!seen.has(s)) missing.push(s);
-  return { seqs, duplicates, inOrder, missing, replayed };
+  return { seqs, duplicates, inOrder, missing, replayed, conflicts };
 }
 
 /** A subscriber that records every message by stream (gateway_id + topic). */

@@ -151,3 +151,28 @@ test('a full disk while running (SQLITE_FULL) fails over to memory without losin
   assert.ok(existsSync(path));
   ob.close();
 });
+
+test("synchronous 'normal': a reboot after an unclean stop jumps seq ahead; a plain crash (same boot) does not", () => {
+  const clock = new ManualClock();
+  const path = join(dir(), 'outbox.db');
+  let boot = 'boot-A';
+  const o = () => new Outbox(opts(path, { synchronous: 'normal', bootId: () => boot, powerLossSeqJump: 1000 }), clock, log);
+  const a = o();
+  a.open();
+  a.produce('t', {}, 'telemetry', true);
+  a.flush(); // committed, never closed: a crash
+  const b = o();
+  b.open();
+  assert.equal(b.produce('t', {}, 'telemetry', true), 2, 'same boot (kill -9): committed seq is exact, no jump');
+  b.flush();
+  boot = 'boot-B'; // b never closed either, and the machine rebooted: a power loss
+  const c = o();
+  c.open();
+  assert.equal(c.produce('t', {}, 'telemetry', true), 1003, 'after a power loss seq jumps ahead');
+  c.close();
+  boot = 'boot-C';
+  const d = o();
+  d.open();
+  assert.equal(d.produce('t', {}, 'telemetry', true), 1004, 'a clean stop before the reboot: no jump');
+  d.close();
+});
