@@ -7,6 +7,7 @@ import { startBroker, skipWithoutMosquitto, type Broker } from '../helpers/mosqu
 import { startGatewayProcess, getJson } from '../helpers/gateway-process.js';
 import { StreamRecorder, streamReport, sleep, waitFor } from '../helpers/stream-recorder.js';
 import { writeSmallConfig } from '../helpers/small-config.js';
+import { payloadErrors } from '../helpers/payload-schemas.js';
 import { freePort } from '../../simulators/free-port.js';
 
 test('outbox cap reached during an outage: telemetry drops are counted, every alert is delivered', { skip: skipWithoutMosquitto(), timeout: 90_000 }, async (t) => {
@@ -54,6 +55,7 @@ test('outbox cap reached during an outage: telemetry drops are counted, every al
   assert.deepEqual(ar.missing, [], 'no alert missing');
   assert.ok(ar.inOrder);
   const duringOutage = alerts.filter((m) => Date.parse(m.body.ts!) > outageStart && Date.parse(m.body.ts!) < outageEnd);
+  for (const m of alerts) assert.equal(payloadErrors('alert', m.body), '', 'alert matches docs/schemas/alert.json');
   assert.ok(duringOutage.length >= 10, `alerts raised during the outage delivered: ${duringOutage.length}`);
   // The gateway says what it dropped, as an alert that is itself never dropped.
   const gwAlerts = (sub.streams.get('gw-cap-01 factory/main/gateways/gw-cap-01/alerts') ?? []).map((m) => m.body.code);

@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { startBroker, skipWithoutMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/stream-recorder.js';
+import { payloadErrors } from '../helpers/payload-schemas.js';
 import { validateConfig } from '../../src/config/load.js';
 import { systemClock } from '../../src/core/clock.js';
 import { GatewayState } from '../../src/state/gateway-state.js';
@@ -68,6 +69,7 @@ test('commands over MQTT: validated, deduplicated, expired refused, malformed an
   assert.equal(acks.length, 8, 'one ack per command to this robot, none for robot-999');
   assert.deepEqual(acks.map((a) => a.seq), [1, 2, 3, 4, 5, 6, 7, 8], 'acks are a seq stream of their own');
   assert.ok(acks.every((a) => a.gateway_id === 'gw-cmd-v5' && a.robot_id === 'robot-001' && a.source === 'mqtt'));
+  for (const a of acks) assert.equal(payloadErrors('command-ack', a), '', 'ack matches docs/schemas/command-ack.json');
   const [ok, dup, bad, unknown, badParams, expired, notObject, stop] = acks;
   assert.equal(ok.status, 'ok');
   assert.deepEqual(ok.result, { maintenance: true });

@@ -4,6 +4,7 @@ import { startBroker, skipWithoutMosquitto } from '../helpers/mosquitto.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.js';
 import { StreamRecorder, streamReport, sleep, waitFor } from '../helpers/stream-recorder.js';
 import { writeSmallConfig } from '../helpers/small-config.js';
+import { payloadErrors } from '../helpers/payload-schemas.js';
 
 const GATEWAYS = ['gw-fleet-01', 'gw-fleet-02', 'gw-fleet-03'];
 
@@ -32,6 +33,7 @@ test('3 gateways, 2 consumers on an MQTT 5 shared subscription: every message at
     assert.equal(rep.seqs[0], 1, `${key}: from seq 1`);
     assert.deepEqual(rep.missing, [], `${key}: none missing`);
     assert.equal(rep.duplicates, 0, `${key}: each message once`);
+    assert.equal(payloadErrors('telemetry', a[0]?.body ?? b[0]?.body), '', `${key}: matches docs/schemas/telemetry.json`);
   }
   for (const [i, c] of consumers.entries()) {
     const n = [...c.streams.values()].reduce((m, l) => m + l.length, 0);
