@@ -233,7 +233,9 @@ export class Outbox {
     const seq = (this.seqs.get(topic) ?? 0) + 1;
     this.seqs.set(topic, seq);
     this.dirtySeqs.set(topic, seq);
-    const payload = JSON.stringify({ ...body, seq });
+    // Append seq to the serialized body (no copy of the object): '{...}' -> '{...,"seq":N}'.
+    const json = JSON.stringify(body);
+    const payload = json.length > 2 ? `${json.slice(0, -1)},"seq":${seq}}` : `{"seq":${seq}}`;
     const { lane, droppable } = KIND[kind];
     const row: OutboxRow = { id: ++this.nextId, topic, seq, lane, droppable, offline: !live, ts: this.clock.now(), payload, bytes: Buffer.byteLength(payload) };
     this.pending.push(row);
