@@ -92,8 +92,25 @@ test('commands over MQTT: validated, deduplicated, expired refused, malformed an
   assert.ok(audit.some((l) => l.includes('"audit":"outcome"') && l.includes('c-2')), 'outcomes are audited');
   assert.ok(gw.uplink.connected, 'malformed input never broke the uplink');
 
+  // A broker restarted without persistence has lost the retained status: the gateway publishes it again on reconnect.
+  const port = broker.port;
+  await broker.stop();
+  const restarted = await startBroker({ port });
+  t.after(() => restarted.stop());
+  const restartedAt = Date.now();
+  assert.ok(await waitFor(() => gw.uplink.connected, 15_000), 'reconnects after the broker restart');
+  const watcher = await mqtt.connectAsync(restarted.url, { clientId: 'status-watcher' });
+  t.after(() => watcher.endAsync(true));
+  const retained: Array<{ state: string; ts: string }> = [];
+  watcher.on('message', (_topic, p, packet) => packet.retain && retained.push(JSON.parse(p.toString())));
+  await watcher.subscribeAsync('factory/main/gateways/gw-cmd-v5/status', { qos: 1 });
+  assert.ok(await waitFor(() => retained.length > 0, 3000), 'retained status present on the new broker');
+  assert.equal(retained[0].state, 'online');
+  assert.ok(Date.parse(retained[0].ts) >= restartedAt - 1000, 'refreshed after the restart');
+  assert.equal(payloadErrors('gateway-status', retained[0]), '');
+
   // MQTT 3.1.1 works too (no response topic there).
-  const v4 = gateway(broker.url, 4, []);
+  const v4 = gateway(restarted.url, 4, []);
   await v4.uplink.start();
   t.after(() => v4.uplink.stop());
   assert.ok(await waitFor(() => v4.uplink.connected, 10_000), 'MQTT 3.1.1 connects');
