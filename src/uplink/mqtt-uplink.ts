@@ -177,6 +177,8 @@ export class MqttUplink implements Component {
       this.attempt = 0;
       this.connectedSince = this.clock.now();
       this.lastError = null;
+      // Small QoS 1 packets: do not let Nagle hold them back (latency of live data, PUBACK round trips).
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       const receiveMaximum = connack.properties?.receiveMaximum;
       this.window = Math.max(1, Math.min(this.cfg.maxInFlight, receiveMaximum ?? Infinity));
       this.log.info({ broker: redactUrl(this.cfg.url), protocol_version: this.cfg.protocolVersion, session_present: connack.sessionPresent, window: this.window, backlog: this.outbox.status().pending }, 'uplink connected');

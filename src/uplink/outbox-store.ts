@@ -58,7 +58,6 @@ CREATE TABLE IF NOT EXISTS outbox (
   bytes INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_lane ON outbox (lane, id);
-CREATE INDEX IF NOT EXISTS outbox_droppable ON outbox (droppable, id);
 CREATE TABLE IF NOT EXISTS streams (topic TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
@@ -92,7 +91,7 @@ export class SqliteOutboxStore implements OutboxStore {
     this.upsertSeq = db.prepare('INSERT INTO streams (topic, seq) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > streams.seq');
     this.del = db.prepare('DELETE FROM outbox WHERE id = ?');
     this.select = db.prepare('SELECT id, topic, seq, lane, droppable, offline, ts, payload, bytes FROM outbox WHERE lane = ? AND id > ? ORDER BY id LIMIT ?');
-    this.drop = db.prepare('DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE droppable = 1 AND id > ? ORDER BY id LIMIT ?) RETURNING id, topic, bytes');
+    this.drop = db.prepare('DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE lane = 1 AND droppable = 1 AND id > ? ORDER BY id LIMIT ?) RETURNING id, topic, bytes');
     this.tx = db.transaction((rows, seqs, ids) => {
       for (const r of rows) this.insert.run(r.id, r.topic, r.seq, r.lane, r.droppable ? 1 : 0, r.offline ? 1 : 0, r.ts, r.payload, r.bytes);
       for (const [topic, seq] of seqs) this.upsertSeq.run(topic, seq);
