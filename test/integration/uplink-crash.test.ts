@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, skipWithoutMosquitto, type Broker } from '../helpers/mosquitto.js';
@@ -57,4 +57,25 @@ test('kill -9 in the middle of a replay: after the restart nothing is lost and a
     assert.equal(rep.conflicts, 0, `${topic}: a repeated seq is always the same message (at-least-once, never a reused seq)`);
     assert.ok(rep.seqs.length >= 10, `${topic}: ${rep.seqs.length} messages`);
   }
+});
+
+test('a corrupt outbox file at start: clear error, alert, quarantined, the gateway runs and publishes (no crash loop)', { skip: skipWithoutMosquitto(), timeout: 60_000 }, async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const stateDir = mkdtempSync(join(tmpdir(), 'fabwatch-state-'));
+  writeFileSync(join(stateDir, 'outbox.db'), Buffer.alloc(16384, 0xa5));
+  const sub = await StreamRecorder.connect(broker.url, ['factory/main/#'], { clientId: 'corrupt-sub' });
+  t.after(() => sub.close());
+  const gw = await startGatewayProcess({ config: writeSmallConfig({ gatewayId: 'gw-corrupt-01', url: broker.url }), env: { FABWATCH_STATE_DIR: stateDir }, timeoutMs: 60_000 });
+  t.after(() => gw.stop('SIGKILL'));
+  const alertCodes = () => (sub.streams.get('gw-corrupt-01 factory/main/gateways/gw-corrupt-01/alerts') ?? []).map((m) => m.body.code);
+  assert.ok(await waitFor(() => alertCodes().includes('OUTBOX_CORRUPT'), 20_000), `OUTBOX_CORRUPT alert published (${alertCodes()})`);
+  assert.ok(await waitFor(() => (sub.streams.get('gw-corrupt-01 factory/main/robot-a/telemetry')?.length ?? 0) >= 2, 20_000), 'telemetry flows');
+  const h = await getJson(`http://127.0.0.1:${gw.rest}/health`);
+  assert.equal(h.uplink.outbox.fault.code, 'OUTBOX_CORRUPT');
+  assert.equal(h.uplink.outbox.mode, 'sqlite', 'a fresh durable outbox replaced the bad file');
+  assert.equal(h.status, 'degraded');
+  assert.ok(readdirSync(stateDir).some((f) => f.startsWith('outbox.db.corrupt-')), 'bad file kept');
+  assert.ok(gw.logs.some((l) => l.includes('"level":50') && l.includes('OUTBOX_CORRUPT')), 'an error line with the code');
+  assert.equal(await gw.stop('SIGTERM'), 0);
 });
