@@ -322,7 +322,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     }),
   });
 
-  const uplink = new MqttUplink(config.mqtt, state, clock, log.child({ component: 'uplink' }));
+  const uplink = new MqttUplink(config.mqtt, state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands });
 
   const health = (): HealthReport => {
     const components = supervisor.report();
@@ -337,7 +337,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     }));
     const counters = pollers.map((p) => ({ counter_id: p.name.slice('counter:'.length), fault: p.currentFault, breaker: p.breakerState ?? null, polls: p.stats.polls, failures: p.stats.failures }));
     const uplinkStatus = uplink.status();
-    const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected);
+    const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected) || uplink.faulted !== null;
     return {
       status: degraded ? 'degraded' : 'ok',
       gateway_id: config.gateway.id,
@@ -387,6 +387,15 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   for (const s of sensors.values()) supervisor.add(s);
   for (const p of pollers) supervisor.add(p);
   if (stackLight) supervisor.add(stackLight);
+  // Test-only (NODE_ENV=test): raise an alert every N ms so tests can prove alerts survive an outage.
+  const testAlertMs = config.gateway.environment === 'test' ? Number(process.env.FABWATCH_TEST_ALERT_INTERVAL_MS ?? 0) : 0;
+  if (testAlertMs > 0) {
+    let alertTimer: TimerHandle | undefined;
+    const robotId = config.robots[0]?.id ?? null;
+    supervisor.add(component('test:alerts', () => {
+      alertTimer = clock.setInterval(() => state.raiseAlert({ robotId, source: 'test-hook', code: 'TEST_ALERT', severity: 'warning', message: 'test alert (FABWATCH_TEST_ALERT_INTERVAL_MS)' }), testAlertMs);
+    }, () => alertTimer?.cancel()));
+  }
   let publishTimer: TimerHandle | undefined;
   supervisor.add(
     component('cleanroom:publisher', () => {

@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   const configPath = values.config ?? defaultConfigPath();
   if (values['print-config']) {
     try {
-      process.stdout.write(JSON.stringify(loadConfig(configPath), (k, v) => (k === 'password' ? '***' : v), 2) + '\n');
+      process.stdout.write(JSON.stringify(loadConfig(configPath), (k, v) => (k === 'password' || k === 'passphrase' ? '***' : v), 2) + '\n');
       return 0;
     } catch (err) {
       return printConfigError(err);

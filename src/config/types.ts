@@ -125,6 +125,31 @@ export interface MqttConfig {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   qos: 0 | 1;
+  passwordFile?: string;
+  clean: boolean;
+  sessionExpiryS: number;
+  maxInFlight: number;
+  tls?: MqttTlsConfig;
+  commands: { enabled: boolean };
+  outbox: OutboxConfig;
+}
+
+export interface MqttTlsConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  servername?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface OutboxConfig {
+  flushIntervalMs: number;
+  flushMaxMessages: number;
+  synchronous: 'full' | 'normal';
+  maxBytes: number;
+  memoryMaxBytes: number;
+  replayRatePerS: number;
 }
 
 export interface ApiConfig {

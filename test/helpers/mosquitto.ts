@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
@@ -53,13 +53,18 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 /** Start a private Mosquitto on a free loopback port (tests that stop or break a broker own it). */
-export async function startBroker(opts: { port?: number; extraConfig?: string } = {}): Promise<Broker> {
+export async function startBroker(opts: { port?: number; extraConfig?: string; persistenceDir?: string } = {}): Promise<Broker> {
   const bin = mosquittoPath();
   if (!bin) throw new Error('mosquitto not installed');
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'fabwatch-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n${opts.extraConfig ?? ''}\n`);
+  // Started as root, mosquitto drops to its own user: it must be able to read and write these.
+  chmodSync(dir, 0o755);
+  if (opts.persistenceDir) chmodSync(opts.persistenceDir, 0o777);
+  // persistenceDir: sessions, queued messages and retained messages survive a stop/start on that directory.
+  const persistence = opts.persistenceDir ? `persistence true\npersistence_location ${opts.persistenceDir.replace(/\/?$/, '/')}\nmax_queued_messages 0\nmax_queued_bytes 0\n` : 'persistence false\n';
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${persistence}${opts.extraConfig ?? ''}\n`);
   const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr?.on('data', (d) => (stderr += d));
