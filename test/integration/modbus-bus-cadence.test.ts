@@ -86,5 +86,7 @@ test('control: retries without breaker or gap scheduling let the same dead slave
   const r = await run(false, 4000);
   const worst = Math.max(...r.intervals.map((i) => Math.abs(i - A_INTERVAL) / A_INTERVAL));
   console.log(`unconfined: unit 1 intervals ${r.intervals.map((i) => i.toFixed(0)).join(', ')} ms; worst deviation ${(worst * 100).toFixed(1)} %`);
-  assert.ok(worst > 0.1, 'the test can tell the difference');
+  // The naive bus delays unit 1 by 20-80 ms (4-16 %) depending on where unit 2's retries fall;
+  // the scheduled bus above stays under 1 %. 3 % separates the two on every run seen.
+  assert.ok(worst > 0.03, `the test can tell the difference (worst deviation ${(worst * 100).toFixed(1)} %)`);
 });
