@@ -25,6 +25,8 @@ import { freePort } from '../simulators/free-port.js';
 import { VERSION } from './version.js';
 import { CommandService } from './commands/service.js';
 import { robotCommands } from './commands/robot-commands.js';
+import { TelemetryHistory } from './store/history.js';
+import { GatewayMetrics } from './metrics/metrics.js';
 
 export interface GatewayDeps {
   clock: Clock;
@@ -38,6 +40,8 @@ export interface Gateway {
   readonly uplink: MqttUplink;
   readonly sensors: Map<string, RobotSensors>;
   readonly commands: CommandService;
+  readonly history?: TelemetryHistory;
+  readonly metrics: GatewayMetrics;
   readonly simulators: { i2c: Map<number, SimI2cBus>; counters: Map<string, LighthouseTcpSimulator> };
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -93,6 +97,16 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
 
   // --- Robots: accelerometer + temperature -> acquisition -> monitor -> state.
   const sensors = new Map<string, RobotSensors>();
+  // Metrics read the components at scrape time (declared here: the sensors' callbacks use it).
+  // eslint-disable-next-line prefer-const
+  let api: ApiServer | undefined;
+  const pollersForMetrics: CounterPoller[] = [];
+  const metrics = new GatewayMetrics({
+    sensors: () => [...sensors].map(([id, s]) => [id, s.stats] as [string, typeof s.stats]),
+    faults: () => [...[...sensors.values()].flatMap((s) => s.faults), ...pollersForMetrics.flatMap((p) => (p.currentFault ? [p.currentFault] : []))],
+    uplink: () => uplink.status(),
+    wsClients: () => api?.hub.clientCount ?? 0,
+  });
   const monitors = new Map<string, RobotMonitor>();
   for (const robot of config.robots) {
     const a = robot.accelerometer;
@@ -117,7 +131,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       clock,
       log: log.child({ robot: robot.id }),
       events: {
-        onWindow: (w) => monitor.onWindow(w),
+        onWindow: (w) => {
+          const t0 = performance.now();
+          monitor.onWindow(w);
+          metrics.observeAnalysis(robot.id, (performance.now() - t0) / 1000);
+        },
         onTemperature: (_id, c) => monitor.onTemperature(c),
         onFault: (id, fault, device) => {
           state.setRobotFaults(id, s.faults);
@@ -180,6 +198,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
         state.raiseAlert({ source: `counter:${c.id}`, code: fault ? fault.code : 'DEVICE_RECOVERED', severity: fault ? 'warning' : 'info', message: fault ? `particle counter ${c.id} (${c.location}): ${fault.message}` : `particle counter ${c.id} recovered`, active: fault !== null }),
     });
     pollers.push(poller);
+    pollersForMetrics.push(poller);
   }
 
   const commands = new CommandService({
@@ -219,11 +238,15 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       sensors: robots,
       counters,
       uplink: uplinkStatus,
+      history: history ? { available: history.available, records_written: history.written } : { available: false, reason: 'history.enabled is false' },
       model: { available: false, reason: 'RUL model not loaded in this build' },
     };
   };
 
-  const api = config.api.enabled ? new ApiServer(config.api, { state, log: log.child({ component: 'api' }), health }) : undefined;
+  const history = config.history.enabled
+    ? new TelemetryHistory(config.history, { stateDir: config.gateway.stateDir, state, clock, log: log.child({ component: 'history' }), latestRows: config.api.telemetryBuffer })
+    : undefined;
+  api = config.api.enabled ? new ApiServer(config.api, { state, log: log.child({ component: 'api' }), health, commands, clock, history, metrics }) : undefined;
 
   // --- Start order.
   if (sim) {
@@ -244,6 +267,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     }),
   );
   supervisor.add(uplink);
+  if (history) supervisor.add(history);
   if (api) supervisor.add(api, { critical: true });
   for (const s of sensors.values()) supervisor.add(s);
   for (const p of pollers) supervisor.add(p);
@@ -261,6 +285,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     uplink,
     sensors,
     commands,
+    history,
+    metrics,
     simulators: { i2c: simBuses, counters: counterSims },
     start: () => supervisor.start(),
     stop: () => supervisor.stop(),

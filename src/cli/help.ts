@@ -5,6 +5,8 @@ Usage:
   fabwatch --check-config FILE       validate a config file, print every error, exit 0/2
   fabwatch --print-config [--config FILE]
                                      print the effective config (defaults + environment applied)
+  fabwatch hash-token [--generate] [--name N] [--role R]
+                                     print the hash of an API token for api.auth.tokens
   fabwatch --version | --help
 
 Options:

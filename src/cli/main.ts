@@ -9,6 +9,7 @@ import { systemClock } from '../core/clock.js';
 import { createGateway } from '../gateway.js';
 import { VERSION } from '../version.js';
 import { HELP } from './help.js';
+import { hashTokenCommand } from './hash-token.js';
 
 const EXIT_CONFIG = 2;
 
@@ -74,6 +75,7 @@ async function run(configPath: string): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'hash-token') return hashTokenCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
