@@ -26,7 +26,7 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request (validation error)',
   401: 'Token missing or not valid (TOKEN_REQUIRED, TOKEN_INVALID)',
   403: 'Token valid but not allowed (ROLE_FORBIDDEN), or commands disabled (COMMANDS_DISABLED)',
-  404: 'Unknown robot (ROBOT_NOT_FOUND)',
+  404: 'Unknown robot or alert (ROBOT_NOT_FOUND, ALERT_NOT_FOUND)',
   429: 'Too many commands (RATE_LIMITED)',
   503: 'History store unavailable (HISTORY_UNAVAILABLE)',
 };
@@ -115,6 +115,13 @@ export const schemas: Record<string, FastifySchema & { summary?: string; tags?: 
   },
   latest: { summary: 'Recent telemetry records, newest first (bounded; filterable by robot)', tags: ['telemetry'], querystring: telemetryLatestQuery, response: { 200: open('Records', { count: { type: 'integer' }, records: { type: 'array', items: open('Telemetry record') } }), ...errors(400, 401, 404) } },
   cleanroom: { summary: 'Cleanroom particle concentrations, ISO 14644-1 class, environment', tags: ['cleanroom'], response: { 200: open('Cleanroom status'), ...errors(401) } },
+  ackAlert: {
+    summary: 'Acknowledge an alert by id (any alert, also the cleanroom ones; needs a technician or admin token)',
+    tags: ['alerts'],
+    params: { type: 'object', required: ['alertId'], properties: { alertId: { type: 'string', minLength: 1, maxLength: 200 } } },
+    security: [{ bearer: [] }],
+    response: { 200: open('The alert, acknowledged'), ...errors(401, 403, 404, 429) },
+  },
   alerts: { summary: 'Recent alerts (newest last)', tags: ['alerts'], response: { 200: open('Alerts', { alerts: { type: 'array', items: open('Alert') } }), ...errors(401) } },
   metrics: { summary: 'Prometheus metrics (text format)', tags: ['gateway'], produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text exposition format' }, ...errors(401) } },
 };

@@ -150,7 +150,7 @@ export class ApiServer implements Component {
       if (!d.ok) return this.deny(reply, d);
       req.principal = d.principal;
     });
-    const requireCommandToken = async (req: FastifyRequest<{ Params: { id?: string }; Body?: { command?: string } }>, reply: FastifyReply) => {
+    const requireCommandToken = async (req: FastifyRequest, reply: FastifyReply) => {
       const body = req.body as { command?: unknown } | undefined;
       const what = `${req.method} ${req.url.split('?')[0]}${typeof body?.command === 'string' ? ` ${body.command}` : ''}`;
       const d = await this.auth.authorizeCommand(tokenOf(req), { ip: req.ip, transport: 'rest', what });
@@ -175,6 +175,7 @@ export class ApiServer implements Component {
         return reply.send(asset.body);
       });
     }
+    app.get('/favicon.ico', { ...pub, schema: { hide: true } }, async (_req, reply) => reply.code(204).send());
     app.get('/openapi.json', { ...pub, schema: { hide: true } }, async () => app.swagger());
 
     // --- Gateway.
@@ -227,6 +228,12 @@ export class ApiServer implements Component {
     });
     app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
     app.get('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));
+    app.post<{ Params: { alertId: string } }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
+      const alert = state.acknowledgeAlert(req.params.alertId);
+      this.audit[alert ? 'info' : 'warn']({ audit: 'outcome', command: 'acknowledge_alert', alert: req.params.alertId, status: alert ? 'ok' : 'rejected', source: 'rest', actor: req.principal?.name }, alert ? 'alert acknowledged' : 'no such alert');
+      if (!alert) return reply.code(404).send(errorBody('ALERT_NOT_FOUND', `no alert "${req.params.alertId}"`));
+      return alert;
+    });
 
     const ctx: RouteContext = { state, log: this.deps.log, errorBody, commandRouteOptions };
     for (const plugin of this.plugins) await plugin(app, ctx);

@@ -21,7 +21,7 @@ export async function buildWebBundle(srcDir: string, minify = true): Promise<Rec
     bundle: true,
     minify,
     format: 'iife',
-    target: ['es2020', 'chrome80', 'safari14'],
+    target: 'es2020',
     write: false,
     logLevel: 'silent',
     legalComments: 'none',
