@@ -35,7 +35,7 @@ export class GatewayMetrics {
           for (const [labels, value] of read()) {
             const key = JSON.stringify(labels);
             const delta = value - (last.get(key) ?? 0);
-            if (delta > 0) this.inc(labels, delta);
+            this.inc(labels, Math.max(0, delta));
             last.set(key, value);
           }
         },
