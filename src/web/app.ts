@@ -291,10 +291,12 @@ function renderTrend(): void {
     if (key) series.push({ label: f.label, color: f.color, y: ui.trend.fields[key], right: f.right });
   }
   const t0 = ui.trend.t[0] ?? 0;
+  const span = (ui.trend.t[ui.trend.t.length - 1] ?? t0) - t0;
+  const opts: Intl.DateTimeFormatOptions = span < 600_000 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
   drawChart($<HTMLCanvasElement>('trend'), {
     x: ui.trend.t.map((t) => t - t0),
     series,
-    xFormat: (v) => new Date(t0 + v).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+    xFormat: (v) => new Date(t0 + v).toLocaleTimeString([], opts),
   });
 }
 
@@ -374,6 +376,11 @@ async function pollHealth(): Promise<void> {
     const faults: string[] = [];
     for (const s of body.sensors ?? []) for (const f of s.faults ?? []) faults.push(`${f.device}: ${f.code} — ${f.message}`);
     for (const c of body.counters ?? []) if (c.fault) faults.push(`${c.fault.device}: ${c.fault.code} — ${c.fault.message}`);
+    const cr = await api('/api/cleanroom/status');
+    if (cr.status === 200 && JSON.stringify(cr.body.locations) !== JSON.stringify(ui.cleanroom?.locations)) {
+      ui.cleanroom = cr.body;
+      renderCleanroom();
+    }
     $('faults').replaceChildren(...(faults.length ? faults.map((f) => h('li', { class: 'fault' }, f)) : [h('li', { class: 'muted' }, 'no device faults')]));
   } catch {
     /* the WebSocket status says the gateway is unreachable */
