@@ -5,6 +5,7 @@
 import { build } from 'esbuild';
 import { readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const external = [
@@ -50,7 +51,8 @@ console.log(`dist/fabwatch.mjs: ${(size / 1024).toFixed(0)} KiB from ${inputs} i
 mkdirSync('dist/web', { recursive: true });
 const web = await build({ entryPoints: ['src/web/app.ts'], bundle: true, minify: true, format: 'iife', target: 'es2020', outfile: 'dist/web/app.js', legalComments: 'none', logLevel: 'warning' });
 void web;
-writeFileSync('dist/web/index.html', readFileSync('src/web/index.html'));
+const uplotCss = readFileSync(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), 'utf8');
+writeFileSync('dist/web/index.html', readFileSync('src/web/index.html', 'utf8').replace('<!--uplot.css-->', () => `<style>${uplotCss}</style>`));
 const pageFiles = ['dist/web/index.html', 'dist/web/app.js'].map((f) => {
   const body = readFileSync(f);
   return `${f.slice(9)} ${(body.length / 1024).toFixed(1)} KiB (${(gzipSync(body, { level: 9 }).length / 1024).toFixed(1)} KiB gzip)`;

@@ -289,7 +289,6 @@ export class ApiServer implements Component {
     });
     this.ports.ws = (this.wsHttp.address() as AddressInfo).port;
     this.hub.start();
-    this.web.warm();
     this.deps.log.info({ rest: this.ports.rest, ws: this.ports.ws, readAuth: this.cfg.auth.read, commandTokens: this.auth.commandsEnabled }, 'API listening');
     if (!this.auth.commandsEnabled) this.deps.log.warn('no API token with role technician or admin is configured: commands are refused (fabwatch hash-token)');
   }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 export interface WebAsset {
   body: Buffer;
@@ -12,6 +13,12 @@ export interface WebAsset {
 
 const TYPES: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8' };
 export const WEB_ASSETS = Object.keys(TYPES);
+
+/** index.html with uPlot's stylesheet inlined (one request less, nothing from a CDN). */
+export async function pageHtml(srcDir: string): Promise<string> {
+  const css = await readFile(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), 'utf8');
+  return (await readFile(`${srcDir}/index.html`, 'utf8')).replace('<!--uplot.css-->', () => `<style>${css}</style>`);
+}
 
 /** Bundle the page from src/web with esbuild (build.mjs does the same into dist/web). */
 export async function buildWebBundle(srcDir: string, minify = true): Promise<Record<string, Buffer>> {
@@ -26,7 +33,7 @@ export async function buildWebBundle(srcDir: string, minify = true): Promise<Rec
     logLevel: 'silent',
     legalComments: 'none',
   });
-  return { 'app.js': Buffer.from(result.outputFiles[0].contents), 'index.html': await readFile(`${srcDir}/index.html`) };
+  return { 'app.js': Buffer.from(result.outputFiles[0].contents), 'index.html': Buffer.from(await pageHtml(srcDir)) };
 }
 
 /**

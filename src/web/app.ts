@@ -215,7 +215,7 @@ function defectMarkers(r: Json): Array<{ x: number; label: string; color: string
 function spectrumSeries(s: Json | undefined): { x: number[]; y: number[] } | null {
   const amps: number[] | undefined = s?.amplitudes;
   if (!amps?.length) return null;
-  const band = s!.band_hz ?? s!.df_hz ?? 1;
+  const band = s!.band_hz ?? s!.bandHz ?? s!.df_hz ?? s!.df ?? 1;
   return { x: amps.map((_, i) => (i + 0.5) * band), y: amps };
 }
 
@@ -224,13 +224,13 @@ function renderSpectrum(p: Json): void {
   const s = spectrumSeries(p.spectrum);
   if (!s) return;
   const markers = defectMarkers({ ...robot, ...p });
-  drawChart($<HTMLCanvasElement>('spectrum'), { x: s.x, series: [{ label: 'spectrum (g)', color: '#1565c0', y: s.y }], xLabel: 'Hz', markers });
+  drawChart($('spectrum'), { x: s.x, series: [{ label: 'spectrum (g)', color: '#1565c0', y: s.y }], xLabel: 'Hz', markers });
   const env = spectrumSeries(pick(p, 'envelope_spectrum', 'envelope.spectrum', 'envelope') ?? pick(robot, 'envelope_spectrum', 'envelope.spectrum', 'envelope'));
   $('envelope-box').hidden = !env;
-  if (env) drawChart($<HTMLCanvasElement>('envelope'), { x: env.x, series: [{ label: 'envelope spectrum', color: '#c62828', y: env.y }], xLabel: 'Hz', markers });
+  if (env) drawChart($('envelope'), { x: env.x, series: [{ label: 'envelope spectrum', color: '#c62828', y: env.y }], xLabel: 'Hz', markers });
   ui.spectrumDraws++;
   $('spectrum').dataset.updates = String(ui.spectrumDraws);
-  $('spec-peak').textContent = `peak ${num(p.spectrum.peak_hz)} Hz · ${num(p.spectrum.peak_amplitude)} g`;
+  $('spec-peak').textContent = `peak ${num(p.spectrum.peak_hz ?? p.spectrum.peakHz)} Hz · ${num(p.spectrum.peak_amplitude ?? p.spectrum.peakAmplitude)} g`;
 }
 
 // ---------------------------------------------------------------- trends
@@ -293,9 +293,10 @@ function renderTrend(): void {
   const t0 = ui.trend.t[0] ?? 0;
   const span = (ui.trend.t[ui.trend.t.length - 1] ?? t0) - t0;
   const opts: Intl.DateTimeFormatOptions = span < 600_000 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
-  drawChart($<HTMLCanvasElement>('trend'), {
+  drawChart($('trend'), {
     x: ui.trend.t.map((t) => t - t0),
     series,
+    rightRange: [0, 100],
     xFormat: (v) => new Date(t0 + v).toLocaleTimeString([], opts),
   });
 }
@@ -317,7 +318,7 @@ function renderCleanroom(): void {
       const conc: Array<number | null> = pick(l, 'average_per_m3', 'averagePerM3', 'concentration_per_m3', 'concentrationPerM3') ?? [];
       const cls = pick(l, 'iso_class', 'isoClass');
       const configured = pick(l, 'configured_class', 'configuredClass');
-      const canvas = h('canvas', { class: 'chart small' }) as HTMLCanvasElement;
+      const canvas = h('div', { class: 'chart', 'data-h': '160' });
       const fault = pick(l, 'device_fault.message', 'invalidReason');
       const el = h(
         'div',
@@ -328,16 +329,16 @@ function renderCleanroom(): void {
       );
       requestAnimationFrame(() => {
         const levels: Json = pick(l, 'alarmLevels', 'alarm_levels') ?? {};
-        const hl = typeof configured === 'number' && sizes.length ? [{ f: 1, c: '#c62828', t: `ISO ${configured} limit` }, ...(typeof levels.alert === 'number' ? [{ f: levels.alert, c: '#ef6c00', t: 'alert' }] : [])] : [];
-        // One limit line per size would clutter: draw the limit as a second bar series, and class lines at the smallest size.
+        // The class limit per size (ISO 14644-1) and the alert level as lines over the bars.
         const limits = typeof configured === 'number' ? sizes.map((s) => isoLimit(configured, s)) : [];
+        const lines: Series[] = limits.length ? [{ label: `ISO ${configured} limit`, color: '#c62828', y: limits }] : [];
+        if (limits.length && typeof levels.alert === 'number') lines.push({ label: `alert (${Math.round(levels.alert * 100)} %)`, color: '#ef6c00', y: limits.map((v) => v * levels.alert) });
         drawChart(canvas, {
           x: sizes.map((_, i) => i),
           categories: sizes.map((s) => `≥${s} µm`),
           bars: true,
           logY: true,
-          series: [{ label: 'particles/m³', color: '#00838f', y: conc }, ...(limits.length ? [{ label: `ISO ${configured} limit`, color: '#e57373', y: limits }] : [])],
-          hlines: hl.length && sizes.length ? hl.map((x) => ({ y: isoLimit(configured, sizes[0]) * x.f, label: `${x.t} @${sizes[0]} µm`, color: x.c })) : [],
+          series: [{ label: 'particles/m³', color: '#00838f', y: conc }, ...lines],
         });
       });
       return el;
