@@ -163,7 +163,7 @@ export class TelemetryHistory implements Component {
     let sql: string;
     if (bucket) {
       params.bucket = bucket;
-      sql = `SELECT MIN(ts) AS ts${cols ? ', ' + cols : ''} FROM samples WHERE robot_id = @robot AND ts BETWEEN @from AND @to GROUP BY (ts - @from) / @bucket ORDER BY ts`;
+      sql = `SELECT MIN(ts) AS ts${cols ? ', ' + cols : ''} FROM samples WHERE robot_id = @robot AND ts BETWEEN @from AND @to GROUP BY CAST((ts - @from) / @bucket AS INTEGER) ORDER BY ts`;
     } else {
       sql = `SELECT ts${cols ? ', ' + cols : ''} FROM samples WHERE robot_id = @robot AND ts BETWEEN @from AND @to ORDER BY ts`;
     }

@@ -92,7 +92,7 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     // More records than max_points: averaged into buckets.
     const b = await get(`${g.base}/api/robots/robot-003/history?fields=vibration.rms&max_points=2`);
     assert.ok(b.body.bucket_ms > 0);
-    assert.ok(b.body.points.length <= 3, `bucketed to ${b.body.points.length} points`);
+    assert.ok(b.body.points.length >= 1 && b.body.points.length <= 2, `bucketed to ${b.body.points.length} points`);
     for (const [q, status] of [
       ['from=yesterday', 400],
       ['fields=a;drop table', 400],
