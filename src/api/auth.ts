@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ApiAuthConfig, ApiRole } from '../config/types.js';
 import { parseTokenHash, verifyToken, type ParsedHash } from './token-hash.js';
+import { FabwatchError, ErrorCode } from '../core/errors.js';
 
 export interface Principal {
   name: string;
@@ -32,9 +33,9 @@ export class Authenticator {
   private readonly verified = new Map<string, Principal>();
 
   constructor(private readonly cfg: ApiAuthConfig, private readonly audit: Logger, private readonly cacheSize = 64) {
-    this.tokens = cfg.tokens.map((t) => {
+    this.tokens = cfg.tokens.map((t, i) => {
       const hash = parseTokenHash(t.hash);
-      if (!hash) throw new Error(`api.auth.tokens "${t.name}": hash is not a valid scrypt$N$r$p$salt$key string (use fabwatch hash-token)`);
+      if (!hash) throw new FabwatchError(ErrorCode.CONFIG_INVALID, `/api/auth/tokens/${i}/hash ("${t.name}"): not a usable scrypt$N$r$p$salt$key hash (N a power of two up to 2^20, salt >= 8 bytes, key >= 16 bytes); make one with fabwatch hash-token`);
       return { name: t.name, role: t.role, hash };
     });
   }
