@@ -201,9 +201,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     pollersForMetrics.push(poller);
   }
 
+  // One audit log for commands from every transport and for the API's login failures.
+  const audit = log.child({ component: 'audit' });
   const commands = new CommandService({
     clock,
-    audit: log.child({ component: 'audit' }),
+    audit,
     robotIds: () => state.robots.keys(),
     definitions: robotCommands({
       state,
@@ -246,7 +248,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const history = config.history.enabled
     ? new TelemetryHistory(config.history, { stateDir: config.gateway.stateDir, state, clock, log: log.child({ component: 'history' }), latestRows: config.api.telemetryBuffer })
     : undefined;
-  api = config.api.enabled ? new ApiServer(config.api, { state, log: log.child({ component: 'api' }), health, commands, clock, history, metrics }) : undefined;
+  api = config.api.enabled ? new ApiServer(config.api, { state, log: log.child({ component: 'api' }), audit, health, commands, clock, history, metrics }) : undefined;
 
   // --- Start order.
   if (sim) {

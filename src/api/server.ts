@@ -53,6 +53,8 @@ export type RoutePlugin = (app: FastifyInstance, ctx: RouteContext) => void | Pr
 export interface ApiDeps {
   state: GatewayState;
   log: Logger;
+  /** The command service's audit logger; defaults to a child `component: audit` of the root logger passed as `log`. */
+  audit?: Logger;
   health: () => HealthReport;
   commands: CommandService;
   clock: Clock;
@@ -94,11 +96,11 @@ export class ApiServer implements Component {
   ports = { rest: 0, ws: 0 };
 
   constructor(private readonly cfg: ApiConfig, private readonly deps: ApiDeps) {
-    this.audit = deps.log.child({ component: 'audit' });
+    this.audit = deps.audit ?? deps.log.child({ component: 'audit' });
     this.auth = new Authenticator(cfg.auth, this.audit);
     this.web = deps.web ?? new WebAssets();
     const limiter = new FixedWindowLimiter(deps.clock, cfg.commandRateLimit.max, cfg.commandRateLimit.windowS * 1000);
-    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ component: 'ws' }), maxBufferedBytes: cfg.wsMaxBufferedBytes, commands: deps.commands, auth: this.auth, limiter });
+    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ component: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, commands: deps.commands, auth: this.auth, limiter });
   }
 
   /** Register routes from another module (e.g. the RUL model's /api/ml/*); call before start(). */

@@ -65,12 +65,6 @@ export class WebAssets {
     return out;
   }
 
-  /** Start bundling now (so the first page load is fast); errors surface on get(). */
-  warm(): void {
-    this.loading ??= this.load();
-    this.loading.catch(() => undefined);
-  }
-
   async get(name: string): Promise<WebAsset | undefined> {
     this.loading ??= this.load();
     try {

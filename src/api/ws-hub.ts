@@ -23,6 +23,8 @@ interface Client {
 export interface WsHubDeps {
   state: GatewayState;
   log: Logger;
+  /** The command service's audit logger (component `audit`). */
+  audit: Logger;
   maxBufferedBytes: number;
   commands: CommandService;
   auth: Authenticator;
@@ -140,7 +142,7 @@ export class WsHub {
   private async command(client: Client, f: CommandFrame): Promise<void> {
     const what = `command ${f.robot_id} ${f.command}`;
     if (!this.d.limiter.take(client.ip)) {
-      this.d.log.child({ component: 'audit' }).warn({ audit: 'rate_limited', ip: client.ip, transport: 'ws', what }, 'command rate limit exceeded');
+      this.d.audit.warn({ audit: 'rate_limited', ip: client.ip, transport: 'ws', what }, 'command rate limit exceeded');
       return this.error(client, 'RATE_LIMITED', 'too many commands from this address; retry later', { id: f.id, status: 429 });
     }
     const decision = await this.d.auth.authorizeCommand(f.token ?? client.token, { ip: client.ip, transport: 'ws', what });

@@ -105,13 +105,14 @@ export async function startBareApi(apiChange: Partial<ApiConfig> = {}): Promise<
   rmSync(stateDir, { recursive: true, force: true });
   const { log, lines } = captureLogger();
   const state = new GatewayState({ gatewayId: 'gw-test', site: 'main' }, systemClock, 100, config.robots);
+  const audit = log.child({ component: 'audit' });
   const commands = new CommandService({
     clock: systemClock,
-    audit: log.child({ component: 'audit' }),
+    audit,
     robotIds: () => state.robots.keys(),
     definitions: robotCommands({ state, startAcquisition: async () => undefined, stopAcquisition: async () => undefined }),
   });
-  const api = new ApiServer({ ...config.api, ...apiChange }, { state, log, health: () => ({ status: 'ok' }), commands, clock: systemClock });
+  const api = new ApiServer({ ...config.api, ...apiChange }, { state, log, audit, health: () => ({ status: 'ok' }), commands, clock: systemClock });
   await api.start();
   return { api, state, base: `http://127.0.0.1:${api.ports.rest}`, ws: `ws://127.0.0.1:${api.ports.ws}`, lines, stop: () => api.stop() };
 }
