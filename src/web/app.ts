@@ -82,7 +82,7 @@ function connect(): void {
     if (ui.ws !== ws) return;
     ui.ws = null;
     if (ev.code === 4401 || ev.code === 4403) {
-      setConn('auth', 'this gateway needs a token for reading: enter it above');
+      setConn('auth', 'this gateway needs a token for reading: type it into the API token field');
       return;
     }
     const wait = ui.retryMs;
