@@ -41,6 +41,8 @@ import { rankMaintenance } from './health/priority.js';
 import { RobotRul } from './monitor/robot-rul.js';
 import { resolve as resolvePath } from 'node:path';
 import { robotCommands } from './commands/robot-commands.js';
+import { TelemetryHistory } from './store/history.js';
+import { GatewayMetrics } from './metrics/metrics.js';
 
 export interface GatewayDeps {
   clock: Clock;
@@ -57,6 +59,8 @@ export interface Gateway {
   readonly rulModel?: RulModel;
   /** Simulated devices (simulation mode): I2C buses, counters by id (their register images), Modbus lines, GPIO lines. */
   readonly simulators: { i2c: Map<number, SimI2cBus>; counters: Map<string, CounterImage>; lines: Map<string, CounterLineSimulator>; gpio: Map<string, SimGpioLine> };
+  readonly history?: TelemetryHistory;
+  readonly metrics: GatewayMetrics;
   start(): Promise<void>;
   stop(): Promise<void>;
   health(): HealthReport;
@@ -143,6 +147,16 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
 
   // --- Robots: accelerometer + temperature -> acquisition -> monitor -> state.
   const sensors = new Map<string, RobotSensors>();
+  // Metrics read the components at scrape time (declared here: the sensors' callbacks use it).
+  // eslint-disable-next-line prefer-const
+  let api: ApiServer | undefined;
+  const pollersForMetrics: CounterPoller[] = [];
+  const metrics = new GatewayMetrics({
+    sensors: () => [...sensors].map(([id, s]) => [id, s.stats] as [string, typeof s.stats]),
+    faults: () => [...[...sensors.values()].flatMap((s) => s.faults), ...pollersForMetrics.flatMap((p) => (p.currentFault ? [p.currentFault] : []))],
+    uplink: () => uplink.status(),
+    wsClients: () => api?.hub.clientCount ?? 0,
+  });
   const monitors = new Map<string, RobotMonitor>();
   for (const robot of config.robots) {
     const a = robot.accelerometer;
@@ -189,7 +203,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       clock,
       log: log.child({ robot: robot.id }),
       events: {
-        onWindow: (w) => monitor.onWindow(w),
+        onWindow: (w) => {
+          const t0 = performance.now();
+          monitor.onWindow(w);
+          metrics.observeAnalysis(robot.id, (performance.now() - t0) / 1000);
+        },
         onTemperature: (_id, c) => monitor.onTemperature(c),
         onFault: (id, fault, device) => {
           state.setRobotFaults(id, s.faults);
@@ -294,6 +312,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
         state.raiseAlert({ source: `counter:${c.id}`, code: fault ? fault.code : 'DEVICE_RECOVERED', severity: fault ? 'warning' : 'info', message: fault ? `particle counter ${c.id} (${c.location}): ${fault.message}` : `particle counter ${c.id} recovered`, active: fault !== null }),
     });
     pollers.push(poller);
+    pollersForMetrics.push(poller);
   }
 
   // --- Alarm output (stack light) driven by active alerts.
@@ -311,9 +330,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     stackLight = new StackLight({ line, state, minSeverity: o.minSeverity, log: log.child({ component: 'alarm-output' }) });
   }
 
+  // One audit log for commands from every transport and for the API's login failures.
+  const audit = log.child({ component: 'audit' });
   const commands = new CommandService({
     clock,
-    audit: log.child({ component: 'audit' }),
+    audit,
     robotIds: () => state.robots.keys(),
     definitions: robotCommands({
       state,
@@ -350,13 +371,17 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       counters,
       ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
       uplink: uplinkStatus,
+      history: history ? { available: history.available, records_written: history.written } : { available: false, reason: 'history.enabled is false' },
       model: rulModel?.loaded
         ? { available: true, name: rulModel.card.name, version: rulModel.version, confidence_level: config.model.confidenceLevel }
         : { available: false, reason: rulModel ? (components.find((c) => c.name === rulModel.name)?.error?.message ?? 'loading') : 'disabled in config (model.enabled: false)', code: components.find((c) => c.name === 'rul-model')?.error?.code ?? null },
     };
   };
 
-  const api = config.api.enabled ? new ApiServer(config.api, { state, log: log.child({ component: 'api' }), health }) : undefined;
+  const history = config.history.enabled
+    ? new TelemetryHistory(config.history, { stateDir: config.gateway.stateDir, state, clock, log: log.child({ component: 'history' }), latestRows: config.api.telemetryBuffer })
+    : undefined;
+  api = config.api.enabled ? new ApiServer(config.api, { state, log: log.child({ component: 'api' }), audit, health, commands, clock, history, metrics }) : undefined;
 
   // --- Start order.
   if (sim) {
@@ -383,6 +408,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   );
   if (rulModel) supervisor.add(rulModel);
   supervisor.add(uplink);
+  if (history) supervisor.add(history);
   if (api) supervisor.add(api, { critical: true });
   for (const s of sensors.values()) supervisor.add(s);
   for (const p of pollers) supervisor.add(p);
@@ -419,6 +445,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     uplink,
     sensors,
     commands,
+    history,
+    metrics,
     rulModel,
     simulators: { i2c: simBuses, counters: counterImages, lines: counterLines, gpio: simGpio },
     start: () => supervisor.start(),

@@ -10,6 +10,8 @@ Usage:
                                      serve a simulated particle counter over Modbus TCP/RTU (--help)
   fabwatch --print-config [--config FILE]
                                      print the effective config (defaults + environment applied)
+  fabwatch hash-token [--generate] [--name N] [--role R]
+                                     print the hash of an API token for api.auth.tokens
   fabwatch --version | --help
 
 Options:

@@ -10,6 +10,7 @@ import { createGateway } from '../gateway.js';
 import { VERSION } from '../version.js';
 import { HELP } from './help.js';
 import { simulateDeviceCommand } from './simulate-device.js';
+import { hashTokenCommand } from './hash-token.js';
 
 const EXIT_CONFIG = 2;
 
@@ -82,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Subcommands with their own options are dispatched before the gateway's option parsing.
   if (argv[0] === 'simulate-device') return simulateDeviceCommand(argv.slice(1));
+  if (argv[0] === 'hash-token') return hashTokenCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -160,6 +160,30 @@ export interface ApiConfig {
   corsOrigins: string[];
   telemetryBuffer: number;
   wsMaxBufferedBytes: number;
+  wsMaxClients: number;
+  auth: ApiAuthConfig;
+  commandRateLimit: { max: number; windowS: number };
+}
+
+export type ApiRole = 'viewer' | 'technician' | 'admin';
+
+export interface ApiTokenConfig {
+  name: string;
+  role: ApiRole;
+  /** scrypt$N$r$p$salt$key (base64), from `fabwatch hash-token`. */
+  hash: string;
+}
+
+export interface ApiAuthConfig {
+  read: 'open' | 'token';
+  tokens: ApiTokenConfig[];
+}
+
+export interface HistoryConfig {
+  enabled: boolean;
+  retentionHours: number;
+  maxRows: number;
+  flushIntervalMs: number;
 }
 
 export interface FabwatchConfig {
@@ -167,6 +191,7 @@ export interface FabwatchConfig {
   log: { level: string; pretty: 'auto' | boolean };
   mqtt: MqttConfig;
   api: ApiConfig;
+  history: HistoryConfig;
   model: { path: string; enabled: boolean; confidenceLevel: number; snapshotIntervalS: number };
   robots: RobotConfig[];
   cleanroom: { publishIntervalS: number; counters: ParticleCounterConfig[] };
