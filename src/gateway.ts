@@ -39,6 +39,7 @@ import { CommandService } from './commands/service.js';
 import { RulModel } from './health/rul-model.js';
 import { rankMaintenance } from './health/priority.js';
 import { RobotRul } from './monitor/robot-rul.js';
+import { mlRoutes } from './api/ml-routes.js';
 import { resolve as resolvePath } from 'node:path';
 import { robotCommands } from './commands/robot-commands.js';
 import { TelemetryHistory } from './store/history.js';
@@ -382,6 +383,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     ? new TelemetryHistory(config.history, { stateDir: config.gateway.stateDir, state, clock, log: log.child({ component: 'history' }), latestRows: config.api.telemetryBuffer })
     : undefined;
   api = config.api.enabled ? new ApiServer(config.api, { state, log: log.child({ component: 'api' }), audit, health, commands, clock, history, metrics }) : undefined;
+  api?.addRoutes(mlRoutes({ model: () => rulModel, trackers: robotRuls }));
 
   // --- Start order.
   if (sim) {
