@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import pino from 'pino';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createGateway } from '../../src/gateway.js';
@@ -14,7 +17,7 @@ test('known counts over Modbus TCP -> published ISO class, margins, and an excur
   t.after(() => broker.stop());
   const config = validateConfig(
     {
-      gateway: { id: 'gw-clean', site: 'main', simulation: true },
+      gateway: { id: 'gw-clean', site: 'main', simulation: true, stateDir: mkdtempSync(join(tmpdir(), 'fabwatch-cleanroom-')) },
       log: { level: 'silent' },
       mqtt: { url: broker.url, reconnectMinMs: 200 },
       api: { enabled: false },
