@@ -17,15 +17,6 @@ function h(tag: string, attrs: Record<string, string> = {}, ...children: Array<N
   for (const c of children) if (c !== null && c !== undefined) el.append(c);
   return el;
 }
-/** First defined value among dotted paths (fields added by other parts of the gateway). */
-function pick(obj: Json | null | undefined, ...paths: string[]): any {
-  for (const p of paths) {
-    let v: any = obj;
-    for (const k of p.split('.')) v = v == null ? undefined : v[k];
-    if (v !== undefined && v !== null) return v;
-  }
-  return undefined;
-}
 const num = (v: unknown, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? String(Number(v.toPrecision(d))) : '–');
 
 const ui = {
@@ -133,28 +124,35 @@ function onFrame(type: string, p: Json): void {
 }
 
 // ---------------------------------------------------------------- robots
+// Field shapes: src/state/types.ts (RobotState, TelemetryRecord).
 function zoneOf(r: Json): string | undefined {
-  const z = pick(r, 'iso20816.zone', 'iso_zone', 'iso20816_zone', 'zone');
-  return typeof z === 'string' || typeof z === 'number' ? String(z) : undefined;
+  return r.iso20816?.zone;
+}
+
+function duration(s: number): string {
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86400).toFixed(1)} d`;
 }
 
 function rulText(r: Json): string | undefined {
-  const v = pick(r, 'rul.value', 'rul.rul', 'rul.hours', 'rul_hours', 'rul.predicted', 'rul');
-  if (typeof v !== 'number') return undefined;
-  const unit = pick(r, 'rul.unit') ?? 'h';
-  const lo = pick(r, 'rul.interval.0', 'rul.lower', 'rul.ci_low', 'rul.confidence_interval.0', 'rul.confidence_interval.lower');
-  const hi = pick(r, 'rul.interval.1', 'rul.upper', 'rul.ci_high', 'rul.confidence_interval.1', 'rul.confidence_interval.upper');
-  return `${num(v)} ${unit}${typeof lo === 'number' && typeof hi === 'number' ? ` [${num(lo)}–${num(hi)}]` : ''}`;
+  const rul = r.rul;
+  if (!rul || typeof rul.rul_s !== 'number') return undefined;
+  const pct = Math.round((rul.confidence_level ?? 0) * 100);
+  return `${duration(rul.rul_s)} [${duration(rul.rul_low_s)}–${duration(rul.rul_high_s)}, ${pct} %]${rul.baseline_ready ? '' : ' (learning baseline)'}`;
 }
 
 function diagnosisText(r: Json): { label?: string; evidence?: string } {
-  const d = pick(r, 'diagnosis');
-  if (d === undefined) return {};
-  if (typeof d === 'string') return { label: d };
-  const label = pick(d, 'label', 'fault', 'kind', 'condition', 'summary');
-  const ev = pick(d, 'evidence');
-  const evidence = Array.isArray(ev) ? ev.map((e) => (typeof e === 'string' ? e : pick(e, 'text', 'message', 'description') ?? JSON.stringify(e))).join('; ') : typeof ev === 'string' ? ev : ev ? JSON.stringify(ev) : undefined;
-  return { label: label === undefined ? undefined : String(label), evidence };
+  const d = r.diagnosis;
+  if (!d) return {};
+  const label = `${String(d.label).replace('_', ' ')}${d.label !== 'none' ? ` (${num(d.confidence, 2)})` : ''}`;
+  const evidence = (d.evidence ?? [])
+    .filter((e: Json) => e.fault === d.label)
+    .slice(0, 3)
+    .map((e: Json) => `${e.component} ${num(e.found_hz)} Hz +${num(e.db_above_floor, 2)} dB`)
+    .join(', ');
+  return { label, evidence: evidence || undefined };
 }
 
 function renderRobots(): void {
@@ -173,7 +171,7 @@ function renderRobots(): void {
         h(
           'div',
           { class: 'kv' },
-          `RMS ${num(pick(r, 'vibration.rms'))} g · ${num(r.temperature)} °C`,
+          `RMS ${num(r.vibration?.rms)} g · ${num(r.vibration?.velocity_rms_mm_s)} mm/s · ${num(r.temperature)} °C`,
           zone ? h('span', { class: `zone z${zone}` }, ` ISO 20816 zone ${zone}`) : null,
         ),
         rul ? h('div', { class: 'kv' }, `RUL ${rul}`) : null,
@@ -202,20 +200,24 @@ function renderSelected(): void {
 }
 
 // ---------------------------------------------------------------- spectrum
-/** Bearing defect frequencies (Hz) from whatever the diagnosis carries. */
+/** Bearing defect frequencies and shaft orders (Hz) of the robot's asset. */
 function defectMarkers(r: Json): Array<{ x: number; label: string; color: string }> {
-  const src = pick(r, 'diagnosis.defect_frequencies_hz', 'diagnosis.bearing_frequencies_hz', 'diagnosis.frequencies_hz', 'bearing_frequencies_hz', 'diagnosis.defect_frequencies');
-  if (!src || typeof src !== 'object') return [];
-  const colors = ['#d33', '#d80', '#93c', '#2a8', '#06c'];
-  return Object.entries(src as Record<string, unknown>)
-    .filter(([, v]) => typeof v === 'number')
-    .map(([k, v], i) => ({ x: v as number, label: k.toUpperCase(), color: colors[i % colors.length] }));
+  const f = r.fault_frequencies;
+  if (!f) return [];
+  return [
+    { x: f.shaft_hz, label: '1X', color: '#555' },
+    { x: f.BPFO, label: 'BPFO', color: '#d33' },
+    { x: f.BPFI, label: 'BPFI', color: '#d80' },
+    { x: 2 * f.BSF, label: '2xBSF', color: '#93c' },
+    { x: f.FTF, label: 'FTF', color: '#2a8' },
+  ].filter((m) => typeof m.x === 'number' && m.x > 0);
 }
 
+/** A band spectrum (amplitude: `amplitudes`, envelope: `values`) against band-centre frequencies. */
 function spectrumSeries(s: Json | undefined): { x: number[]; y: number[] } | null {
-  const amps: number[] | undefined = s?.amplitudes;
+  const amps: number[] | undefined = s?.amplitudes ?? s?.values;
   if (!amps?.length) return null;
-  const band = s!.band_hz ?? s!.bandHz ?? s!.df_hz ?? s!.df ?? 1;
+  const band = s!.band_hz ?? 1;
   return { x: amps.map((_, i) => (i + 0.5) * band), y: amps };
 }
 
@@ -225,12 +227,12 @@ function renderSpectrum(p: Json): void {
   if (!s) return;
   const markers = defectMarkers({ ...robot, ...p });
   drawChart($('spectrum'), { x: s.x, series: [{ label: 'spectrum (g)', color: '#1565c0', y: s.y }], xLabel: 'Hz', markers });
-  const env = spectrumSeries(pick(p, 'envelope_spectrum', 'envelope.spectrum', 'envelope') ?? pick(robot, 'envelope_spectrum', 'envelope.spectrum', 'envelope'));
+  const env = spectrumSeries(robot.envelope_spectrum);
   $('envelope-box').hidden = !env;
   if (env) drawChart($('envelope'), { x: env.x, series: [{ label: 'envelope spectrum', color: '#c62828', y: env.y }], xLabel: 'Hz', markers });
   ui.spectrumDraws++;
   $('spectrum').dataset.updates = String(ui.spectrumDraws);
-  $('spec-peak').textContent = `peak ${num(p.spectrum.peak_hz ?? p.spectrum.peakHz)} Hz · ${num(p.spectrum.peak_amplitude ?? p.spectrum.peakAmplitude)} g`;
+  $('spec-peak').textContent = `peak ${num(p.spectrum.peak_hz)} Hz · ${num(p.spectrum.peak_amplitude)} g`;
 }
 
 // ---------------------------------------------------------------- trends
@@ -314,21 +316,29 @@ function renderCleanroom(): void {
   }
   box.replaceChildren(
     ...locs.map((l) => {
-      const sizes: number[] = pick(l, 'sizes_um', 'sizesUm') ?? [];
-      const conc: Array<number | null> = pick(l, 'average_per_m3', 'averagePerM3', 'concentration_per_m3', 'concentrationPerM3') ?? [];
-      const cls = pick(l, 'iso_class', 'isoClass');
-      const configured = pick(l, 'configured_class', 'configuredClass');
+      // Shape: CleanroomLocationStatus in src/state/types.ts.
+      const sizes: number[] = l.sizes_um ?? [];
+      const conc: Array<number | null> = l.average_per_m3 ?? l.concentration_per_m3 ?? [];
+      const cls = l.iso_class ?? undefined;
+      const configured = l.configured_class;
+      const excursion: string | undefined = l.alarm?.excursion?.level;
       const canvas = h('div', { class: 'chart', 'data-h': '160' });
-      const fault = pick(l, 'device_fault.message', 'invalidReason');
+      const fault = l.device_fault?.message ?? l.invalid_reason ?? (l.alarm?.counterFault?.active ? `counter fault: ${(l.alarm.counterFault.reasons ?? []).join(', ')}` : null);
       const el = h(
         'div',
         { class: 'loc' },
-        h('div', {}, h('b', {}, `${l.location ?? ''} (${l.counter_id ?? l.counterId ?? ''})`), ` ISO class ${cls === undefined ? '–' : num(cls, 2)}${configured !== undefined ? ` · required ISO ${configured}` : ''}`),
+        h(
+          'div',
+          {},
+          h('b', {}, `${l.location} (${l.counter_id})`),
+          ` ISO class ${cls === undefined ? '–' : num(cls, 2)} · required ISO ${configured}`,
+          excursion && excursion !== 'none' ? h('span', { class: 'fault' }, ` excursion: ${excursion} level`) : null,
+        ),
         canvas,
         fault ? h('div', { class: 'fault' }, String(fault)) : null,
       );
       requestAnimationFrame(() => {
-        const levels: Json = pick(l, 'alarmLevels', 'alarm_levels') ?? {};
+        const levels: Json = l.alarm_levels ?? {};
         // The class limit per size (ISO 14644-1) and the alert level as lines over the bars.
         const limits = typeof configured === 'number' ? sizes.map((s) => isoLimit(configured, s)) : [];
         const lines: Series[] = limits.length ? [{ label: `ISO ${configured} limit`, color: '#c62828', y: limits }] : [];
