@@ -19,8 +19,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { analyzeCommand } from '../../src/cli/analyze.js';
+import { datasetsDir, skipWithoutDatasets } from '../helpers/datasets.js';
 
-const root = process.env.FABWATCH_DATASETS ?? path.resolve(process.cwd(), '../shared/datasets');
+const root = datasetsDir;
 const cwru = path.join(root, 'cwru');
 const have = existsSync(path.join(cwru, '12k_DE'));
 
@@ -61,7 +62,7 @@ async function runCli(args: string[]): Promise<Record<string, any>> {
   return JSON.parse(text.trim());
 }
 
-test('CWRU: diagnosis of every diagnosable record, none on the healthy baseline', { skip: !have && `no datasets at ${cwru}` }, async (t) => {
+test('CWRU: diagnosis of every diagnosable record, none on the healthy baseline', { skip: skipWithoutDatasets('cwru') }, async (t) => {
   const files = readdirSync(path.join(cwru, '12k_DE'))
     .filter((f) => f.endsWith('.json'))
     .map((f) => path.join(cwru, '12k_DE', f));

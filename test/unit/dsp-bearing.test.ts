@@ -1,3 +1,4 @@
+import { datasetsDir, skipWithoutDatasets } from '../helpers/datasets.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
@@ -26,8 +27,8 @@ test('invalid geometry is rejected', () => {
   assert.throws(() => validateBearing({ nBalls: 2.5, ballDiameter: 1, pitchDiameter: 5, contactAngleDeg: 0 }), RangeError);
 });
 
-const datasets = process.env.FABWATCH_DATASETS ?? path.resolve(process.cwd(), '../shared/datasets');
-test('defect frequencies equal every sidecar expectedFaultHz', { skip: !existsSync(datasets) && 'datasets not found' }, () => {
+const datasets = datasetsDir;
+test('defect frequencies equal every sidecar expectedFaultHz', { skip: skipWithoutDatasets() }, () => {
   const files = [
     'cwru/12k_DE/1750_IR_7_DE12_DE.json',
     'cwru/12k_DE/1772_ORat6_21_DE12_DE.json',

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { datasetsDir, skipWithoutDatasets } from '../helpers/datasets.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -89,14 +90,8 @@ test('sidecar/sample count mismatch is reported as RECORDING_INVALID', async () 
   assert.match(o.text(), /RECORDING_INVALID/);
 });
 
-test('a FEMTO multi-snapshot recording: per-snapshot RUL with interval in the JSON lines', { timeout: 120_000 }, async (t) => {
-  const femto = new URL('../../../shared/datasets/femto/Learning_set_Bearing2_1_horiz.json', import.meta.url);
-  const file = process.env.FABWATCH_DATASETS ? `${process.env.FABWATCH_DATASETS}/femto/Learning_set_Bearing2_1_horiz.json` : femto.pathname;
-  if (!existsSync(file)) {
-    if (process.env.CI === 'true') throw new Error(`dataset missing in CI: ${file}`);
-    t.skip(`dataset not found: ${file}`);
-    return;
-  }
+test('a FEMTO multi-snapshot recording: per-snapshot RUL with interval in the JSON lines', { timeout: 120_000, skip: skipWithoutDatasets('femto') }, async () => {
+  const file = path.join(datasetsDir, 'femto/Learning_set_Bearing2_1_horiz.json');
   const o = sink();
   assert.equal(await analyzeCommand([file, '--json', '--confidence', '0.8'], o.stream), 0);
   const lines = o.text().trim().split('\n').map((l) => JSON.parse(l));

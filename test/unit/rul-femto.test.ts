@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { skipWithoutDatasets } from '../helpers/datasets.js';
 import { datasetsDir, loadFemtoBearing, readMultiSnapshotRecording } from '../../src/health/femto.js';
 import { createHealthFeatureScratch, extractHealthFeatures } from '../../src/health/features.js';
 import { bearingRows } from '../../src/health/train/dataset.js';
@@ -19,7 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const dir = datasetsDir(root);
 const have = existsSync(path.join(dir, 'femto', 'Learning_set_Bearing3_1_horiz.json'));
 
-test('loader: shape, times and end of life of Bearing3_1', { skip: !have && 'datasets not found' }, () => {
+test('loader: shape, times and end of life of Bearing3_1', { skip: skipWithoutDatasets('femto') }, () => {
   const b = loadFemtoBearing(dir, 'Bearing3_1');
   assert.equal(b.numSnapshots, 515);
   assert.equal(b.snapshotLength, 2560);
@@ -31,7 +32,7 @@ test('loader: shape, times and end of life of Bearing3_1', { skip: !have && 'dat
   assert.throws(() => readMultiSnapshotRecording(path.join(dir, 'femto', 'nope.json')), (e) => errorCode(e) === 'DATASET_MISSING');
 });
 
-test('the gateway path (RulTracker) feeds the model exactly what training used', { skip: !have && 'datasets not found' }, () => {
+test('the gateway path (RulTracker) feeds the model exactly what training used', { skip: skipWithoutDatasets('femto') }, () => {
   const b = loadFemtoBearing(dir, 'Bearing3_1');
   const rows = bearingRows(b);
   const t = new RulTracker({ robotId: 'bench-3_1' });
@@ -46,7 +47,7 @@ test('the gateway path (RulTracker) feeds the model exactly what training used',
   }
 });
 
-test('replaying Bearing1_1: health and RUL fall from early life to just before failure', { skip: !have && 'datasets not found' }, async () => {
+test('replaying Bearing1_1: health and RUL fall from early life to just before failure', { skip: skipWithoutDatasets('femto') }, async () => {
   const b = loadFemtoBearing(dir, 'Bearing1_1');
   const m = new RulModel({ modelPath: path.join(root, 'models', 'rul.onnx') });
   await m.start();
@@ -67,7 +68,7 @@ test('replaying Bearing1_1: health and RUL fall from early life to just before f
   }
 });
 
-test('replayRecording gives one row per emitted snapshot with the interval fields analyze prints', { skip: !have && 'datasets not found' }, async () => {
+test('replayRecording gives one row per emitted snapshot with the interval fields analyze prints', { skip: skipWithoutDatasets('femto') }, async () => {
   const { replayRecording } = await import('../../src/health/replay.js');
   const rec = readMultiSnapshotRecording(path.join(dir, 'femto', 'Learning_set_Bearing3_1_horiz.json'));
   const m = new RulModel({ modelPath: path.join(root, 'models', 'rul.onnx') });
