@@ -12,6 +12,7 @@
  */
 import FFT from 'fft.js';
 import { FabwatchError } from '../core/errors.js';
+import { emptyTimeFeatures, timeFeatures, type TimeFeatures } from '../analysis/vibration/features.js';
 
 /** Feature names, in output order. Units are in the name. */
 export const HEALTH_FEATURE_NAMES = [
@@ -50,6 +51,7 @@ export interface HealthFeatureScratch {
   readonly window: Float64Array;
   /** Length the Hann window currently holds coefficients for (recomputed when it changes). */
   windowN: number;
+  readonly time: TimeFeatures;
 }
 
 function nextPow2(n: number): number {
@@ -76,6 +78,7 @@ export function createHealthFeatureScratch(maxLength: number): HealthFeatureScra
     spectrum: fft.createComplexArray(),
     window: new Float64Array(maxLength),
     windowN: 0,
+    time: emptyTimeFeatures(),
   };
 }
 
@@ -100,33 +103,13 @@ export function extractHealthFeatures(
     throw new FabwatchError('FEATURE_BAD_ARGUMENT', `out has ${out.length} slots, need ${HEALTH_FEATURE_COUNT}`);
   }
 
-  // --- time domain (two passes: mean, then central moments) ---
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += snapshot[i];
-  const mean = sum / n;
-  let m2 = 0;
-  let m3 = 0;
-  let m4 = 0;
-  let peak = 0;
-  for (let i = 0; i < n; i++) {
-    const d = snapshot[i] - mean;
-    const d2 = d * d;
-    m2 += d2;
-    m3 += d2 * d;
-    m4 += d2 * d2;
-    const a = d < 0 ? -d : d;
-    if (a > peak) peak = a;
-  }
-  m2 /= n;
-  m3 /= n;
-  m4 /= n;
-  const rms = Math.sqrt(m2);
-  const flat = m2 <= 1e-24;
-  out[0] = rms;
-  out[1] = peak;
-  out[2] = flat ? 0 : m4 / (m2 * m2);
-  out[3] = flat ? 0 : peak / rms;
-  out[4] = flat ? 0 : m3 / Math.pow(m2, 1.5);
+  // --- time domain: the vibration analysis chain's own indicators (one implementation) ---
+  const t = timeFeatures(snapshot, n, scratch.input, scratch.time);
+  out[0] = t.rms;
+  out[1] = t.peak;
+  out[2] = t.kurtosis;
+  out[3] = t.crestFactor;
+  out[4] = t.skewness;
 
   // --- frequency domain: Hann window, zero-pad to nfft, one-sided power per bin ---
   const { nfft, input, spectrum, window, fft } = scratch;
@@ -138,7 +121,7 @@ export function extractHealthFeatures(
   let wPow = 0;
   for (let i = 0; i < n; i++) {
     const w = window[i];
-    input[i] = (snapshot[i] - mean) * w;
+    input[i] *= w; // timeFeatures left the centred samples here
     wPow += w * w;
   }
   input.fill(0, n);
