@@ -1,0 +1,122 @@
+/**
+ * Footprint of a running gateway (issue 9): start-up to first MQTT publish, and RSS over a soak
+ * with N simulated robots, the simulated particle counters and the RUL model loaded.
+ *
+ *   node --import tsx bench/footprint.ts [--robots 8] [--seconds 120] [--bundle] [--json]
+ *
+ * --bundle runs dist/fabwatch.mjs (npm run build first), else the TypeScript sources through tsx.
+ * Starts its own Mosquitto on a free loopback port; everything stays on this machine. RSS is read
+ * from /proc/<pid>/status every 2 s; the drift is the least-squares slope over the second half.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { parse, stringify } from 'yaml';
+import { startBroker } from '../test/helpers/mosquitto.js';
+import { repoRoot } from '../test/helpers/gateway-process.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const robots = opt('robots', 8);
+const seconds = opt('seconds', 120);
+const bundle = args.includes('--bundle');
+const json = args.includes('--json');
+
+function config(dir: string): string {
+  const base = parse(readFileSync(join(repoRoot, 'config/simulated.yaml'), 'utf8'));
+  const template = base.robots as Array<Record<string, any>>;
+  base.robots = Array.from({ length: robots }, (_, i) => {
+    const t = structuredClone(template[i % template.length]);
+    t.id = `robot-${String(i + 1).padStart(3, '0')}`;
+    // Two sensors per simulated bus, like two ADXL parts on one I2C bus.
+    t.accelerometer.bus = 1 + Math.floor(i / 2);
+    t.accelerometer.address = i % 2 === 0 ? 0x53 : 0x1d;
+    t.temperature.bus = t.accelerometer.bus;
+    t.temperature.address = 0x48 + (i % 2);
+    return t;
+  });
+  base.api = { ...base.api, port: 0, wsPort: 0 };
+  base.log = { level: 'info', pretty: false };
+  const file = join(dir, 'footprint.yaml');
+  writeFileSync(file, stringify(base));
+  return file;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function slopePerHour(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((a, p) => a + p[0], 0) / n;
+  const my = points.reduce((a, p) => a + p[1], 0) / n;
+  const num = points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
+  const den = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  return den ? (num / den) * 3600 : 0;
+}
+
+const broker = await startBroker();
+const dir = mkdtempSync(join(tmpdir(), 'fabwatch-footprint-'));
+const cfg = config(dir);
+const sub = await mqtt.connectAsync(broker.url);
+let firstAny = 0;
+let firstTelemetry = 0;
+let telemetry = 0;
+sub.on('message', (topic) => {
+  const now = performance.now();
+  if (!firstAny) firstAny = now;
+  if (topic.endsWith('/telemetry')) {
+    telemetry++;
+    if (!firstTelemetry) firstTelemetry = now;
+  }
+});
+await sub.subscribeAsync(['factory/#', 'cleanroom/#'], { qos: 1 });
+
+const entry = bundle ? [join(repoRoot, 'dist/fabwatch.mjs')] : ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts')];
+const t0 = performance.now();
+const proc = spawn(process.execPath, [...entry, 'run', '--config', cfg], {
+  cwd: repoRoot,
+  env: { ...process.env, MQTT_URL: broker.url, FABWATCH_STATE_DIR: dir, NODE_ENV: 'production' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+proc.stdout!.on('data', () => undefined);
+
+const samples: Array<[number, number]> = [];
+const end = t0 + seconds * 1000;
+while (performance.now() < end && proc.exitCode === null) {
+  await new Promise((r) => setTimeout(r, 2000));
+  if (proc.exitCode !== null) break;
+  samples.push([(performance.now() - t0) / 1000, rssMb(proc.pid!)]);
+  if (!json) process.stderr.write(`\r${Math.round((performance.now() - t0) / 1000)} s  RSS ${samples.at(-1)![1].toFixed(1)} MB  telemetry ${telemetry}   `);
+}
+proc.kill('SIGTERM');
+await new Promise((r) => proc.once('exit', r));
+await sub.endAsync(true);
+await broker.stop();
+
+const second = samples.slice(Math.floor(samples.length / 2));
+const steady = second.map((p) => p[1]);
+const result = {
+  robots,
+  seconds,
+  runtime: bundle ? 'dist/fabwatch.mjs' : 'src via tsx',
+  startToFirstPublishMs: firstAny ? Math.round(firstAny - t0) : null,
+  startToFirstTelemetryMs: firstTelemetry ? Math.round(firstTelemetry - t0) : null,
+  telemetryMessages: telemetry,
+  rssMbSteadyMax: Math.round(Math.max(...steady) * 10) / 10,
+  rssMbSteadyMean: Math.round((steady.reduce((a, b) => a + b, 0) / steady.length) * 10) / 10,
+  rssDriftMbPerHour: Math.round(slopePerHour(second) * 10) / 10,
+  node: process.version,
+};
+if (json) console.log(JSON.stringify(result));
+else {
+  process.stderr.write('\n');
+  console.log(result);
+}
