@@ -17,7 +17,7 @@ export function missingTools(tools: readonly string[], env: NodeJS.ProcessEnv = 
 
 export function hasTool(tool: string): boolean {
   try {
-    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { stdio: 'ignore' });
+    execFileSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', tool], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
