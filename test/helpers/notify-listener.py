@@ -5,7 +5,7 @@ Binds an AF_UNIX SOCK_DGRAM socket at argv[1], prints "LISTENING" once bound, th
 datagram: {"t": <monotonic seconds>, "pid": <sender pid or null>, "fields": {"READY": "1", ...}}.
 Like systemd, it closes every file descriptor passed with SCM_RIGHTS, which completes an
 sd_notify_barrier() (systemd-notify >= 246 sends BARRIER=1 with a pipe fd and waits for it to close).
-Exits when stdin is closed or on SIGTERM.
+Exits when stdin is closed (unless --no-stdin is given after the path) or on SIGTERM.
 """
 import array
 import json
@@ -20,6 +20,7 @@ import time
 
 def main() -> int:
     path = sys.argv[1]
+    watch_stdin = "--no-stdin" not in sys.argv[2:]
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -33,8 +34,8 @@ def main() -> int:
     ucred_size = struct.calcsize("3i")
     cmsg_space = socket.CMSG_SPACE(ucred_size) + socket.CMSG_SPACE(16 * fd_size)
     while True:
-        ready, _, _ = select.select([sock, sys.stdin], [], [])
-        if sys.stdin in ready:
+        ready, _, _ = select.select([sock, sys.stdin] if watch_stdin else [sock], [], [])
+        if watch_stdin and sys.stdin in ready:
             if not sys.stdin.buffer.read1(4096):
                 return 0
         if sock not in ready:
