@@ -18,8 +18,9 @@
 #      tree, so the runtime sees it as not installed) -- and then loaded under emulation
 #   3. `node dist/fabwatch.mjs --version`
 #   4. a short simulated run (`run --config`, simulation on, API on port 0, MQTT unreachable) under
-#      a fake NOTIFY_SOCKET: READY=1, then WATCHDOG=1 (sent only while samples are acquired and
-#      analysed), then SIGTERM -> STOPPING=1 and exit
+#      a fake NOTIFY_SOCKET: (a) data path -- the REST API shows robots whose vibration was
+#      analysed; (b) notifications -- READY=1, then WATCHDOG=1 (sent only while samples are acquired
+#      and analysed); then SIGTERM -> STOPPING=1 and a clean exit within 20 s
 #
 # Options:
 #   --config FILE          config for step 4 (default BUNDLE_DIR/config/simulated.yaml)
@@ -254,6 +255,12 @@ else
 fi
 
 # --- 4. simulated run under a fake NOTIFY_SOCKET ------------------------------------------------
+# Two kinds of evidence, reported separately:
+#  - data path: the REST API (port from the "fabwatch running" log line) reports robots whose
+#    vibration was analysed, read with the host's node;
+#  - notifications: READY=1, a WATCHDOG=1 (health-gated), STOPPING=1 on SIGTERM.
+# Both need a clean exit (0, or 143 = re-raised SIGTERM, which systemd also counts as clean).
+PROBE='const [port]=process.argv.slice(1);(async()=>{const g=async p=>(await fetch("http://127.0.0.1:"+port+p,{signal:AbortSignal.timeout(5000)})).json();const r=await g("/api/robots");const h=await g("/health").catch(()=>({}));const done=(r.robots||[]).filter(x=>x.vibration&&typeof x.vibration.rms==="number");const s=(h.sensors||[]).map(x=>x.robot_id+" "+x.samples_acquired+" samples, "+x.samples_lost+" lost, "+x.measured_rate_hz+" Hz").join("; ");console.log(done.length+"/"+(r.robots||[]).length+" robots analysed (rms "+done.map(x=>x.vibration.rms).join(", ")+"); "+s);process.exit(done.length>0?0:3)})().catch(e=>{console.log(String(e));process.exit(4)})'
 if [ -f "$STAGE/dist/fabwatch.mjs" ]; then
 	RUN=$(mktemp -d)
 	mkdir -p "$RUN/state"
@@ -271,10 +278,21 @@ if [ -f "$STAGE/dist/fabwatch.mjs" ]; then
 	RPID=$!
 	T0=$(date +%s)
 	ready_at=''
-	ping_at=
+	ping_at=''
+	running_at=''
+	analysed_at=''
+	analysed=''
 	while [ $(($(date +%s) - T0)) -lt "$RUN_SECONDS" ] && kill -0 "$RPID" 2>/dev/null; do
-		[ -n "$ready_at" ] || { [ "$(got READY)" -gt 0 ] && ready_at=$(($(date +%s) - T0)); }
-		if [ -n "$ready_at" ] && [ "$(got WATCHDOG)" -gt 0 ]; then ping_at=$(($(date +%s) - T0)); break; fi
+		now=$(($(date +%s) - T0))
+		[ -n "$ready_at" ] || { [ "$(got READY)" -gt 0 ] && ready_at=$now; }
+		[ -n "$ping_at" ] || { [ -n "$ready_at" ] && [ "$(got WATCHDOG)" -gt 0 ] && ping_at=$now; }
+		[ -n "$running_at" ] || { grep -q '"msg":"fabwatch running"' "$LOGS/run.log" && running_at=$now; }
+		if [ -n "$running_at" ] && [ -z "$analysed_at" ]; then
+			port=$(grep -o '"rest":[0-9]*' "$LOGS/run.log" | head -1 | cut -d: -f2)
+			if [ -n "$port" ] && out=$(node -e "$PROBE" "$port" 2>&1); then analysed_at=$now; analysed=$out; fi
+		fi
+		# Notifications not wired (no READY by the time data flows)? Do not wait for them forever.
+		if [ -n "$analysed_at" ] && { [ -n "$ping_at" ] || { [ -z "$ready_at" ] && [ $((now - analysed_at)) -ge 25 ]; }; }; then break; fi
 		sleep 1
 	done
 	if ! kill -0 "$RPID" 2>/dev/null; then
@@ -291,13 +309,21 @@ if [ -f "$STAGE/dist/fabwatch.mjs" ]; then
 			wait "$RPID"
 			stop="exit status $? $(($(date +%s) - T2)) s after SIGTERM"
 		fi
-		when() { if [ -n "$1" ]; then echo "after $1 s"; else echo "never (within $RUN_SECONDS s)"; fi; }
-		detail="READY=1 $(when "$ready_at"); first WATCHDOG=1 $(when "$ping_at"); STOPPING=1 x$(got STOPPING); $stop"
-		# 143: the process re-raised SIGTERM, which systemd also counts as a clean exit.
-		if [ -n "$ready_at" ] && [ -n "$ping_at" ] && [ "$(got STOPPING)" -gt 0 ] && [[ "$stop" == "exit status 0 "* || "$stop" == "exit status 143 "* ]]; then
-			result PASS "simulated run (NOTIFY_SOCKET)" "$detail"
+		clean=0
+		[[ "$stop" == "exit status 0 "* || "$stop" == "exit status 143 "* ]] && clean=1
+		ran=$((T2 - T0))
+		when() { if [ -n "$1" ]; then echo "after $1 s"; else echo "never (run stopped after $ran s)"; fi; }
+		detail="'fabwatch running' $(when "$running_at"); analysed data on REST $(when "$analysed_at"): ${analysed:-none}; $stop"
+		if [ -n "$analysed_at" ] && [ "$clean" -eq 1 ]; then
+			result PASS "simulated run: data path" "$detail"
 		else
-			result FAIL "simulated run (NOTIFY_SOCKET)" "$detail; log: $LOGS/run.log"
+			result FAIL "simulated run: data path" "$detail; log: $LOGS/run.log"
+		fi
+		detail="READY=1 $(when "$ready_at"); first WATCHDOG=1 $(when "$ping_at"); STOPPING=1 x$(got STOPPING); $stop"
+		if [ -n "$ready_at" ] && [ -n "$ping_at" ] && [ "$(got STOPPING)" -gt 0 ] && [ "$clean" -eq 1 ]; then
+			result PASS "simulated run: notifications" "$detail"
+		else
+			result FAIL "simulated run: notifications" "$detail; notifications: $LOGS/notify.jsonl"
 		fi
 	fi
 	kill "$LPID" 2>/dev/null
