@@ -12,6 +12,8 @@ export interface NotifyMessage {
   /** Sender PID from SCM_CREDENTIALS. */
   pid: number | null;
   fields: Record<string, string>;
+  /** Date.now() when the test process read it. */
+  receivedAt: number;
 }
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'notify-listener.py');
@@ -48,7 +50,7 @@ export class NotifyListener {
           resolve();
           return;
         }
-        this.messages.push(JSON.parse(line) as NotifyMessage);
+        this.messages.push({ ...(JSON.parse(line) as Omit<NotifyMessage, 'receivedAt'>), receivedAt: Date.now() });
         for (const w of this.waiters.splice(0)) w();
       });
     });
