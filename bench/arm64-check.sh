@@ -209,7 +209,9 @@ load_check() {
 	epoll) echo "const {Epoll}=require('epoll');if(typeof Epoll!=='function')throw new Error('no Epoll');const e=new Epoll(()=>{});e.close();console.log('Epoll created and closed')" ;;
 	# list() would spawn udevadm; open() of a missing port goes through the native binding.
 	@serialport/bindings-cpp) echo "const B=require('@serialport/bindings-cpp').autoDetect();B.open({path:'/dev/fabwatch-no-such-tty',baudRate:19200}).then(()=>{throw new Error('opened a missing port?')},e=>console.log('binding loaded; open(missing port): '+e.message))" ;;
-	onnxruntime-node) echo "const ort=require('onnxruntime-node');const fs=require('fs');const m=(fs.existsSync('models')?fs.readdirSync('models'):[]).filter(f=>f.endsWith('.onnx'));(async()=>{const out=[];for(const f of m){const s=await ort.InferenceSession.create('models/'+f);out.push(f+' in='+s.inputNames.join(',')+' out='+s.outputNames.join(','))}console.log('onnxruntime loaded; sessions: '+(out.join('; ')||'no models/*.onnx in bundle'))})().catch(e=>{console.error(e);process.exit(1)})" ;;
+	# Each model in models/ is run on ones of its input shape (symbolic dims = 1); the outputs are
+	# printed as JSON after "OUT " so the same script on the host (x64 binary) can be compared.
+	onnxruntime-node) echo "const ort=require('onnxruntime-node');const fs=require('fs');const m=(fs.existsSync('models')?fs.readdirSync('models'):[]).filter(f=>f.endsWith('.onnx')).sort();(async()=>{const out={};const names=[];for(const f of m){const s=await ort.InferenceSession.create('models/'+f);names.push(f+' ('+s.inputNames.join(',')+' -> '+s.outputNames.join(',')+')');const feeds={};let ok=true;for(const im of s.inputMetadata||[]){if(im.type!=='float32'){ok=false;break}const sh=im.shape.map(d=>typeof d==='number'&&d>0?d:1);feeds[im.name]=new ort.Tensor('float32',new Float32Array(sh.reduce((a,b)=>a*b,1)).fill(1),sh)}if(!ok||!s.inputMetadata)continue;const r=await s.run(feeds);for(const [k,v] of Object.entries(r))out[f+':'+k]=Array.from(v.data,Number)}console.log('onnxruntime loaded; sessions: '+(names.join('; ')||'no models/*.onnx in bundle'));console.log('OUT '+JSON.stringify(out))})().catch(e=>{console.error(e);process.exit(1)})" ;;
 	*) echo "require('$1');console.log('require ok')" ;;
 	esac
 }
@@ -235,6 +237,17 @@ for pkg in "${NATIVE[@]}"; do
 		continue
 	fi
 	if out=$(cd "$STAGE" && arm64 -e "$(load_check "$pkg")" 2>&1); then
+		if [ "$pkg" = onnxruntime-node ]; then
+			# Same models, same inputs, x64 binary on the host: outputs must agree (rel. 1e-3).
+			host=$(cd "$STAGE" && node -e "$(load_check "$pkg")" 2>&1 | sed -n 's/^OUT //p')
+			emu=$(echo "$out" | sed -n 's/^OUT //p')
+			if cmp=$(node -e 'const [a,b]=process.argv.slice(1).map(s=>JSON.parse(s||"{}"));const ks=Object.keys(a);if(ks.length===0){console.log("no float32 model to run");process.exit(0)}let worst=0;for(const k of ks){const x=a[k],y=b[k]||[];if(x.length!==y.length){console.log("output "+k+" differs in length");process.exit(1)}x.forEach((v,i)=>{worst=Math.max(worst,Math.abs(v-y[i])/Math.max(1e-6,Math.abs(v)))})}console.log(ks.length+" outputs, arm64 vs x64 max rel. diff "+worst.toExponential(2)+" ("+ks.map(k=>k+"="+a[k].slice(0,3).map(v=>v.toPrecision(4)).join("|")).join(", ")+")");process.exit(worst<=1e-3?0:1)' "$emu" "$host"); then
+				result PASS "native $pkg" "$how; under qemu: $(echo "$out" | grep -v '^OUT ' | tail -1); inference: $cmp"
+			else
+				result FAIL "native $pkg" "$how; inference under qemu disagrees with x64: $cmp"
+			fi
+			continue
+		fi
 		result PASS "native $pkg" "$how; under qemu: $(echo "$out" | tail -1)"
 	else
 		result FAIL "native $pkg" "$how; load under qemu failed: $(echo "$out" | tail -2 | tr '\n' ' ')"
