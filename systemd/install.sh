@@ -143,7 +143,7 @@ STAGE="$DEST.new.$$"
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
 trap 'rm -rf "$STAGE"' EXIT
-for item in dist bin config models package.json package-lock.json README.md LICENSE docs/deploy.md; do
+for item in dist bin config models package.json package-lock.json .npmrc README.md LICENSE docs/deploy.md; do
 	[ -e "$SRC/$item" ] || continue
 	mkdir -p "$STAGE/$(dirname "$item")"
 	cp -a "$SRC/$item" "$STAGE/$item"
@@ -151,6 +151,12 @@ done
 case "$DEPS" in
 ci)
 	[ -f "$STAGE/package-lock.json" ] || die "--deps ci needs package-lock.json"
+	command -v npm >/dev/null 2>&1 || die "npm not found (it comes with Node.js)"
+	# i2c-bus, epoll (onoff) have no prebuilt binaries: npm compiles them, and silently leaves an
+	# optional dependency out when that fails -- the gateway would then miss its I2C driver.
+	for tool in make g++ python3; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool not found: apt-get install build-essential python3 (needed to build i2c-bus and epoll)"
+	done
 	log "installing runtime dependencies (npm ci --omit=dev) ..."
 	(cd "$STAGE" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund --loglevel=warn)
 	;;
@@ -160,6 +166,8 @@ copy)
 	;;
 none) ;;
 esac
+# Smoke test: the bundle starts and finds its modules (runs as root here, before the sandbox).
+(cd "$STAGE" && "$NODE" dist/fabwatch.mjs --version) >/dev/null || die "the installed bundle does not run: $NODE $STAGE/dist/fabwatch.mjs --version failed"
 chown -R root:root "$STAGE"
 chmod -R u=rwX,go=rX "$STAGE"
 if [ -e "$DEST" ]; then

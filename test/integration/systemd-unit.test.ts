@@ -73,6 +73,27 @@ test('the scorer is live: an unhardened unit rates above 2.5', { skip, timeout: 
   }
 });
 
+test('systemd-analyze verify accepts the unit (ExecStart pointed at this node)', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fabwatch-unit-'));
+  try {
+    // verify checks that ExecStart's binary exists; CI's node is not necessarily /usr/bin/node.
+    const unit = join(dir, 'fabwatch.service');
+    const text = readFileSync(UNIT, 'utf8');
+    assert.match(text, /^ExecStart=\/usr\/bin\/node /m);
+    writeFileSync(unit, text.replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `));
+    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((res) =>
+      execFile('systemd-analyze', ['verify', '--man=no', unit], { timeout: 30_000 }, (err, _out, stderr) =>
+        res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr }),
+      ),
+    );
+    const unitLines = stderr.split('\n').filter((l) => l.includes('fabwatch.service'));
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(unitLines, [], 'systemd-analyze verify complained about the unit');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('fabwatch.service keeps the settings issue 9 and the device access depend on', () => {
   const d = directives(readFileSync(UNIT, 'utf8'));
   const one = (k: string) => {
