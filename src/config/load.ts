@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { FabwatchError, ErrorCode } from '../core/errors.js';
 import type { FabwatchConfig } from './types.js';
-
-const schemaPath = fileURLToPath(new URL('../../config/schema.json', import.meta.url));
+import { checkCleanroomConfig, checkConsideredSizes } from '../cleanroom/config.js';
+import schema from '../../config/schema.json' with { type: 'json' };
+import { ACCEL_PARTS, checkAccelSettings } from '../../drivers/accelerometer.js';
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 function getValidator() {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
     const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
     validator = ajv.compile(schema);
   }
@@ -89,6 +88,10 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   if (env.SIMULATION_MODE !== undefined) set('SIMULATION_MODE', ['gateway', 'simulation'], boolOrRaw(env.SIMULATION_MODE));
   if (env.MODEL_PATH !== undefined) set('MODEL_PATH', ['model', 'path'], env.MODEL_PATH);
   if (env.NODE_ENV !== undefined) set('NODE_ENV', ['gateway', 'environment'], env.NODE_ENV);
+  if (env.LOG_LEVEL !== undefined) set('LOG_LEVEL', ['log', 'level'], env.LOG_LEVEL);
+  // systemd's StateDirectory= exports STATE_DIRECTORY; FABWATCH_STATE_DIR wins over it.
+  const stateDir = env.FABWATCH_STATE_DIR ?? env.STATE_DIRECTORY?.split(':')[0];
+  if (stateDir !== undefined) set(env.FABWATCH_STATE_DIR !== undefined ? 'FABWATCH_STATE_DIR' : 'STATE_DIRECTORY', ['gateway', 'stateDir'], stateDir);
   if (env.MQTT_URL !== undefined) {
     set('MQTT_URL', ['mqtt', 'url'], env.MQTT_URL);
   } else if (env.MQTT_BROKER !== undefined || env.MQTT_PORT !== undefined) {
@@ -140,6 +143,7 @@ export function validateConfig(raw: Record<string, unknown>, source: string, env
         issues.push(issue);
       }
     }
+    for (const issue of accelIssues(copy.robots, false)) if (!issues.some((i) => i.path === issue.path)) issues.push(issue);
     throw new ConfigError(source, issues);
   }
   const config = copy as unknown as FabwatchConfig;
@@ -147,9 +151,35 @@ export function validateConfig(raw: Record<string, unknown>, source: string, env
   return deepFreeze(config);
 }
 
+/**
+ * Valid ODR and range depend on the part: the driver says which (drivers/accelerometer.ts), and
+ * fills the part's defaults. Also run when the schema already failed, so every problem is listed;
+ * an unknown part is checked against all parts.
+ */
+function accelIssues(robots: unknown, fillDefaults: boolean): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (!Array.isArray(robots)) return issues;
+  robots.forEach((robot: { accelerometer?: { driver?: string; odrHz?: number; rangeG?: number; highPassCode?: number } }, i) => {
+    const a = robot?.accelerometer;
+    if (!a || typeof a !== 'object') return;
+    const path = `/robots/${i}/accelerometer`;
+    if (a.driver === 'adxl345' || a.driver === 'adxl355') {
+      if (fillDefaults) {
+        a.odrHz ??= a.driver === 'adxl355' ? 1000 : 800;
+        a.rangeG ??= a.driver === 'adxl355' ? 8 : 16;
+      }
+      if (typeof a.odrHz === 'number' && typeof a.rangeG === 'number') for (const issue of checkAccelSettings(a.driver, a.odrHz, a.rangeG)) issues.push({ path: `${path}/${issue.field}`, message: issue.message });
+      if (a.driver !== 'adxl355' && a.highPassCode) issues.push({ path: `${path}/highPassCode`, message: 'only the ADXL355 has a high-pass filter' });
+    } else if (typeof a.odrHz === 'number' && !Object.values(ACCEL_PARTS).some((p) => (p.odrHz as readonly number[]).includes(a.odrHz!))) {
+      issues.push({ path: `${path}/odrHz`, message: `${a.odrHz} Hz is not an output data rate of any supported part (${Object.entries(ACCEL_PARTS).map(([k, p]) => `${k}: ${p.odrHz.join(', ')}`).join('; ')})` });
+    }
+  });
+  return issues;
+}
+
 /** Rules JSON Schema cannot express: unique ids, I2C address clashes. */
 function checkCrossField(config: FabwatchConfig, source: string): void {
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = accelIssues(config.robots, true);
   const robotIds = new Set<string>();
   const i2c = new Map<string, string>();
   config.robots.forEach((robot, i) => {
@@ -167,11 +197,39 @@ function checkCrossField(config: FabwatchConfig, source: string): void {
       else i2c.set(key, `${robot.id}/${kind}`);
     }
   });
+  // One GPIO line, one use: interrupt inputs and the alarm output.
+  const gpio = new Map<number, string>();
+  const claim = (line: number | undefined, path: string, what: string) => {
+    if (line === undefined) return;
+    const other = gpio.get(line);
+    if (other) issues.push({ path, message: `GPIO ${line} is already used by ${other}` });
+    else gpio.set(line, what);
+  };
+  config.robots.forEach((r, i) => claim(r.accelerometer.interruptGpio, `/robots/${i}/accelerometer/interruptGpio`, `${r.id}/accelerometer interrupt`));
+  if (config.alarmOutput?.enabled) claim(config.alarmOutput.gpio, '/alarmOutput/gpio', 'the alarm output');
+  // Devices sharing a serial line must agree on its settings (one port, one baud rate).
+  const lines = new Map<string, string>();
+  config.cleanroom.counters.forEach((c, i) => {
+    if (c.transport.kind !== 'rtu' || !c.transport.path) return;
+    const settings = `${c.transport.baudRate} ${c.transport.parity ?? 'none'} ${c.transport.stopBits ?? 1}`;
+    const prev = lines.get(c.transport.path);
+    if (prev && prev !== settings) issues.push({ path: `/cleanroom/counters/${i}/transport`, message: `${c.transport.path} is shared with another counter at ${prev} (baud parity stop bits); one line has one setting` });
+    else lines.set(c.transport.path, settings);
+  });
   const counterIds = new Set<string>();
   config.cleanroom.counters.forEach((c, i) => {
     if (counterIds.has(c.id)) issues.push({ path: `/cleanroom/counters/${i}/id`, message: `duplicate counter id "${c.id}"` });
     counterIds.add(c.id);
     if (c.transport.kind === 'rtu' && !c.transport.path) issues.push({ path: `/cleanroom/counters/${i}/transport/path`, message: 'is required for an RTU (serial) transport' });
+    for (const check of [() => checkCleanroomConfig(c.cleanroom, `/cleanroom/counters/${i}/cleanroom`), () => checkConsideredSizes(c.cleanroom, c.channelSizesUm, `/cleanroom/counters/${i}/cleanroom`)]) {
+      try {
+        check();
+      } catch (err) {
+        const path = String((err as FabwatchError).details?.path ?? `/cleanroom/counters/${i}/cleanroom`);
+        issues.push({ path: path.replace(/\./g, '/'), message: (err as Error).message.replace(/^[^:]*: /, '') });
+      }
+    }
+    if (c.map === 'metone6000' && c.channelSizesUm.length > 4) issues.push({ path: `/cleanroom/counters/${i}/channelSizesUm`, message: `the Met One 6000 map has 4 size channels, ${c.channelSizesUm.length} configured` });
     for (let k = 1; k < c.channelSizesUm.length; k++) {
       if (c.channelSizesUm[k] <= c.channelSizesUm[k - 1]) {
         issues.push({ path: `/cleanroom/counters/${i}/channelSizesUm`, message: 'must be in increasing order (channel 1 = smallest size)' });

@@ -1,4 +1,5 @@
 /** TypeScript view of config/schema.json after defaults are applied. Keep the two in step. */
+import type { CleanroomLocationConfig } from '../cleanroom/config.js';
 
 export interface BearingGeometry {
   nBalls: number;
@@ -10,7 +11,7 @@ export interface BearingGeometry {
 export type DefectKind = 'none' | 'outer_race' | 'inner_race' | 'ball' | 'cage';
 
 export interface VibrationSimulatorConfig {
-  shaftHz: number;
+  shaftHz?: number;
   imbalanceG: number;
   misalignmentG: number;
   noiseG: number;
@@ -19,15 +20,24 @@ export interface VibrationSimulatorConfig {
   defectGrowthPerHour: number;
   resonanceHz: number;
   seed: number;
-  bearing: BearingGeometry;
+  bearing?: BearingGeometry;
 }
 
+/** The simulator's config with shaft speed and bearing filled in from the robot's asset. */
+export type ResolvedVibrationSimulatorConfig = VibrationSimulatorConfig & { shaftHz: number; bearing: BearingGeometry };
+
 export interface AccelerometerConfig {
-  driver: 'adxl345';
+  driver: 'adxl345' | 'adxl355';
   bus: number;
   address: number;
+  /** Filled with the part's default (adxl345 800 Hz, adxl355 1000 Hz) when absent. */
   odrHz: number;
+  /** Filled with the part's default (adxl345 16 g, adxl355 8 g) when absent. */
   rangeG: number;
+  highPassCode: number;
+  watermark: number;
+  interruptGpio?: number;
+  stuckSamples?: number;
   pollIntervalMs: number;
   simulator: VibrationSimulatorConfig;
 }
@@ -44,6 +54,11 @@ export interface RobotAnalysisConfig {
   rmsAlarmG: number;
   rmsBaselineG: number;
   spectrumBins: number;
+  zonePreset: 'group1_rigid' | 'group1_flexible' | 'group2_rigid' | 'group2_flexible';
+  zoneLimits?: { ab: number; bc: number; cd: number };
+  diagnosisVoteWindows: number;
+  spectrumPublishIntervalS: number;
+  bandReselectEvery: number;
 }
 
 export interface RobotConfig {
@@ -51,6 +66,7 @@ export interface RobotConfig {
   name?: string;
   accelerometer: AccelerometerConfig;
   temperature?: TemperatureSensorConfig;
+  asset: { shaftHz?: number; bearing?: BearingGeometry };
   analysis: RobotAnalysisConfig;
 }
 
@@ -60,18 +76,41 @@ export interface ModbusTransportConfig {
   port: number;
   path?: string;
   baudRate: number;
+  parity: 'none' | 'even' | 'odd';
+  stopBits: 1 | 2;
   timeoutMs: number;
+}
+
+export interface RegisterMappingConfig {
+  table: 'holding' | 'input';
+  address: number;
+  type: 'int16' | 'uint16';
+  scale: number;
+  offset: number;
+}
+
+export interface CounterFaultConfig {
+  retries: number;
+  backoffMs: number;
+  breakerThreshold: number;
+  breakerOpenMs: number;
+  staleAfterS: number;
 }
 
 export interface ParticleCounterConfig {
   id: string;
   location: string;
-  map: 'lighthouse';
+  map: 'lighthouse' | 'metone6000';
+  wordOrder: 'high_first' | 'low_first';
+  sampleTimeS?: number;
+  environment?: { temperatureC?: RegisterMappingConfig; humidityPct?: RegisterMappingConfig; dpPa?: RegisterMappingConfig };
+  faults: CounterFaultConfig;
   unitId: number;
   transport: ModbusTransportConfig;
   channelSizesUm: number[];
   pollIntervalS: number;
-  simulator: { isoClass: number; sampleTimeS: number; flowCfm: number; spikeProbability: number; seed: number };
+  cleanroom: CleanroomLocationConfig;
+  simulator: { isoClass: number; sampleTimeS: number; flowCfm: number; spikeProbability: number; burstSamples: number; seed: number };
 }
 
 export interface MqttConfig {
@@ -86,6 +125,31 @@ export interface MqttConfig {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   qos: 0 | 1;
+  passwordFile?: string;
+  clean: boolean;
+  sessionExpiryS: number;
+  maxInFlight: number;
+  tls?: MqttTlsConfig;
+  commands: { enabled: boolean };
+  outbox: OutboxConfig;
+}
+
+export interface MqttTlsConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  servername?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface OutboxConfig {
+  flushIntervalMs: number;
+  flushMaxMessages: number;
+  synchronous: 'full' | 'normal';
+  maxBytes: number;
+  memoryMaxBytes: number;
+  replayRatePerS: number;
 }
 
 export interface ApiConfig {
@@ -96,6 +160,30 @@ export interface ApiConfig {
   corsOrigins: string[];
   telemetryBuffer: number;
   wsMaxBufferedBytes: number;
+  wsMaxClients: number;
+  auth: ApiAuthConfig;
+  commandRateLimit: { max: number; windowS: number };
+}
+
+export type ApiRole = 'viewer' | 'technician' | 'admin';
+
+export interface ApiTokenConfig {
+  name: string;
+  role: ApiRole;
+  /** scrypt$N$r$p$salt$key (base64), from `fabwatch hash-token`. */
+  hash: string;
+}
+
+export interface ApiAuthConfig {
+  read: 'open' | 'token';
+  tokens: ApiTokenConfig[];
+}
+
+export interface HistoryConfig {
+  enabled: boolean;
+  retentionHours: number;
+  maxRows: number;
+  flushIntervalMs: number;
 }
 
 export interface FabwatchConfig {
@@ -103,7 +191,16 @@ export interface FabwatchConfig {
   log: { level: string; pretty: 'auto' | boolean };
   mqtt: MqttConfig;
   api: ApiConfig;
-  model: { path: string };
+  history: HistoryConfig;
+  model: { path: string; enabled: boolean; confidenceLevel: number; snapshotIntervalS: number };
   robots: RobotConfig[];
   cleanroom: { publishIntervalS: number; counters: ParticleCounterConfig[] };
+  alarmOutput: AlarmOutputConfig;
+}
+
+export interface AlarmOutputConfig {
+  enabled: boolean;
+  gpio: number;
+  activeLow: boolean;
+  minSeverity: 'info' | 'warning' | 'critical';
 }

@@ -67,14 +67,15 @@ export class Supervisor {
   async stop(): Promise<void> {
     for (const entry of [...this.entries].reverse()) {
       if (entry.status === 'stopped') continue;
-      const wasFailed = entry.status === 'failed';
       entry.status = 'stopping';
       try {
         await entry.component.stop();
       } catch (err) {
         this.log.error({ component: entry.component.name, code: ErrorCode.COMPONENT_STOP_FAILED, err }, `component ${entry.component.name} failed to stop cleanly`);
       }
-      entry.status = wasFailed ? 'failed' : 'stopped';
+      // A component that failed to start is stopped too (it may hold half-acquired resources);
+      // its error stays in the report.
+      entry.status = 'stopped';
     }
     this.running = false;
   }

@@ -1,0 +1,140 @@
+import type { FastifySchema } from 'fastify';
+
+/**
+ * JSON Schemas of the API: fastify validates requests with them and @fastify/swagger turns the
+ * same objects into the OpenAPI document at /openapi.json. WebSocket frames are validated with
+ * the same command body schema.
+ */
+
+export const errorSchema = {
+  $id: 'fabwatch/error',
+  type: 'object',
+  description: 'Every failed request: a stable code and a message that says why.',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+    },
+  },
+} as const;
+
+const ref = { $ref: 'fabwatch/error#' } as const;
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { ...ref, description: ERROR_TEXT[c] }]));
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid request (validation error)',
+  401: 'Token missing or not valid (TOKEN_REQUIRED, TOKEN_INVALID)',
+  403: 'Token valid but not allowed (ROLE_FORBIDDEN), or commands disabled (COMMANDS_DISABLED)',
+  404: 'Unknown robot or alert (ROBOT_NOT_FOUND, ALERT_NOT_FOUND)',
+  429: 'Too many commands (RATE_LIMITED)',
+  503: 'History store unavailable (HISTORY_UNAVAILABLE)',
+};
+
+/** A loosely described object: fields may be added by newer gateways. */
+const open = (description: string, properties: Record<string, unknown> = {}) => ({ type: 'object', description, additionalProperties: true, properties });
+
+export const ROBOT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+
+export const robotParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: ROBOT_ID_PATTERN, description: 'robot_id' } },
+} as const;
+
+/** Body of POST /api/robots/:id/command (and of a WebSocket `command` frame). */
+export const commandBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['command'],
+  properties: {
+    command: { type: 'string', minLength: 1, maxLength: 64, description: 'start_acquisition, stop_acquisition, set_maintenance_mode, acknowledge_alert, ...' },
+    parameters: { type: 'object', default: {}, description: "The command's parameters (validated per command)." },
+    id: { type: 'string', minLength: 1, maxLength: 128, description: 'Client-chosen id: a repeated id is not executed twice.' },
+    issued_at: { type: 'string', format: 'date-time', description: 'When the client issued it; older than the TTL is refused.' },
+  },
+} as const;
+
+export const commandOutcome = open('What happened to the command (status ok | rejected | failed).', {
+  id: { type: 'string' },
+  robot_id: { type: 'string' },
+  command: { type: 'string' },
+  status: { type: 'string', enum: ['ok', 'rejected', 'failed'] },
+  code: { type: 'string' },
+  message: { type: 'string' },
+  result: {},
+  duplicate: { type: 'boolean' },
+  ts: { type: 'string', format: 'date-time' },
+});
+
+export const telemetryLatestQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    robot: { type: 'string', pattern: ROBOT_ID_PATTERN, description: 'Only this robot.' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'At most this many records, newest first.' },
+  },
+} as const;
+
+const timeParam = (what: string) => ({
+  type: 'string',
+  anyOf: [{ format: 'date-time' }, { pattern: '^[0-9]{1,15}$' }],
+  description: `${what}: ISO-8601 time or milliseconds since the epoch.`,
+});
+
+export const historyQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: timeParam('Start (default: `to` minus one hour)'),
+    to: timeParam('End (default: now)'),
+    fields: { type: 'string', pattern: '^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+){0,31}$', description: 'Comma-separated numeric fields, dotted (e.g. vibration.rms,health_score,temperature); default all.' },
+    max_points: { type: 'integer', minimum: 2, maximum: 5000, default: 500, description: 'More records than this are averaged into time buckets.' },
+  },
+} as const;
+
+export const schemas: Record<string, FastifySchema & { summary?: string; tags?: string[]; security?: unknown; hide?: boolean; produces?: string[] }> = {
+  health: { summary: 'Process, sensors, uplink and model health', tags: ['gateway'], response: { 200: open('Health report (status ok | degraded)') } },
+  robots: { summary: 'Every robot with status, health score and latest features', tags: ['robots'], response: { 200: open('Robots', { robots: { type: 'array', items: open('Robot state') } }), ...errors(401) } },
+  robot: { summary: 'One robot in detail', tags: ['robots'], params: robotParams, response: { 200: open('Robot state'), ...errors(400, 401, 404) } },
+  command: {
+    summary: 'Send a command to a robot (needs a technician or admin token)',
+    tags: ['commands'],
+    params: robotParams,
+    body: commandBody,
+    security: [{ bearer: [] }],
+    response: { 200: commandOutcome, ...errors(400, 401, 403, 404, 429) },
+  },
+  commands: { summary: 'The commands this gateway takes, with parameter schemas', tags: ['commands'], response: { 200: open('Command catalogue'), ...errors(401) } },
+  history: {
+    summary: "A robot's numeric telemetry over time (from the local SQLite history)",
+    tags: ['telemetry'],
+    params: robotParams,
+    querystring: historyQuery,
+    response: { 200: open('History', { points: { type: 'array', items: open('Point: ts and one number per field') } }), ...errors(400, 401, 404, 503) },
+  },
+  latest: { summary: 'Recent telemetry records, newest first (bounded; filterable by robot)', tags: ['telemetry'], querystring: telemetryLatestQuery, response: { 200: open('Records', { count: { type: 'integer' }, records: { type: 'array', items: open('Telemetry record') } }), ...errors(400, 401, 404) } },
+  cleanroom: { summary: 'Cleanroom particle concentrations, ISO 14644-1 class, environment', tags: ['cleanroom'], response: { 200: open('Cleanroom status'), ...errors(401) } },
+  ackAlert: {
+    summary: 'Acknowledge an alert by id (any alert, also the cleanroom ones; needs a technician or admin token)',
+    tags: ['alerts'],
+    params: { type: 'object', required: ['alertId'], properties: { alertId: { type: 'string', minLength: 1, maxLength: 200 } } },
+    security: [{ bearer: [] }],
+    response: { 200: open('The alert, acknowledged'), ...errors(401, 403, 404, 429) },
+  },
+  alerts: { summary: 'Recent alerts (newest last)', tags: ['alerts'], response: { 200: open('Alerts', { alerts: { type: 'array', items: open('Alert') } }), ...errors(401) } },
+  metrics: { summary: 'Prometheus metrics (text format)', tags: ['gateway'], produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text exposition format' }, ...errors(401) } },
+};
+
+/** WebSocket client frames, by type (`{"type": ..., ...}`); `payload` may carry the fields instead. */
+export const wsFrames = {
+  ping: { type: 'object', properties: { type: { const: 'ping' }, payload: {} } },
+  subscribe: { type: 'object', required: ['channel'], properties: { type: { const: 'subscribe' }, channel: { type: 'string', minLength: 1, maxLength: 80 } } },
+  unsubscribe: { type: 'object', required: ['channel'], properties: { type: { const: 'unsubscribe' }, channel: { type: 'string', minLength: 1, maxLength: 80 } } },
+  command: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'robot_id', 'command'],
+    properties: { ...commandBody.properties, type: { const: 'command' }, robot_id: { type: 'string', pattern: ROBOT_ID_PATTERN }, token: { type: 'string', minLength: 1, maxLength: 512 } },
+  },
+} as const;

@@ -1,0 +1,313 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import type { AddressInfo } from 'node:net';
+import type { Component } from '../core/component.js';
+import type { Clock } from '../core/clock.js';
+import type { ApiConfig } from '../config/types.js';
+import type { GatewayState } from '../state/gateway-state.js';
+import type { CommandService } from '../commands/service.js';
+import type { CommandOutcome } from '../commands/types.js';
+import type { TelemetryHistory } from '../store/history.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import { VERSION } from '../version.js';
+import { WsHub } from './ws-hub.js';
+import { errorBody } from './errors.js';
+import { Authenticator, type Principal, type AccessDecision } from './auth.js';
+import { FixedWindowLimiter, originAllowed } from './ws-guard.js';
+import { errorSchema, schemas } from './schemas.js';
+import { WebAssets } from './web-assets.js';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  [key: string]: unknown;
+}
+
+/** Route access: `public` (page, health, OpenAPI), `read` (api.auth.read), `command` (token + role). */
+export type Access = 'public' | 'read' | 'command';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** What a route plugin from another module (e.g. /api/ml/*) gets to register its routes. */
+export interface RouteContext {
+  state: GatewayState;
+  log: Logger;
+  errorBody: typeof errorBody;
+  /** Put `config: { access: 'command' }` on a route to require a technician/admin token (and rate-limit it). */
+  commandRouteOptions: { config: { access: Access; rateLimit: { max: number; timeWindow: number } } };
+}
+export type RoutePlugin = (app: FastifyInstance, ctx: RouteContext) => void | Promise<void>;
+
+export interface ApiDeps {
+  state: GatewayState;
+  log: Logger;
+  /** The command service's audit logger; defaults to a child `component: audit` of the root logger passed as `log`. */
+  audit?: Logger;
+  health: () => HealthReport;
+  commands: CommandService;
+  clock: Clock;
+  history?: TelemetryHistory;
+  metrics?: GatewayMetrics;
+  web?: WebAssets;
+}
+
+/** HTTP status -> stable code for errors raised by fastify or its plugins. */
+const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
+
+/** Command outcome -> HTTP status: ok 200, unknown robot 404, rejected 400, failed 422. */
+function outcomeStatus(o: CommandOutcome): number {
+  if (o.status === 'ok') return 200;
+  if (o.code === 'UNKNOWN_ROBOT') return 404;
+  return o.status === 'rejected' ? 400 : 422;
+}
+
+function parseTime(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  return /^[0-9]+$/.test(raw) ? Number(raw) : Date.parse(raw);
+}
+
+/**
+ * REST on `port` and the WebSocket protocol on `wsPort` and on the REST port under /ws.
+ * Every error is JSON `{error: {code, message}}` with the matching status. Requests are validated
+ * with the JSON Schemas of schemas.ts, which also make the OpenAPI document at /openapi.json.
+ */
+export class ApiServer implements Component {
+  readonly name = 'api';
+  private app?: FastifyInstance;
+  private wsServer?: WebSocketServer;
+  private wsHttp?: Server;
+  readonly hub: WsHub;
+  readonly auth: Authenticator;
+  private readonly audit: Logger;
+  private readonly plugins: RoutePlugin[] = [];
+  private readonly web: WebAssets;
+  ports = { rest: 0, ws: 0 };
+
+  constructor(private readonly cfg: ApiConfig, private readonly deps: ApiDeps) {
+    this.audit = deps.audit ?? deps.log.child({ component: 'audit' });
+    this.auth = new Authenticator(cfg.auth, this.audit);
+    this.web = deps.web ?? new WebAssets();
+    const limiter = new FixedWindowLimiter(deps.clock, cfg.commandRateLimit.max, cfg.commandRateLimit.windowS * 1000);
+    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ component: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, commands: deps.commands, auth: this.auth, limiter });
+  }
+
+  /** Register routes from another module (e.g. the RUL model's /api/ml/*); call before start(). */
+  addRoutes(plugin: RoutePlugin): void {
+    this.plugins.push(plugin);
+  }
+
+  private deny(reply: FastifyReply, d: Exclude<AccessDecision, { ok: true }>): FastifyReply {
+    if (d.status === 401) void reply.header('www-authenticate', 'Bearer realm="fabwatch"');
+    return reply.code(d.status).send(errorBody(d.code, d.message));
+  }
+
+  private async build(): Promise<FastifyInstance> {
+    const { state, commands, history } = this.deps;
+    const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: false } } });
+    const origins = this.cfg.corsOrigins;
+    await app.register(cors, { origin: origins.includes('*') ? true : origins.length ? origins : false, allowedHeaders: ['Content-Type', 'Authorization'] });
+    await app.register(rateLimit, {
+      global: false,
+      onExceeded: (req) => this.audit.warn({ audit: 'rate_limited', ip: req.ip, transport: 'rest', what: `${req.method} ${req.url}` }, 'command rate limit exceeded'),
+    });
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: 'fabwatch gateway API', version: VERSION, description: 'Local REST API of a fabwatch gateway. WebSocket protocol: see docs/api.md.' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (fabwatch hash-token); needed for commands, and for reads when api.auth.read is "token".' } } },
+      },
+    });
+    app.addSchema(errorSchema);
+
+    app.setNotFoundHandler((req, reply) => {
+      void reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+    });
+    app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; validation?: unknown }, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500) this.deps.log.error({ err }, 'API request failed');
+      if (req.routeOptions.config?.access === 'command' && status === 400) {
+        this.audit.warn({ audit: 'outcome', status: 'rejected', code: 'BAD_REQUEST', ip: req.ip, transport: 'rest', actor: req.principal?.name, what: `${req.method} ${req.url}` }, err.message);
+      }
+      void reply.code(status).send(errorBody(STATUS_CODES[status] ?? 'INTERNAL', status >= 500 ? 'internal error (see the gateway log)' : err.message));
+    });
+
+    const tokenOf = (req: FastifyRequest) => Authenticator.bearer(req.headers.authorization);
+    // Reads: open or token (api.auth.read); command routes are checked after rate limiting.
+    app.addHook('onRequest', async (req, reply) => {
+      const access = req.routeOptions.config?.access ?? 'read';
+      if (access !== 'read' || req.method === 'OPTIONS') return;
+      const d = await this.auth.authorizeRead(tokenOf(req), { ip: req.ip, transport: 'rest', what: `${req.method} ${req.url.split('?')[0]}` });
+      if (!d.ok) return this.deny(reply, d);
+      req.principal = d.principal;
+    });
+    const requireCommandToken = async (req: FastifyRequest, reply: FastifyReply) => {
+      const body = req.body as { command?: unknown } | undefined;
+      const what = `${req.method} ${req.url.split('?')[0]}${typeof body?.command === 'string' ? ` ${body.command}` : ''}`;
+      const d = await this.auth.authorizeCommand(tokenOf(req), { ip: req.ip, transport: 'rest', what });
+      if (!d.ok) return this.deny(reply, d);
+      req.principal = d.principal;
+    };
+    const commandRouteOptions = {
+      config: { access: 'command' as Access, rateLimit: { max: this.cfg.commandRateLimit.max, timeWindow: this.cfg.commandRateLimit.windowS * 1000 } },
+      preValidation: requireCommandToken,
+    };
+    const notFound = (reply: FastifyReply, id: string) => reply.code(404).send(errorBody('ROBOT_NOT_FOUND', `no robot "${id}" on this gateway`));
+    const pub = { config: { access: 'public' as Access } };
+
+    // --- The page and the API description.
+    for (const [path, name] of [['/', 'index.html'], ['/index.html', 'index.html'], ['/app.js', 'app.js']] as const) {
+      app.get(path, { ...pub, schema: { hide: true } }, async (req, reply) => {
+        const asset = await this.web.get(name);
+        if (!asset) return reply.code(404).send(errorBody('NOT_FOUND', `no asset ${name}`));
+        void reply.header('content-type', asset.type).header('etag', asset.etag).header('cache-control', 'no-cache');
+        if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+        if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(asset.gzip);
+        return reply.send(asset.body);
+      });
+    }
+    app.get('/favicon.ico', { ...pub, schema: { hide: true } }, async (_req, reply) => reply.code(204).send());
+    app.get('/openapi.json', { ...pub, schema: { hide: true } }, async () => app.swagger());
+
+    // --- Gateway.
+    app.get('/health', { ...pub, schema: schemas.health }, async () => this.deps.health());
+    app.get('/metrics', { schema: schemas.metrics }, async (_req, reply) => {
+      if (!this.deps.metrics) return reply.code(404).send(errorBody('NOT_FOUND', 'metrics are not enabled'));
+      return reply.header('content-type', this.deps.metrics.contentType).send(await this.deps.metrics.render());
+    });
+
+    // --- Robots and commands.
+    app.get('/api/robots', { schema: schemas.robots }, async () => ({ gateway_id: state.identity.gatewayId, site: state.identity.site, robots: [...state.robots.values()] }));
+    app.get<{ Params: { id: string } }>('/api/robots/:id', { schema: schemas.robot }, async (req, reply) => state.robot(req.params.id) ?? notFound(reply, req.params.id));
+    app.get('/api/commands', { schema: schemas.commands }, async () => ({ commands: commands.catalogue() }));
+    app.post<{ Params: { id: string }; Body: { command: string; parameters?: Record<string, unknown>; id?: string; issued_at?: string } }>(
+      '/api/robots/:id/command',
+      { ...commandRouteOptions, schema: schemas.command },
+      async (req, reply) => {
+        const outcome = await commands.execute({
+          robotId: req.params.id,
+          command: req.body.command,
+          parameters: req.body.parameters,
+          id: req.body.id,
+          issuedAt: req.body.issued_at,
+          source: 'rest',
+          actor: req.principal?.name,
+        });
+        const status = outcomeStatus(outcome);
+        if (status === 200) return outcome;
+        return reply.code(status).send(errorBody(outcome.code ?? 'REJECTED', outcome.message, outcome));
+      },
+    );
+
+    // --- Telemetry, history, cleanroom, alerts.
+    app.get<{ Querystring: { robot?: string; limit: number } }>('/api/telemetry/latest', { schema: schemas.latest }, async (req, reply) => {
+      const { robot, limit } = req.query;
+      if (robot !== undefined && !state.robots.has(robot)) return notFound(reply, robot);
+      history?.flush();
+      const records = history?.available ? history.latest(robot, limit) : state.latestTelemetry({ robot, limit });
+      return { count: records.length, source: history?.available ? 'history' : 'memory', records };
+    });
+    app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; fields?: string; max_points: number } }>('/api/robots/:id/history', { schema: schemas.history }, async (req, reply) => {
+      const { id } = req.params;
+      if (!state.robots.has(id)) return notFound(reply, id);
+      if (!history?.available) return reply.code(503).send(errorBody('HISTORY_UNAVAILABLE', 'the history store is not running on this gateway (history.enabled, or see /health)'));
+      const toMs = parseTime(req.query.to, this.deps.clock.now());
+      const fromMs = parseTime(req.query.from, toMs - 3_600_000);
+      if (!(fromMs <= toMs)) return reply.code(400).send(errorBody('BAD_REQUEST', `from (${req.query.from}) is after to (${req.query.to ?? 'now'})`));
+      history.flush();
+      return history.query({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
+    });
+    app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
+    app.get('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));
+    app.post<{ Params: { alertId: string } }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
+      const alert = state.acknowledgeAlert(req.params.alertId);
+      this.audit[alert ? 'info' : 'warn']({ audit: 'outcome', command: 'acknowledge_alert', alert: req.params.alertId, status: alert ? 'ok' : 'rejected', source: 'rest', actor: req.principal?.name }, alert ? 'alert acknowledged' : 'no such alert');
+      if (!alert) return reply.code(404).send(errorBody('ALERT_NOT_FOUND', `no alert "${req.params.alertId}"`));
+      return alert;
+    });
+
+    const ctx: RouteContext = { state, log: this.deps.log, errorBody, commandRouteOptions };
+    for (const plugin of this.plugins) await plugin(app, ctx);
+    return app;
+  }
+
+  /** Origin, connection limit and read access of a WebSocket handshake, on either port. */
+  private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refuse = (status: number, code: string, message: string) => {
+      const body = JSON.stringify(errorBody(code, message));
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    if (!originAllowed(req.headers.origin, req.headers.host, this.cfg.corsOrigins, this.ports.rest)) {
+      this.audit.warn({ audit: 'forbidden', code: 'ORIGIN_FORBIDDEN', ip, transport: 'ws', origin: req.headers.origin }, 'WebSocket from a foreign origin refused');
+      return refuse(403, 'ORIGIN_FORBIDDEN', `origin ${req.headers.origin} is not allowed (api.corsOrigins)`);
+    }
+    if (this.hub.clientCount >= this.cfg.wsMaxClients) return refuse(503, 'TOO_MANY_CLIENTS', `at most ${this.cfg.wsMaxClients} WebSocket clients`);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const token = url.searchParams.get('token') ?? Authenticator.bearer(req.headers.authorization) ?? undefined;
+    void this.auth.authorizeRead(token, { ip, transport: 'ws', what: 'connect' }).then((d) => {
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        if (!d.ok) {
+          // Complete the handshake so a browser can see why (it cannot read a refused upgrade).
+          ws.send(JSON.stringify({ type: 'error', payload: { code: d.code, message: d.message, status: d.status } }));
+          ws.close(d.status === 401 ? 4401 : 4403, d.code);
+          return;
+        }
+        this.hub.accept(ws, { ip, principal: d.principal, token: token ?? undefined });
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.app) return;
+    const app = await this.build();
+    this.app = app;
+    await app.listen({ port: this.cfg.port, host: this.cfg.host });
+    this.ports.rest = (app.server.address() as AddressInfo).port;
+    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    const wss = this.wsServer;
+    app.server.on('upgrade', (req, socket, head) => {
+      if ((req.url ?? '').split('?')[0] !== '/ws') return socket.destroy();
+      this.upgrade(wss, req, socket, head);
+    });
+    this.wsHttp = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('UPGRADE_REQUIRED', 'this port speaks WebSocket only; REST is on the API port')));
+    });
+    this.wsHttp.on('upgrade', (req, socket, head) => this.upgrade(wss, req, socket, head));
+    await new Promise<void>((resolve, reject) => {
+      this.wsHttp!.once('error', reject);
+      this.wsHttp!.listen(this.cfg.wsPort, this.cfg.host, () => resolve());
+    });
+    this.ports.ws = (this.wsHttp.address() as AddressInfo).port;
+    this.hub.start();
+    this.deps.log.info({ rest: this.ports.rest, ws: this.ports.ws, readAuth: this.cfg.auth.read, commandTokens: this.auth.commandsEnabled }, 'API listening');
+    if (!this.auth.commandsEnabled) this.deps.log.warn('no API token with role technician or admin is configured: commands are refused (fabwatch hash-token)');
+  }
+
+  async stop(): Promise<void> {
+    this.hub.stop();
+    const wss = this.wsServer;
+    const http = this.wsHttp;
+    this.wsServer = undefined;
+    this.wsHttp = undefined;
+    if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()));
+    if (http) {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+    const app = this.app;
+    this.app = undefined;
+    if (app) await app.close();
+  }
+}

@@ -1,0 +1,45 @@
+import type { Clock } from '../core/clock.js';
+
+/**
+ * Whether a WebSocket handshake's Origin may connect. Browsers always send Origin, so this stops
+ * a page from another site (opened on the technician's laptop) from reading the stream or
+ * sending commands with their token (cross-site WebSocket hijacking). Allowed: no Origin (not a
+ * browser: scripts, the dashboard backend), an origin listed in api.corsOrigins (or '*'), or the
+ * gateway's own page (origin host = the handshake's Host, on the WS or the REST port).
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[], restPort: number): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes('*') || allowed.includes(origin)) return true;
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (!host) return false;
+  if (o.host === host) return true;
+  const hostname = host.replace(/:\d+$/, '');
+  const port = o.port || (o.protocol === 'https:' ? '443' : '80');
+  return o.hostname === hostname && Number(port) === restPort;
+}
+
+/** A fixed-window counter per key (client address): the WebSocket side of the command rate limit. */
+export class FixedWindowLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(private readonly clock: Clock, private readonly max: number, private readonly windowMs: number, private readonly maxKeys = 10_000) {}
+
+  /** Count one hit; false when the key is over its limit for the current window. */
+  take(key: string): boolean {
+    const now = this.clock.now();
+    let w = this.windows.get(key);
+    if (!w || now - w.start >= this.windowMs) {
+      w = { start: now, count: 0 };
+      this.windows.delete(key);
+      this.windows.set(key, w);
+      if (this.windows.size > this.maxKeys) this.windows.delete(this.windows.keys().next().value!);
+    }
+    w.count++;
+    return w.count <= this.max;
+  }
+}

@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, ConfigError } from '../config/load.js';
+import { FabwatchError, errorMessage } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { systemClock } from '../core/clock.js';
+import { createGateway } from '../gateway.js';
+import { VERSION } from '../version.js';
+import { HELP } from './help.js';
+import { simulateDeviceCommand } from './simulate-device.js';
+import { hashTokenCommand } from './hash-token.js';
+
+const EXIT_CONFIG = 2;
+
+function defaultConfigPath(): string {
+  if (process.env.FABWATCH_CONFIG) return process.env.FABWATCH_CONFIG;
+  const local = resolve('config/simulated.yaml');
+  if (existsSync(local)) return local;
+  return fileURLToPath(new URL('../../config/simulated.yaml', import.meta.url));
+}
+
+function printConfigError(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`fabwatch: invalid configuration (${err.code})\n${err.message}\n`);
+    return EXIT_CONFIG;
+  }
+  if (err instanceof FabwatchError) {
+    process.stderr.write(`fabwatch: ${err.message} (${err.code})\n`);
+    return EXIT_CONFIG;
+  }
+  throw err;
+}
+
+async function run(configPath: string): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(configPath);
+  } catch (err) {
+    return printConfigError(err);
+  }
+  const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
+  const gateway = await createGateway(config, { clock: systemClock, log });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    log.info({ signal }, 'stopping');
+    // A stop that hangs must not keep the process alive past the service manager's patience.
+    const killer = setTimeout(() => {
+      log.error('stop timed out after 5 s; exiting');
+      process.exit(1);
+    }, 5000);
+    killer.unref();
+    stopping = gateway.stop().then(() => {
+      log.info('stopped');
+      log.flush?.();
+      process.exitCode = 0;
+      setImmediate(() => process.exit(0));
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    await gateway.start();
+  } catch (err) {
+    log.fatal({ err, code: (err as FabwatchError).code }, errorMessage(err));
+    return 1;
+  }
+  const ports = gateway.api?.ports;
+  log.info({ rest: ports?.rest, ws: ports?.ws, page: ports ? `http://localhost:${ports.rest}/` : null }, 'fabwatch running');
+  return -1; // keep running
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // Subcommands with their own options parse them themselves.
+  if (argv[0] === 'analyze') {
+    const { analyzeCommand } = await import('./analyze.js');
+    return analyzeCommand(argv.slice(1), process.stdout);
+  }
+  // Subcommands with their own options are dispatched before the gateway's option parsing.
+  if (argv[0] === 'simulate-device') return simulateDeviceCommand(argv.slice(1));
+  if (argv[0] === 'hash-token') return hashTokenCommand(argv.slice(1));
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'check-config': { type: 'string' },
+        'print-config': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`fabwatch: ${errorMessage(err)}\n\n${HELP}`);
+    return EXIT_CONFIG;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`fabwatch ${VERSION}\n`);
+    return 0;
+  }
+  if (values['check-config'] !== undefined) {
+    try {
+      const cfg = loadConfig(values['check-config']);
+      process.stdout.write(`${values['check-config']}: OK (gateway ${cfg.gateway.id}, ${cfg.robots.length} robot(s), ${cfg.cleanroom.counters.length} counter(s), simulation ${cfg.gateway.simulation})\n`);
+      return 0;
+    } catch (err) {
+      return printConfigError(err);
+    }
+  }
+  const configPath = values.config ?? defaultConfigPath();
+  if (values['print-config']) {
+    try {
+      process.stdout.write(JSON.stringify(loadConfig(configPath), (k, v) => (k === 'password' || k === 'passphrase' ? '***' : v), 2) + '\n');
+      return 0;
+    } catch (err) {
+      return printConfigError(err);
+    }
+  }
+  const command = positionals[0] ?? 'run';
+  switch (command) {
+    case 'run':
+      return run(configPath);
+
+    default:
+      process.stderr.write(`fabwatch: unknown command "${command}"\n\n${HELP}`);
+      return EXIT_CONFIG;
+  }
+}
+
+const isEntry = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntry || process.env.FABWATCH_CLI === '1') {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`fabwatch: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

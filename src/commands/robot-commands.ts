@@ -1,0 +1,48 @@
+import type { CommandDefinition } from './types.js';
+import type { GatewayState } from '../state/gateway-state.js';
+import { FabwatchError } from '../core/errors.js';
+
+/** What the robot commands act on; the wiring supplies it. */
+export interface RobotControl {
+  startAcquisition(robotId: string): Promise<void>;
+  stopAcquisition(robotId: string): Promise<void>;
+  state: GatewayState;
+}
+
+/** The commands a monitoring gateway takes for a robot (REST, WebSocket and MQTT alike). */
+export function robotCommands(ctl: RobotControl): CommandDefinition<never>[] {
+  const defs: CommandDefinition<any>[] = [
+    {
+      name: 'start_acquisition',
+      description: 'Start sampling the robot\'s sensors (after stop_acquisition).',
+      parameters: { properties: {} },
+      run: (robotId: string) => ctl.startAcquisition(robotId),
+    },
+    {
+      name: 'stop_acquisition',
+      description: 'Stop sampling the robot\'s sensors (e.g. during maintenance).',
+      parameters: { properties: {} },
+      run: (robotId: string) => ctl.stopAcquisition(robotId),
+    },
+    {
+      name: 'set_maintenance_mode',
+      description: 'Mark the robot as under maintenance: alerts for it are raised as info only.',
+      parameters: { properties: { enabled: { type: 'boolean' } }, required: ['enabled'] },
+      run: (robotId: string, p: { enabled: boolean }) => {
+        ctl.state.setMaintenance(robotId, p.enabled);
+        return { maintenance: p.enabled };
+      },
+    },
+    {
+      name: 'acknowledge_alert',
+      description: 'Acknowledge an alert of this robot by id.',
+      parameters: { properties: { alert_id: { type: 'string', minLength: 1 } }, required: ['alert_id'] },
+      run: (robotId: string, p: { alert_id: string }) => {
+        const alert = ctl.state.acknowledgeAlert(p.alert_id, robotId);
+        if (!alert) throw new FabwatchError('ALERT_NOT_FOUND', `no alert "${p.alert_id}" for robot ${robotId}`);
+        return { alert_id: alert.id, acknowledged: true };
+      },
+    },
+  ];
+  return defs as CommandDefinition<never>[];
+}

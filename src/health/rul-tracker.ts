@@ -1,0 +1,187 @@
+/**
+ * Per-robot RUL state, instantiated by the gateway once per monitored bearing/robot. Pure: no I/O,
+ * no clock (timestamps come with each update), the model is passed in when an estimate is wanted.
+ *
+ * Each vibration snapshot's health features (extractHealthFeatures output) go through exactly the
+ * path used in training (src/health/train/dataset.ts): the asset's own baseline (running minimum
+ * of a 5-minute median), ratio to it, trailing median over the last minute. `modelInput` is then
+ * what the ONNX population model eats. In parallel the snapshot peak feeds the amplitude indicator
+ * (src/health/amplitude.ts) and the asset's Bayesian exponential degradation model
+ * (src/health/degradation.ts), whose state lives here.
+ *
+ * State can be saved (`snapshot()`) and restored (`new RulTracker({ ..., restore })`) so a gateway
+ * restart does not relearn a worn bearing's "healthy" baseline from its worn state.
+ */
+import { AmplitudeIndicator } from './amplitude.js';
+import { AssetBaseline, BASELINE_SNAPSHOTS } from './baseline.js';
+import { ExponentialDegradation, type DegradationConfig, type DegradationPrior, type DegradationState } from './degradation.js';
+import { FEATURE_INDEX, HEALTH_FEATURE_COUNT } from './features.js';
+import { DEFAULT_FUSION, fuseRul, type FusedRul, type FusionMode } from './rul-fusion.js';
+import type { RulModel, RulPrediction } from './rul-model.js';
+import { normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from './rul-math.js';
+import { DEFAULT_SMOOTHING_WINDOW, TrailingMedian } from './smoothing.js';
+
+export interface RulTrackerState {
+  robotId: string;
+  /** Absolute baseline levels (model-input order) once learnt, else null. */
+  baseline: number[] | null;
+  snapshots: number;
+  firstMs: number | null;
+  lastMs: number | null;
+  /** Healthy level of the amplitude indicator (smoothed peak, g) once learnt (absent in v1 states). */
+  amplitudeBaseline?: number | null;
+  /** The asset's degradation-model state (absent in v1 states). */
+  degradation?: DegradationState;
+}
+
+export interface RulTrackerOptions {
+  robotId: string;
+  /** Known healthy baseline (absolute levels in RUL_MODEL_INPUTS order), e.g. after a restart. */
+  baseline?: readonly number[];
+  restore?: RulTrackerState;
+  smoothingWindow?: number;
+  baselineSnapshots?: number;
+  /** Degradation-model settings (failure threshold, onset ratio, ...); defaults in degradation.ts. */
+  degradation?: Partial<DegradationConfig>;
+  /** How population and degradation models combine once established (default: competing risks; see rul-fusion.ts). */
+  fusion?: FusionMode;
+}
+
+export interface RulEstimate extends RulPrediction {
+  robot_id: string;
+  /** Snapshots that fed the smoothed input, and the time span they cover. */
+  input_window: { snapshots: number; from_ms: number; to_ms: number };
+  /** False during the first BASELINE_SNAPSHOTS snapshots of a new asset: estimate is provisional. */
+  baseline_ready: boolean;
+  /** Median of the RUL distribution (rul_s is its PHM-optimal 0.2 quantile, see rul-fusion.ts). */
+  rul_median_s: number;
+  /** Which model answered: the population ONNX model, or the asset's own degradation model. */
+  rul_source: FusedRul['source'];
+  /** The asset's degradation model: onset, slope, amplitude indicator vs its baseline and threshold. */
+  degradation: FusedRul['degradation'];
+}
+
+/** What the tracker needs from a model: the ONNX population prediction, and the degradation prior from its card. */
+export type RulEstimator = Pick<RulModel, 'predict'> & { readonly degradationPrior?: DegradationPrior | null };
+
+export class RulTracker {
+  readonly robotId: string;
+  private readonly base: AssetBaseline;
+  private readonly median: TrailingMedian;
+  private readonly amplitude: AmplitudeIndicator;
+  readonly degradation: ExponentialDegradation;
+  private readonly fusion: FusionMode;
+  private readonly raw = new Float64Array(RUL_MODEL_INPUT_COUNT);
+  private readonly ratio = new Float64Array(RUL_MODEL_INPUT_COUNT);
+  private readonly smoothed = new Float64Array(RUL_MODEL_INPUT_COUNT);
+  private readonly recentMs: number[] = [];
+  private count = 0;
+  private firstMs: number | null = null;
+  private lastMs: number | null = null;
+
+  constructor(opts: RulTrackerOptions) {
+    this.robotId = opts.robotId;
+    const initial = opts.restore?.baseline ?? opts.baseline;
+    this.base = new AssetBaseline(RUL_MODEL_INPUT_COUNT, opts.baselineSnapshots ?? BASELINE_SNAPSHOTS, initial ?? undefined);
+    this.median = new TrailingMedian(RUL_MODEL_INPUT_COUNT, opts.smoothingWindow ?? DEFAULT_SMOOTHING_WINDOW);
+    const ampBase = opts.restore?.amplitudeBaseline ?? undefined;
+    this.amplitude = new AmplitudeIndicator(opts.baselineSnapshots ?? BASELINE_SNAPSHOTS, opts.smoothingWindow ?? DEFAULT_SMOOTHING_WINDOW, ampBase ?? undefined);
+    this.degradation = new ExponentialDegradation(opts.degradation, opts.restore?.degradation);
+    this.fusion = opts.fusion ?? DEFAULT_FUSION;
+    if (opts.restore) {
+      this.count = opts.restore.snapshots;
+      this.firstMs = opts.restore.firstMs;
+      this.lastMs = opts.restore.lastMs;
+    }
+  }
+
+  /**
+   * Feed one snapshot's health features (length HEALTH_FEATURE_COUNT) taken at `timestampMs`.
+   * Non-finite feature vectors are ignored (returns false).
+   */
+  update(features: ArrayLike<number>, timestampMs: number): boolean {
+    if (features.length < HEALTH_FEATURE_COUNT) throw new RangeError(`expected ${HEALTH_FEATURE_COUNT} health features, got ${features.length}`);
+    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) {
+      const v = features[RUL_MODEL_INPUT_FEATURE_INDEX[k]];
+      if (!Number.isFinite(v) || v < 0) return false;
+      this.raw[k] = v;
+    }
+    // amplitude indicator: a snapshot without a valid peak only skips the degradation model
+    if (this.amplitude.push(features[FEATURE_INDEX.peak_g])) this.degradation.observe(this.amplitude.level, this.amplitude.baseline, timestampMs, this.amplitude.ready);
+    this.base.observe(this.raw);
+    const b = this.base.current();
+    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) this.ratio[k] = this.raw[k] / b[k];
+    this.median.push(this.ratio, this.smoothed);
+    this.count++;
+    if (this.firstMs === null) this.firstMs = timestampMs;
+    this.lastMs = timestampMs;
+    this.recentMs.push(timestampMs);
+    if (this.recentMs.length > this.median.window) this.recentMs.shift();
+    return true;
+  }
+
+  get snapshots(): number {
+    return this.count;
+  }
+
+  get baselineReady(): boolean {
+    return this.base.ready;
+  }
+
+  /** Absolute baseline levels (RUL_MODEL_INPUTS order); provisional until baselineReady. */
+  get baseline(): number[] {
+    return this.base.current();
+  }
+
+  /** Smoothed model input (copy), or null before the first snapshot. */
+  get modelInput(): Float64Array | null {
+    return this.median.size ? Float64Array.from(this.smoothed) : null;
+  }
+
+  get inputWindow(): { snapshots: number; from_ms: number; to_ms: number } | null {
+    if (!this.recentMs.length) return null;
+    return { snapshots: this.recentMs.length, from_ms: this.recentMs[0], to_ms: this.recentMs[this.recentMs.length - 1] };
+  }
+
+  /**
+   * Estimate at `confidenceLevel`; null before the first snapshot. The ONNX model gives the
+   * population RUL; once this asset's degradation is established, its own Bayesian exponential
+   * model (prior from the model card) joins it as a competing risk, or answers alone with
+   * `fusion: 'switch'` (src/health/rul-fusion.ts).
+   */
+  async estimate(model: RulEstimator, confidenceLevel = 0.9): Promise<RulEstimate | null> {
+    const input = this.modelInput;
+    const window = this.inputWindow;
+    if (!input || !window || this.lastMs === null) return null;
+    const p = await model.predict(input, confidenceLevel);
+    const z = normalQuantile(0.5 + confidenceLevel / 2);
+    const sigma = p.rul_high_s > p.rul_s && p.rul_s > 0 ? Math.log(p.rul_high_s / p.rul_s) / z : 0;
+    const f = fuseRul({ mu: Math.log(Math.max(p.rul_s, 1e-9)), sigma, hi: p.health_indicator }, this.degradation, model.degradationPrior ?? null, confidenceLevel, this.lastMs, this.fusion);
+    return {
+      ...p,
+      rul_s: f.rul_s,
+      rul_low_s: f.rul_low_s,
+      rul_high_s: f.rul_high_s,
+      health_indicator: f.health_indicator,
+      health_score: Math.round(100 * f.health_indicator),
+      robot_id: this.robotId,
+      input_window: window,
+      baseline_ready: this.base.ready,
+      rul_median_s: f.rul_median_s,
+      rul_source: f.source,
+      degradation: f.degradation,
+    };
+  }
+
+  snapshot(): RulTrackerState {
+    return {
+      robotId: this.robotId,
+      baseline: this.base.ready ? this.base.current() : null,
+      snapshots: this.count,
+      firstMs: this.firstMs,
+      lastMs: this.lastMs,
+      amplitudeBaseline: this.amplitude.ready ? this.amplitude.baseline : null,
+      degradation: this.degradation.state,
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RobotSensorStats, DeviceFault } from '../acquisition/robot-sensors.js';
+import type { UplinkStatus } from '../uplink/mqtt-uplink.js';
+
+/** What the metrics read at scrape time; the wiring supplies it. */
+export interface MetricSources {
+  sensors: () => Iterable<[robotId: string, stats: RobotSensorStats]>;
+  /** Active device faults (robots' sensors and particle counters). */
+  faults: () => DeviceFault[];
+  uplink: () => UplinkStatus;
+  wsClients: () => number;
+}
+
+/**
+ * GET /metrics in Prometheus text format. Counters mirror the components' own counts at scrape
+ * time (nothing is counted twice); analysis time is observed per window; Node's default metrics
+ * (with the event-loop lag) come from prom-client. One registry per gateway, no globals.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly analysis: Histogram<'robot'>;
+
+  constructor(src: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    // Counters that follow a component's running total: add the difference at each scrape.
+    const follow = (name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>) => {
+      const last = new Map<string, number>();
+      return new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          for (const [labels, value] of read()) {
+            const key = JSON.stringify(labels);
+            const delta = value - (last.get(key) ?? 0);
+            this.inc(labels, Math.max(0, delta));
+            last.set(key, value);
+          }
+        },
+      });
+    };
+    follow('fabwatch_samples_acquired_total', 'Accelerometer samples read, per sensor', ['sensor'], () => [...src.sensors()].map(([id, s]) => [{ sensor: `${id}/accelerometer` }, s.samplesAcquired]));
+    follow('fabwatch_samples_lost_total', 'Accelerometer samples lost (FIFO overruns, gaps), per sensor', ['sensor'], () => [...src.sensors()].map(([id, s]) => [{ sensor: `${id}/accelerometer` }, s.samplesLost]));
+    follow('fabwatch_windows_total', 'Analysis windows assembled, per robot', ['robot'], () => [...src.sensors()].map(([id, s]) => [{ robot: id }, s.windows]));
+    new Gauge({
+      name: 'fabwatch_sample_rate_hz',
+      help: 'Sample rate actually sustained, per sensor',
+      labelNames: ['sensor'],
+      registers,
+      collect() {
+        for (const [id, s] of src.sensors()) this.set({ sensor: `${id}/accelerometer` }, s.measuredRateHz);
+      },
+    });
+    this.analysis = new Histogram({
+      name: 'fabwatch_analysis_seconds',
+      help: 'Time to analyse one vibration window, per robot',
+      labelNames: ['robot'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25],
+      registers,
+    });
+    new Gauge({
+      name: 'fabwatch_uplink_outbox_depth',
+      help: 'Messages waiting to be published upstream',
+      registers,
+      collect() {
+        this.set(src.uplink().queued);
+      },
+    });
+    new Gauge({
+      name: 'fabwatch_uplink_connected',
+      help: '1 when the MQTT uplink is connected',
+      registers,
+      collect() {
+        this.set(src.uplink().connected ? 1 : 0);
+      },
+    });
+    follow('fabwatch_uplink_messages_published_total', 'Messages published upstream', [], () => [[{}, src.uplink().published]]);
+    follow('fabwatch_uplink_messages_dropped_total', 'Messages dropped (outbox full)', [], () => [[{}, src.uplink().dropped]]);
+    new Gauge({
+      name: 'fabwatch_device_faults',
+      help: 'Active device faults, per device and code',
+      labelNames: ['device', 'code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const f of src.faults()) this.inc({ device: f.device, code: f.code });
+      },
+    });
+    new Gauge({
+      name: 'fabwatch_ws_clients',
+      help: 'Connected WebSocket clients',
+      registers,
+      collect() {
+        this.set(src.wsClients());
+      },
+    });
+  }
+
+  observeAnalysis(robotId: string, seconds: number): void {
+    this.analysis.observe({ robot: robotId }, seconds);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

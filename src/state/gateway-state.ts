@@ -1,0 +1,152 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.js';
+import type { DeviceFault } from '../acquisition/robot-sensors.js';
+import type { Alert, AlertSeverity, CleanroomLocationStatus, CleanroomStatus, RobotState, StateEvents, TelemetryRecord } from './types.js';
+
+export interface GatewayIdentity {
+  gatewayId: string;
+  site: string;
+}
+
+/**
+ * The gateway's current picture: robots, cleanroom, alerts, device faults. Producers (robot
+ * monitors, the cleanroom poller) update it; consumers (uplink, API, history) subscribe to its
+ * typed events and never talk to each other.
+ */
+export class GatewayState extends EventEmitter<StateEvents> {
+  readonly robots = new Map<string, RobotState>();
+  readonly cleanroomLocations = new Map<string, CleanroomLocationStatus>();
+  readonly alerts: Alert[] = [];
+  private readonly telemetryRing: TelemetryRecord[] = [];
+  private alertSeq = 0;
+
+  constructor(readonly identity: GatewayIdentity, private readonly clock: Clock, private readonly telemetryCapacity = 500, robots: Array<{ id: string; name?: string }> = []) {
+    super();
+    for (const r of robots) {
+      this.robots.set(r.id, {
+        robot_id: r.id,
+        name: r.name ?? null,
+        status: 'starting',
+        health_score: null,
+        temperature: null,
+        vibration: null,
+        iso20816: null,
+        diagnosis: null,
+        fault_frequencies: null,
+        spectrum: null,
+        envelope_spectrum: null,
+        sensors: { samples_acquired: 0, samples_lost: 0, measured_rate_hz: 0, last_sample_at: null },
+        faults: [],
+        rul: null,
+        priority: null,
+        maintenance: false,
+        last_update: null,
+      });
+    }
+  }
+
+  private iso(ms = this.clock.now()): string {
+    return new Date(ms).toISOString();
+  }
+
+  robot(id: string): RobotState | undefined {
+    return this.robots.get(id);
+  }
+
+  /** Apply a partial update to a robot and emit robot_update. */
+  updateRobot(id: string, patch: Partial<RobotState>): void {
+    const robot = this.robots.get(id);
+    if (!robot) return;
+    Object.assign(robot, patch, { last_update: this.iso() });
+    if (robot.faults.length && robot.status !== 'starting') robot.status = 'fault';
+    this.emit('robot_update', robot);
+  }
+
+  setRobotFaults(id: string, faults: DeviceFault[]): void {
+    const robot = this.robots.get(id);
+    if (!robot) return;
+    robot.faults = faults;
+    if (faults.length) robot.status = 'fault';
+    else if (robot.status === 'fault') robot.status = robot.health_score === null ? 'starting' : 'ok';
+    robot.last_update = this.iso();
+    this.emit('robot_update', robot);
+  }
+
+  /** Record a telemetry record (bounded ring for GET /api/telemetry/latest) and emit it. */
+  addTelemetry(record: TelemetryRecord): void {
+    this.telemetryRing.push(record);
+    if (this.telemetryRing.length > this.telemetryCapacity) this.telemetryRing.splice(0, this.telemetryRing.length - this.telemetryCapacity);
+    this.emit('telemetry', record);
+  }
+
+  latestTelemetry(opts: { robot?: string; limit?: number } = {}): TelemetryRecord[] {
+    const limit = Math.max(1, Math.min(opts.limit ?? 100, this.telemetryCapacity));
+    const rows = opts.robot ? this.telemetryRing.filter((r) => r.robot_id === opts.robot) : this.telemetryRing;
+    return rows.slice(-limit).reverse();
+  }
+
+  updateCleanroom(loc: CleanroomLocationStatus): void {
+    this.cleanroomLocations.set(loc.counter_id, loc);
+  }
+
+  cleanroomStatus(): CleanroomStatus {
+    return {
+      gateway_id: this.identity.gatewayId,
+      site: this.identity.site,
+      ts: this.iso(),
+      locations: [...this.cleanroomLocations.values()],
+      units: { concentration_per_m3: 'particles/m3 (cumulative >= size)', sizes_um: 'um', sample_time_s: 's', flow_cfm: 'ft3/min' },
+    };
+  }
+
+  publishCleanroom(): CleanroomStatus {
+    const status = this.cleanroomStatus();
+    this.emit('cleanroom', status);
+    return status;
+  }
+
+  raiseAlert(a: { robotId?: string | null; source: string; code: string; severity: AlertSeverity; message: string; active?: boolean }): Alert {
+    const severity = a.robotId && this.maintenance.has(a.robotId) ? 'info' : a.severity;
+    const alert: Alert = {
+      id: `${this.identity.gatewayId}-${this.clock.now()}-${++this.alertSeq}`,
+      gateway_id: this.identity.gatewayId,
+      site: this.identity.site,
+      robot_id: a.robotId ?? null,
+      source: a.source,
+      code: a.code,
+      severity,
+      message: a.message,
+      ts: this.iso(),
+      active: a.active ?? true,
+      acknowledged: false,
+    };
+    this.alerts.push(alert);
+    if (this.alerts.length > 1000) this.alerts.splice(0, this.alerts.length - 1000);
+    this.emit('alert', alert);
+    return alert;
+  }
+
+  /** Maintenance mode per robot (alerts for it are downgraded to info). */
+  readonly maintenance = new Set<string>();
+
+  setMaintenance(robotId: string, enabled: boolean): void {
+    if (enabled) this.maintenance.add(robotId);
+    else this.maintenance.delete(robotId);
+    const robot = this.robots.get(robotId);
+    if (robot) this.updateRobot(robotId, { maintenance: enabled });
+  }
+
+  acknowledgeAlert(alertId: string, robotId?: string): Alert | undefined {
+    const alert = this.alerts.find((a) => a.id === alertId && (robotId === undefined || a.robot_id === robotId));
+    if (!alert) return undefined;
+    if (!alert.acknowledged) {
+      alert.acknowledged = true;
+      this.emit('alert', alert);
+    }
+    return alert;
+  }
+
+  snapshot(): { gateway_id: string; site: string; robots: RobotState[]; cleanroom: CleanroomStatus; alerts: Alert[] } {
+    return { gateway_id: this.identity.gatewayId, site: this.identity.site, robots: [...this.robots.values()], cleanroom: this.cleanroomStatus(), alerts: this.alerts.slice(-50) };
+  }
+}

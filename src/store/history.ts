@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Statement } from 'better-sqlite3';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Component } from '../core/component.js';
+import type { HistoryConfig } from '../config/types.js';
+import type { GatewayState } from '../state/gateway-state.js';
+import type { TelemetryRecord } from '../state/types.js';
+import { openDatabase, type Database } from './sqlite.js';
+
+/** Numbers of a telemetry record as flat dotted keys (`vibration.rms`, `health_score`, ...). */
+export function flattenFeatures(record: object, prefix = '', out: Record<string, number> = {}, depth = 0): Record<string, number> {
+  for (const [k, v] of Object.entries(record)) {
+    if (k === 'units' || k === 'seq') continue;
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
+    else if (typeof v === 'boolean') out[key] = v ? 1 : 0;
+    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 3) flattenFeatures(v, key, out, depth + 1);
+  }
+  return out;
+}
+
+export interface HistoryQuery {
+  robotId: string;
+  fromMs: number;
+  toMs: number;
+  fields?: string[];
+  maxPoints: number;
+}
+
+export interface HistoryResult {
+  robot_id: string;
+  from: string;
+  to: string;
+  fields: string[];
+  /** Points are averages over `bucket_ms` when the range holds more records than max_points. */
+  bucket_ms: number | null;
+  points: Array<Record<string, number | string | null>>;
+}
+
+/**
+ * Local telemetry history in SQLite (gateway.stateDir/history.db): every record's numbers in
+ * `samples` (bounded by age and row count) and the last `latestRows` full records in `records`,
+ * so trends and the latest telemetry survive a restart or a page reload. Records are written in
+ * one transaction per flush interval.
+ */
+export class TelemetryHistory implements Component {
+  readonly name = 'history';
+  private db?: Database;
+  private pending: TelemetryRecord[] = [];
+  private flushTimer?: TimerHandle;
+  private pruneTimer?: TimerHandle;
+  private readonly onTelemetry = (r: TelemetryRecord) => {
+    this.pending.push(r);
+    // Bound memory if the disk stalls: keep the newest records only.
+    if (this.pending.length > 10_000) this.pending.splice(0, this.pending.length - 10_000);
+  };
+  private stmts?: { sample: Statement; record: Statement; trimRecords: Statement; pruneAge: Statement; pruneRows: Statement; latest: Statement; latestAll: Statement; keys: Statement };
+  written = 0;
+
+  constructor(
+    private readonly cfg: HistoryConfig,
+    private readonly o: { stateDir: string; state: GatewayState; clock: Clock; log: Logger; latestRows: number; path?: string },
+  ) {}
+
+  get path(): string {
+    return this.o.path ?? join(this.o.stateDir, 'history.db');
+  }
+
+  get available(): boolean {
+    return this.db !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.db) return;
+    const db = openDatabase(this.path, { synchronous: 'normal' });
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS samples (id INTEGER PRIMARY KEY, robot_id TEXT NOT NULL, ts INTEGER NOT NULL, features TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS samples_robot_ts ON samples (robot_id, ts);
+      CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY, robot_id TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS records_robot ON records (robot_id, id);
+    `);
+    this.stmts = {
+      sample: db.prepare('INSERT INTO samples (robot_id, ts, features) VALUES (?, ?, ?)'),
+      record: db.prepare('INSERT INTO records (robot_id, ts, record) VALUES (?, ?, ?)'),
+      trimRecords: db.prepare('DELETE FROM records WHERE id <= (SELECT MAX(id) FROM records) - ?'),
+      pruneAge: db.prepare('DELETE FROM samples WHERE ts < ?'),
+      pruneRows: db.prepare('DELETE FROM samples WHERE id <= (SELECT MAX(id) FROM samples) - ?'),
+      latest: db.prepare('SELECT record FROM records WHERE robot_id = ? ORDER BY id DESC LIMIT ?'),
+      latestAll: db.prepare('SELECT record FROM records ORDER BY id DESC LIMIT ?'),
+      keys: db.prepare('SELECT features FROM samples WHERE robot_id = ? ORDER BY id DESC LIMIT 1'),
+    };
+    this.db = db;
+    this.o.state.on('telemetry', this.onTelemetry);
+    this.flushTimer = this.o.clock.setInterval(() => this.flush(), this.cfg.flushIntervalMs);
+    this.pruneTimer = this.o.clock.setInterval(() => this.prune(), 60_000);
+    this.prune();
+    this.o.log.info({ path: this.path, retentionHours: this.cfg.retentionHours, maxRows: this.cfg.maxRows }, 'history store open');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.db) return;
+    this.o.state.off('telemetry', this.onTelemetry);
+    this.flushTimer?.cancel();
+    this.pruneTimer?.cancel();
+    this.flush();
+    this.db.close();
+    this.db = undefined;
+    this.stmts = undefined;
+  }
+
+  /** Write pending records in one transaction (also called by tests instead of waiting). */
+  flush(): void {
+    if (!this.db || !this.stmts || !this.pending.length) return;
+    const batch = this.pending;
+    this.pending = [];
+    const s = this.stmts;
+    try {
+      this.db.transaction(() => {
+        for (const r of batch) {
+          const ts = Date.parse(r.ts);
+          s.sample.run(r.robot_id, ts, JSON.stringify(flattenFeatures(r)));
+          s.record.run(r.robot_id, ts, JSON.stringify(r));
+        }
+        s.trimRecords.run(this.o.latestRows);
+      })();
+      this.written += batch.length;
+    } catch (err) {
+      this.o.log.error({ err, records: batch.length }, 'history write failed; records dropped');
+    }
+  }
+
+  /** Delete samples past the retention age or beyond maxRows. */
+  prune(): void {
+    if (!this.stmts) return;
+    const cutoff = this.o.clock.now() - this.cfg.retentionHours * 3_600_000;
+    const byAge = this.stmts.pruneAge.run(cutoff).changes;
+    const byRows = this.stmts.pruneRows.run(this.cfg.maxRows).changes;
+    if (byAge || byRows) this.o.log.debug({ byAge, byRows }, 'history pruned');
+  }
+
+  /** Full records, newest first (served by GET /api/telemetry/latest). */
+  latest(robotId: string | undefined, limit: number): TelemetryRecord[] {
+    if (!this.stmts) return [];
+    const rows = (robotId === undefined ? this.stmts.latestAll.all(limit) : this.stmts.latest.all(robotId, limit)) as Array<{ record: string }>;
+    return rows.map((r) => JSON.parse(r.record) as TelemetryRecord);
+  }
+
+  /** Numbers of one robot over a time range, averaged into buckets when there are too many. */
+  query(q: HistoryQuery): HistoryResult {
+    const db = this.db!;
+    let fields = q.fields;
+    if (!fields?.length) {
+      const row = this.stmts!.keys.get(q.robotId) as { features: string } | undefined;
+      fields = row ? Object.keys(JSON.parse(row.features) as object) : [];
+    }
+    const { n } = db.prepare('SELECT COUNT(*) AS n FROM samples WHERE robot_id = ? AND ts BETWEEN ? AND ?').get(q.robotId, q.fromMs, q.toMs) as { n: number };
+    const bucket = n > q.maxPoints ? Math.ceil((q.toMs - q.fromMs + 1) / q.maxPoints) : null;
+    const paths = fields.map((f) => `$."${f}"`);
+    const cols = fields.map((_, i) => (bucket ? `AVG(json_extract(features, @p${i})) AS f${i}` : `json_extract(features, @p${i}) AS f${i}`)).join(', ');
+    const params: Record<string, unknown> = { robot: q.robotId, from: q.fromMs, to: q.toMs };
+    paths.forEach((p, i) => (params[`p${i}`] = p));
+    let sql: string;
+    if (bucket) {
+      params.bucket = bucket;
+      sql = `SELECT MIN(ts) AS ts${cols ? ', ' + cols : ''} FROM samples WHERE robot_id = @robot AND ts BETWEEN @from AND @to GROUP BY CAST((ts - @from) / @bucket AS INTEGER) ORDER BY ts`;
+    } else {
+      sql = `SELECT ts${cols ? ', ' + cols : ''} FROM samples WHERE robot_id = @robot AND ts BETWEEN @from AND @to ORDER BY ts`;
+    }
+    const rows = db.prepare(sql).all(params) as Array<Record<string, number | null>>;
+    const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(6)));
+    const points = rows.map((row) => {
+      const p: Record<string, number | string | null> = { ts: new Date(row.ts as number).toISOString() };
+      fields!.forEach((f, i) => (p[f] = round(row[`f${i}`] ?? null)));
+      return p;
+    });
+    return { robot_id: q.robotId, from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString(), fields, bucket_ms: bucket, points };
+  }
+}

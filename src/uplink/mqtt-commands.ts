@@ -1,0 +1,41 @@
+import type { CommandService } from '../commands/service.js';
+import type { CommandOutcome } from '../commands/types.js';
+
+/** A reply to one MQTT command: what goes to factory/{site}/{robot_id}/cmd/ack. */
+export type CommandAck = Omit<CommandOutcome, 'id' | 'command'> & { id: string | null; command: string | null; gateway_id: string; site: string; source: 'mqtt' };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Turns the bytes of an MQTT command into a CommandService request and the outcome into an ack.
+ * Malformed JSON or a body of the wrong shape gives a `rejected` ack (BAD_REQUEST), never an
+ * exception; the command's own validation (unknown command, bad parameters, TTL, duplicate id)
+ * is the CommandService's, shared with REST.
+ */
+export async function handleMqttCommand(commands: CommandService, who: { gatewayId: string; site: string; robotId: string; actor?: string }, payload: Buffer, now: () => number): Promise<CommandAck> {
+  const base = { gateway_id: who.gatewayId, site: who.site, robot_id: who.robotId, source: 'mqtt' as const };
+  const reject = (id: string | null, command: string | null, message: string): CommandAck => ({ ...base, id, command, status: 'rejected', code: 'BAD_REQUEST', message, ts: new Date(now()).toISOString() });
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    return reject(null, null, `command is not JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(body)) return reject(null, null, 'command must be a JSON object {"command", "parameters", "id", "issued_at"}');
+  const id = typeof body.id === 'string' && body.id.length > 0 && body.id.length <= 128 ? body.id : null;
+  const command = typeof body.command === 'string' ? body.command : null;
+  if (body.id !== undefined && id === null) return reject(null, command, 'id must be a non-empty string of at most 128 characters');
+  if (command === null) return reject(id, null, 'command must be a string');
+  if (body.parameters !== undefined && !isObject(body.parameters)) return reject(id, command, 'parameters must be an object');
+  if (body.issued_at !== undefined && typeof body.issued_at !== 'string') return reject(id, command, 'issued_at must be an ISO-8601 string');
+  const outcome = await commands.execute({
+    id: id ?? undefined,
+    robotId: who.robotId,
+    command,
+    parameters: body.parameters as Record<string, unknown> | undefined,
+    issuedAt: body.issued_at as string | undefined,
+    source: 'mqtt',
+    actor: who.actor,
+  });
+  return { ...base, ...outcome };
+}

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { repoRoot } from './gateway-process.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+const cache = new Map<string, ValidateFunction>();
+
+/** Validate an MQTT payload against docs/schemas/{name}.json; returns the errors as text ('' = valid). */
+export function payloadErrors(name: 'telemetry' | 'alert' | 'cleanroom-status' | 'command' | 'command-ack' | 'gateway-status', body: unknown): string {
+  let v = cache.get(name);
+  if (!v) {
+    v = ajv.compile(JSON.parse(readFileSync(join(repoRoot, 'docs/schemas', `${name}.json`), 'utf8')));
+    cache.set(name, v);
+  }
+  return v(body) ? '' : ajv.errorsText(v.errors);
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { ManualClock } from '../../src/core/clock.js';
+import { GatewayState } from '../../src/state/gateway-state.js';
+import { TelemetryHistory, flattenFeatures } from '../../src/store/history.js';
+import type { TelemetryRecord } from '../../src/state/types.js';
+import { makeTelemetry } from '../helpers/telemetry.js';
+
+function record(robot: string, ts: number, rms: number): TelemetryRecord {
+  return { ...makeTelemetry(robot, ts, rms), units: { temperature: 'degC' } };
+}
+
+function setup(cfg: Partial<{ retentionHours: number; maxRows: number }> = {}, latestRows = 5) {
+  const dir = mkdtempSync(join(tmpdir(), 'fabwatch-history-'));
+  const clock = new ManualClock(Date.UTC(2026, 10, 26, 12));
+  const state = new GatewayState({ gatewayId: 'gw', site: 'main' }, clock, 10, [{ id: 'r1' }, { id: 'r2' }]);
+  const h = new TelemetryHistory({ enabled: true, retentionHours: 1, maxRows: 100, flushIntervalMs: 1000, ...cfg }, { stateDir: dir, state, clock, log: pino({ level: 'silent' }), latestRows });
+  return { dir, clock, state, h, cleanup: async () => (await h.stop(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+test('flattenFeatures keeps numbers as dotted keys, drops arrays, units and seq', () => {
+  const f = flattenFeatures({ ...record('r1', 0, 0.2), seq: 4, rul: { value: 300, interval: [1, 2] } });
+  assert.equal(f['vibration.rms'], 0.2);
+  assert.equal(f['vibration.axes.x.rms'], 0.2);
+  assert.equal(f['spectrum.peak_hz'], 30);
+  assert.equal(f['rul.value'], 300);
+  assert.equal(f.seq, undefined);
+  assert.ok(!Object.keys(f).some((k) => k.startsWith('spectrum.amplitudes') || k.startsWith('units') || k.startsWith('rul.interval')));
+});
+
+test('history stores telemetry in one flush, answers ranges and fields, survives a restart', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  await s.h.start();
+  const t0 = s.clock.now();
+  for (let i = 0; i < 10; i++) s.state.addTelemetry(record(i % 2 ? 'r2' : 'r1', t0 + i * 1000, i / 100));
+  assert.deepEqual(s.h.latest('r1', 10), [], 'nothing written before the flush interval');
+  s.clock.advance(1000);
+  assert.equal(s.h.written, 10);
+  const q = s.h.query({ robotId: 'r1', fromMs: t0, toMs: t0 + 10_000, fields: ['vibration.rms'], maxPoints: 100 });
+  assert.deepEqual(q.points.map((p) => p['vibration.rms']), [0, 0.02, 0.04, 0.06, 0.08]);
+  assert.equal(q.bucket_ms, null);
+  const b = s.h.query({ robotId: 'r1', fromMs: t0, toMs: t0 + 9999, fields: ['vibration.rms'], maxPoints: 2 });
+  assert.equal(b.bucket_ms, 5000);
+  assert.deepEqual(b.points.map((p) => p['vibration.rms']), [0.02, 0.07], 'averaged per bucket');
+  // latestRows = 5 full records kept (all robots), newest first.
+  const latest = s.h.latest(undefined, 100);
+  assert.equal(latest.length, 5);
+  assert.equal(latest[0].vibration.rms, 0.09);
+  assert.deepEqual(latest[0].spectrum.amplitudes, [1, 2, 3]);
+  // Restart: the data is still there.
+  await s.h.stop();
+  await s.h.start();
+  assert.equal(s.h.latest('r2', 1)[0].vibration.rms, 0.09);
+});
+
+test('retention: samples older than retentionHours are pruned, and never more than maxRows', async (t) => {
+  const s = setup({ retentionHours: 1, maxRows: 100 });
+  t.after(s.cleanup);
+  await s.h.start();
+  const t0 = s.clock.now();
+  for (let i = 0; i < 150; i++) s.state.addTelemetry(record('r1', t0 + i * 10, 0.1));
+  s.h.flush();
+  s.h.prune();
+  const all = () => s.h.query({ robotId: 'r1', fromMs: 0, toMs: t0 + 10 * 3_600_000, fields: ['vibration.rms'], maxPoints: 5000 }).points;
+  assert.equal(all().length, 100, 'row cap');
+  assert.equal(Date.parse(all()[0].ts as string), t0 + 50 * 10, 'oldest deleted first');
+  // Two hours later (the prune timer runs every minute), one new record: the old ones age out.
+  s.clock.advance(2 * 3_600_000);
+  s.state.addTelemetry(record('r1', s.clock.now(), 0.3));
+  s.clock.advance(60_000);
+  assert.deepEqual(all().map((p) => p['vibration.rms']), [0.3]);
+});

@@ -1,0 +1,89 @@
+/**
+ * FEMTO data through the same path as training and the gateway. Skipped when the shared datasets
+ * are not present (FABWATCH_DATASETS overrides ../shared/datasets).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { datasetsDir, loadFemtoBearing, readMultiSnapshotRecording } from '../../src/health/femto.js';
+import { createHealthFeatureScratch, extractHealthFeatures } from '../../src/health/features.js';
+import { bearingRows } from '../../src/health/train/dataset.js';
+import { RulTracker } from '../../src/health/rul-tracker.js';
+import { RulModel } from '../../src/health/rul-model.js';
+import { RUL_MODEL_INPUT_COUNT } from '../../src/health/rul-math.js';
+import { errorCode } from '../../src/core/errors.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dir = datasetsDir(root);
+const have = existsSync(path.join(dir, 'femto', 'Learning_set_Bearing3_1_horiz.json'));
+
+test('loader: shape, times and end of life of Bearing3_1', { skip: !have && 'datasets not found' }, () => {
+  const b = loadFemtoBearing(dir, 'Bearing3_1');
+  assert.equal(b.numSnapshots, 515);
+  assert.equal(b.snapshotLength, 2560);
+  assert.equal(b.horiz.snapshot(3).length, 2560);
+  assert.equal(b.timesS[0], 0);
+  assert.ok(Math.abs(b.timesS[1] - 10) < 1e-6);
+  // first horizontal 20 g exceedance is close to the end of the recording
+  assert.ok(b.failureIndex > 480 && b.failureIndex < 515, `failure index ${b.failureIndex}`);
+  assert.throws(() => readMultiSnapshotRecording(path.join(dir, 'femto', 'nope.json')), (e) => errorCode(e) === 'DATASET_MISSING');
+});
+
+test('the gateway path (RulTracker) feeds the model exactly what training used', { skip: !have && 'datasets not found' }, () => {
+  const b = loadFemtoBearing(dir, 'Bearing3_1');
+  const rows = bearingRows(b);
+  const t = new RulTracker({ robotId: 'bench-3_1' });
+  const scratch = createHealthFeatureScratch(b.snapshotLength);
+  for (let i = 0; i < 80; i++) {
+    t.update(extractHealthFeatures(b.horiz.snapshot(i), b.sampleRateHz, scratch), b.timesS[i] * 1000);
+    const x = t.modelInput!;
+    for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) assert.equal(x[k], rows.x[i * RUL_MODEL_INPUT_COUNT + k], `snapshot ${i} input ${k}`);
+    // and the degradation model sees the amplitude indicator and baseline training used
+    assert.equal(t.degradation.level, rows.ampLevel[i], `snapshot ${i} amplitude`);
+    assert.equal(t.degradation.baseline, rows.ampBase[i], `snapshot ${i} amplitude baseline`);
+  }
+});
+
+test('replaying Bearing1_1: health and RUL fall from early life to just before failure', { skip: !have && 'datasets not found' }, async () => {
+  const b = loadFemtoBearing(dir, 'Bearing1_1');
+  const m = new RulModel({ modelPath: path.join(root, 'models', 'rul.onnx') });
+  await m.start();
+  try {
+    const t = new RulTracker({ robotId: 'bench-1_1' });
+    const scratch = createHealthFeatureScratch(b.snapshotLength);
+    let early = null;
+    for (let i = 0; i <= b.failureIndex - 5; i++) {
+      t.update(extractHealthFeatures(b.horiz.snapshot(i), b.sampleRateHz, scratch), b.timesS[i] * 1000);
+      if (i === 200) early = await t.estimate(m, 0.9);
+    }
+    const late = await t.estimate(m, 0.9);
+    assert.ok(early && late);
+    assert.ok(late.rul_s < early.rul_s, `late ${late.rul_s} early ${early.rul_s}`);
+    assert.ok(late.health_score < early.health_score);
+  } finally {
+    await m.stop();
+  }
+});
+
+test('replayRecording gives one row per emitted snapshot with the interval fields analyze prints', { skip: !have && 'datasets not found' }, async () => {
+  const { replayRecording } = await import('../../src/health/replay.js');
+  const rec = readMultiSnapshotRecording(path.join(dir, 'femto', 'Learning_set_Bearing3_1_horiz.json'));
+  const m = new RulModel({ modelPath: path.join(root, 'models', 'rul.onnx') });
+  await m.start();
+  try {
+    const rows = await replayRecording(rec, m, { every: 100, confidenceLevel: 0.8 });
+    assert.deepEqual(rows.map((r) => r.snapshot), [0, 100, 200, 300, 400, 500, 514]);
+    for (const r of rows) {
+      assert.ok(r.rul_low_s <= r.rul_s && r.rul_s <= r.rul_high_s);
+      assert.equal(r.unit, 's');
+      assert.equal(r.confidence_level, 0.8);
+      assert.ok(r.health_score >= 0 && r.health_score <= 100);
+    }
+    assert.equal(rows[0].baseline_ready, false);
+    assert.equal(rows[rows.length - 1].baseline_ready, true);
+  } finally {
+    await m.stop();
+  }
+});

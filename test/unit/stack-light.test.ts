@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { ManualClock } from '../../src/core/clock.js';
+import { GatewayState } from '../../src/state/gateway-state.js';
+import { StackLight } from '../../src/outputs/stack-light.js';
+import { SimGpioLine } from '../../simulators/gpio-sim.js';
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+test('stack light follows active alerts: on with a fault, off on recovery or acknowledgement', async () => {
+  const state = new GatewayState({ gatewayId: 'gw', site: 'main' }, new ManualClock());
+  const line = new SimGpioLine('stack-light', 'out');
+  const light = new StackLight({ line, state, minSeverity: 'warning', log: pino({ level: 'silent' }) });
+  await light.start();
+  assert.equal(line.level, 0);
+  state.raiseAlert({ source: 'counter:pc-1', code: 'MODBUS_TIMEOUT', severity: 'warning', message: 'x' });
+  await settle();
+  assert.equal(line.level, 1);
+  state.raiseAlert({ source: 'robot-001/accelerometer', code: 'I2C_NACK', severity: 'warning', message: 'y' });
+  state.raiseAlert({ source: 'counter:pc-1', code: 'DEVICE_RECOVERED', severity: 'info', message: 'ok', active: false });
+  await settle();
+  assert.equal(line.level, 1, 'still one active alert');
+  const info = state.raiseAlert({ source: 'z', code: 'NOTE', severity: 'info', message: 'below threshold' });
+  void info;
+  const last = state.alerts.find((a) => a.code === 'I2C_NACK')!;
+  state.acknowledgeAlert(last.id);
+  await settle();
+  assert.equal(line.level, 0, 'info alerts do not light it; the acknowledged one is cleared');
+  assert.deepEqual(line.history, [1, 0]);
+  state.raiseAlert({ source: 'q', code: 'X', severity: 'critical', message: 'c' });
+  await settle();
+  assert.equal(line.level, 1);
+  await light.stop();
+  assert.equal(line.level, 0, 'off at stop');
+});
+
+test('a GPIO write failure is recorded with its code and retried on the next change', async () => {
+  const state = new GatewayState({ gatewayId: 'gw', site: 'main' }, new ManualClock());
+  const line = new SimGpioLine('stack-light', 'out');
+  const light = new StackLight({ line, state, minSeverity: 'warning', log: pino({ level: 'silent' }) });
+  await light.start();
+  line.fault = 'EIO';
+  state.raiseAlert({ source: 'a', code: 'X', severity: 'warning', message: 'm' });
+  await settle();
+  assert.equal(light.lastError?.code, 'EIO');
+  line.fault = null;
+  state.raiseAlert({ source: 'b', code: 'Y', severity: 'warning', message: 'm' });
+  await settle();
+  assert.equal(line.level, 1);
+  assert.equal(light.lastError, null);
+  await light.stop();
+});
