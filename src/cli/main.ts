@@ -7,6 +7,8 @@ import { FabwatchError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { systemClock } from '../core/clock.js';
 import { createGateway } from '../gateway.js';
+import { Notifier } from '../core/sd-notify.js';
+import { DataPathHealth } from '../core/data-path-health.js';
 import { VERSION } from '../version.js';
 import { HELP } from './help.js';
 import { simulateDeviceCommand } from './simulate-device.js';
@@ -44,6 +46,28 @@ async function run(configPath: string): Promise<number> {
   log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
   const gateway = await createGateway(config, { clock: systemClock, log });
 
+  // systemd: READY=1 once started, WATCHDOG=1 only while the data path is healthy (samples
+  // acquired and analysed recently, outbox writable), STOPPING=1 on shutdown. Does nothing when
+  // NOTIFY_SOCKET is unset (docs/deploy.md).
+  const dataPath = new DataPathHealth({ clock: systemClock, maxAnalysisGapMs: 30_000, startupGraceMs: 60_000, expectData: gateway.sensors.size > 0 });
+  gateway.state.on('telemetry', () => dataPath.analysed());
+  let samplesSeen = -1;
+  const notifier = new Notifier({
+    clock: systemClock,
+    log: log.child({ component: 'systemd' }),
+    isHealthy: () => {
+      let total = 0;
+      for (const s of gateway.sensors.values()) total += s.stats.samplesAcquired;
+      if (total !== samplesSeen) {
+        samplesSeen = total;
+        dataPath.sampleAcquired();
+      }
+      const fault = config.mqtt.enabled ? (gateway.uplink.status().outbox?.fault ?? null) : null;
+      dataPath.outboxWrite(fault === null, fault?.message);
+      return dataPath.isHealthy();
+    },
+  });
+
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -54,6 +78,8 @@ async function run(configPath: string): Promise<number> {
       process.exit(1);
     }, 5000);
     killer.unref();
+    void notifier.stopping('flushing outbox, closing buses');
+    void notifier.stop();
     stopping = gateway.stop().then(() => {
       log.info('stopped');
       log.flush?.();
@@ -72,6 +98,8 @@ async function run(configPath: string): Promise<number> {
   }
   const ports = gateway.api?.ports;
   log.info({ rest: ports?.rest, ws: ports?.ws, page: ports ? `http://localhost:${ports.rest}/` : null }, 'fabwatch running');
+  await notifier.ready(`${gateway.sensors.size} robots; API ${ports ? ports.rest : 'off'}`);
+  await notifier.start();
   return -1; // keep running
 }
 
