@@ -3,6 +3,7 @@
  * with N simulated robots, the simulated particle counters and the RUL model loaded.
  *
  *   node --import tsx bench/footprint.ts [--robots 8] [--seconds 120] [--bundle] [--json]
+ *                                        [--no-model] [--no-history] [--no-api]
  *
  * --bundle runs dist/fabwatch.mjs (npm run build first), else the TypeScript sources through tsx.
  * Starts its own Mosquitto on a free loopback port; everything stays on this machine. RSS is read
@@ -41,6 +42,10 @@ function config(dir: string): string {
     return t;
   });
   base.api = { ...base.api, port: 0, wsPort: 0 };
+  // Switches to see what each part costs.
+  if (args.includes('--no-model')) base.model = { enabled: false };
+  if (args.includes('--no-history')) base.history = { enabled: false };
+  if (args.includes('--no-api')) base.api = { enabled: false };
   base.log = { level: 'info', pretty: false };
   const file = join(dir, 'footprint.yaml');
   writeFileSync(file, stringify(base));
