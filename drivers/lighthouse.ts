@@ -1,7 +1,7 @@
 import type { ModbusTransport } from './transports.js';
 import { DeviceError } from './errors.js';
 import { ErrorCode, FabwatchError } from '../src/core/errors.js';
-import { FT3_IN_M3, concentrations, readEnvironment, uint32, words, type EnvironmentMapping, type ParticleCounterDriver, type ParticleReading, type WordOrder } from './particle-counter.js';
+import { FT3_IN_M3, concentrations, readEnvironment, uint32, words, type CounterDriverOptions, type EnvironmentMapping, type ParticleCounterDriver, type ParticleReading, type WordOrder } from './particle-counter.js';
 
 export { FT3_IN_M3, uint32, type ParticleReading } from './particle-counter.js';
 
@@ -39,17 +39,7 @@ export const LIGHTHOUSE_FAULT_BITS: Array<[number, string]> = [
   [6, 'sampler'],
 ];
 
-export interface LighthouseOptions {
-  transport: ModbusTransport;
-  unitId: number;
-  channelSizesUm: number[];
-  where: string;
-  /** Word order of uint32 pairs; the map says high word first. */
-  wordOrder?: WordOrder;
-  /** Sample time written at start, seconds (unset: keep the counter's own). */
-  sampleTimeS?: number;
-  environment?: EnvironmentMapping;
-}
+export type LighthouseOptions = CounterDriverOptions;
 
 export class LighthouseCounter implements ParticleCounterDriver {
   readonly map = 'lighthouse';

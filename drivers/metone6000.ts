@@ -1,7 +1,7 @@
 import type { ModbusTransport } from './transports.js';
 import { DeviceError } from './errors.js';
 import { ErrorCode, FabwatchError } from '../src/core/errors.js';
-import { FT3_IN_M3, concentrations, readEnvironment, uint32, words, type EnvironmentMapping, type ParticleCounterDriver, type ParticleReading, type WordOrder } from './particle-counter.js';
+import { FT3_IN_M3, concentrations, readEnvironment, uint32, words, type CounterDriverOptions, type EnvironmentMapping, type ParticleCounterDriver, type ParticleReading, type WordOrder } from './particle-counter.js';
 
 /**
  * Met One 6000 series (Hach) remote counter map (../shared/docs/hardware.md; see docs/hardware.md
@@ -39,15 +39,7 @@ export const METONE_FAULT_BITS: Array<[number, string]> = [
   [3, 'service'],
 ];
 
-export interface MetOne6000Options {
-  transport: ModbusTransport;
-  unitId: number;
-  channelSizesUm: number[];
-  where: string;
-  wordOrder?: WordOrder;
-  sampleTimeS?: number;
-  environment?: EnvironmentMapping;
-}
+export type MetOne6000Options = CounterDriverOptions;
 
 /**
  * Met One 6000: at start the counter is put in auto mode with raw cumulative counts (143 = 0,

@@ -78,3 +78,18 @@ export async function readEnvironment(transport: ModbusTransport, unitId: number
 export function concentrations(counts: number[], volumeM3: number): number[] {
   return counts.map((c) => (volumeM3 > 0 ? c / volumeM3 : NaN));
 }
+
+/** What every particle-counter driver is built from (the map-specific parts live in the driver). */
+export interface CounterDriverOptions {
+  transport: ModbusTransport;
+  unitId: number;
+  /** Channel sizes, um, smallest first (the maps do not carry them). */
+  channelSizesUm: number[];
+  /** Where the counter is, for messages (tcp://host:port or /dev/ttyUSB0@19200). */
+  where: string;
+  /** Word order of uint32 register pairs (both maps: high word first). */
+  wordOrder?: WordOrder;
+  /** Sample time written at start, seconds (unset: keep the counter's own). */
+  sampleTimeS?: number;
+  environment?: EnvironmentMapping;
+}
