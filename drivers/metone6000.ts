@@ -1,7 +1,5 @@
 import type { ModbusTransport } from './transports.js';
-import { DeviceError } from './errors.js';
-import { ErrorCode, FabwatchError } from '../src/core/errors.js';
-import { FT3_IN_M3, concentrations, readEnvironment, uint32, words, type CounterDriverOptions, type EnvironmentMapping, type ParticleCounterDriver, type ParticleReading, type WordOrder } from './particle-counter.js';
+import { FT3_IN_M3, concentrations, counterIo, readEnvironment, uint32, words, type CounterDriverOptions, type EnvironmentMapping, type ParticleCounterDriver, type ParticleReading, type WordOrder } from './particle-counter.js';
 
 /**
  * Met One 6000 series (Hach) remote counter map (../shared/docs/hardware.md; see docs/hardware.md
@@ -56,13 +54,8 @@ export class MetOne6000Counter implements ParticleCounterDriver {
     this.order = opts.wordOrder ?? 'high_first';
   }
 
-  private async io<T>(what: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      if (err instanceof FabwatchError) throw err;
-      throw new DeviceError(ErrorCode.MODBUS_IO, `Met One 6000 on ${this.opts.where} unit ${this.opts.unitId}: ${what} failed: ${(err as Error).message}`, { unitId: this.opts.unitId, where: this.opts.where, op: what }, err);
-    }
+  private io<T>(what: string, op: () => Promise<T>): Promise<T> {
+    return counterIo('Met One 6000', this.opts, what, op);
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,6 @@
 import type { ModbusTransport } from './transports.js';
+import { DeviceError } from './errors.js';
+import { ErrorCode, FabwatchError } from '../src/core/errors.js';
 
 /** One completed sample from a particle counter. Counts are cumulative (>= size). */
 export interface ParticleReading {
@@ -92,4 +94,17 @@ export interface CounterDriverOptions {
   /** Sample time written at start, seconds (unset: keep the counter's own). */
   sampleTimeS?: number;
   environment?: EnvironmentMapping;
+}
+
+/**
+ * Run one Modbus request of a counter driver; a transport failure becomes MODBUS_IO naming the
+ * part, line, unit and request (errors that already carry a code pass through unchanged).
+ */
+export async function counterIo<T>(part: string, opts: Pick<CounterDriverOptions, 'where' | 'unitId'>, what: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof FabwatchError) throw err;
+    throw new DeviceError(ErrorCode.MODBUS_IO, `${part} on ${opts.where} unit ${opts.unitId}: ${what} failed: ${(err as Error).message}`, { unitId: opts.unitId, where: opts.where, op: what }, err);
+  }
 }
