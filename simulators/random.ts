@@ -1,18 +1,13 @@
-/** Small seeded PRNG (mulberry32) so simulated signals are reproducible. */
+import { mulberry32 } from '../src/core/random.js';
+
+/** Seeded uniform / normal / Poisson draws (mulberry32) so simulated signals are reproducible. */
 export class Random {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
   private spare: number | undefined;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed >>> 0 || 0x9e3779b9);
   }
 
   /** Standard normal (Box-Muller). */

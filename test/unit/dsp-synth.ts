@@ -1,14 +1,6 @@
 /** Synthetic vibration signals with known answers for the DSP unit tests (seeded, deterministic). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/core/random.js';
+import { mulberry32 } from '../../src/core/random.js';
 
 export function gaussianNoise(n: number, sigma: number, seed: number, out: Float32Array = new Float32Array(n)): Float32Array {
   const rnd = mulberry32(seed);

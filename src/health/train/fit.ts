@@ -6,6 +6,7 @@
  */
 import { INPUT_FLOOR, LOG_SIGMA_MAX, LOG_SIGMA_MIN, RUL_FLOOR_S, RUL_MODEL_INPUT_COUNT, rulForward, type RulModelParams } from '../rul-math.js';
 import type { BearingRows } from './dataset.js';
+import { mulberry32 } from '../../core/random.js';
 
 export interface FitOptions {
   hidden: number;
@@ -32,16 +33,6 @@ export interface FitOptions {
 
 export const DEFAULT_FIT: FitOptions = { hidden: 0, epochs: 1500, learningRate: 0.01, weightDecay: 1e-3, seed: 12345, stride: 1, homoscedastic: true, monotoneDecreasing: true };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
