@@ -4,8 +4,13 @@
  *
  *   node --import tsx bench/footprint.ts [--robots 8] [--seconds 120] [--bundle] [--json]
  *                                        [--no-model] [--no-history] [--no-api]
+ *                                        [--bare-node] [--node-args "FLAGS"] [--hold]
  *
  * --bundle runs dist/fabwatch.mjs (npm run build first), else the TypeScript sources through tsx.
+ * The gateway gets the node flags and environment of systemd/fabwatch.service (bench/unit-runtime.ts),
+ * i.e. it is measured as deployed; --bare-node drops them (plain `node`), --node-args adds flags.
+ * --hold keeps the gateway running for 10 minutes after the measurement (for /proc/PID/smaps, a
+ * heap snapshot with --node-args --heapsnapshot-signal=SIGUSR2, ...); its pid is printed.
  * Starts its own Mosquitto on a free loopback port; everything stays on this machine. RSS is read
  * from /proc/<pid>/status every 2 s; the drift is the least-squares slope over the second half.
  */
@@ -17,6 +22,7 @@ import mqtt from 'mqtt';
 import { parse, stringify } from 'yaml';
 import { startBroker } from '../test/helpers/mosquitto.js';
 import { repoRoot } from '../test/helpers/gateway-process.js';
+import { unitRuntime } from './unit-runtime.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -27,6 +33,10 @@ const robots = opt('robots', 8);
 const seconds = opt('seconds', 120);
 const bundle = args.includes('--bundle');
 const json = args.includes('--json');
+// Extra node flags for the gateway process only, e.g. --node-args "--max-semi-space-size=1".
+const nodeArgsAt = args.indexOf('--node-args');
+const unit = args.includes('--bare-node') ? { nodeArgs: [], env: {} } : unitRuntime();
+const nodeArgs = [...unit.nodeArgs, ...(nodeArgsAt >= 0 ? args[nodeArgsAt + 1].split(/\s+/).filter(Boolean) : [])];
 
 function config(dir: string): string {
   const base = parse(readFileSync(join(repoRoot, 'config/simulated.yaml'), 'utf8'));
@@ -55,6 +65,12 @@ function config(dir: string): string {
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** User + system CPU seconds of a process (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 function slopePerHour(points: Array<[number, number]>): number {
@@ -86,9 +102,9 @@ await sub.subscribeAsync(['factory/#', 'cleanroom/#'], { qos: 1 });
 
 const entry = bundle ? [join(repoRoot, 'dist/fabwatch.mjs')] : ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts')];
 const t0 = performance.now();
-const proc = spawn(process.execPath, [...entry, 'run', '--config', cfg], {
+const proc = spawn(process.execPath, [...nodeArgs, ...entry, 'run', '--config', cfg], {
   cwd: repoRoot,
-  env: { ...process.env, MQTT_URL: broker.url, FABWATCH_STATE_DIR: dir, NODE_ENV: 'production' },
+  env: { ...process.env, ...unit.env, MQTT_URL: broker.url, FABWATCH_STATE_DIR: dir, NODE_ENV: 'production' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 proc.stdout!.on('data', () => undefined);
@@ -100,6 +116,11 @@ while (performance.now() < end && proc.exitCode === null) {
   if (proc.exitCode !== null) break;
   samples.push([(performance.now() - t0) / 1000, rssMb(proc.pid!)]);
   if (!json) process.stderr.write(`\r${Math.round((performance.now() - t0) / 1000)} s  RSS ${samples.at(-1)![1].toFixed(1)} MB  telemetry ${telemetry}   `);
+}
+const cpu = proc.exitCode === null ? cpuSeconds(proc.pid!) : NaN;
+if (args.includes('--hold') && proc.exitCode === null) {
+  process.stderr.write(`\nholding pid ${proc.pid} for 10 minutes\n`);
+  await new Promise((r) => setTimeout(r, 600_000));
 }
 proc.kill('SIGTERM');
 await new Promise((r) => proc.once('exit', r));
@@ -118,6 +139,9 @@ const result = {
   rssMbSteadyMax: Math.round(Math.max(...steady) * 10) / 10,
   rssMbSteadyMean: Math.round((steady.reduce((a, b) => a + b, 0) / steady.length) * 10) / 10,
   rssDriftMbPerHour: Math.round(slopePerHour(second) * 10) / 10,
+  cpuPercentOfOneCore: Math.round((cpu / seconds) * 1000) / 10,
+  nodeArgs,
+  env: unit.env,
   node: process.version,
 };
 if (json) console.log(JSON.stringify(result));

@@ -201,12 +201,14 @@ install -D -m 0644 "$SRC/systemd/fabwatch.service" "$UNIT_DIR/fabwatch.service"
 DROPIN_DIR="$UNIT_DIR/fabwatch.service.d"
 rm -f "$DROPIN_DIR/10-install.conf"
 if [ "$NODE" != /usr/bin/node ] || [ "$PREFIX" != /opt/fabwatch ]; then
+	# Keep the unit's node flags (memory tuning) in the rewritten ExecStart.
+	NODE_FLAGS=$(sed -n 's|^ExecStart=/usr/bin/node \(.*\)/opt/fabwatch/dist/fabwatch\.mjs .*|\1|p' "$SRC/systemd/fabwatch.service")
 	mkdir -p "$DROPIN_DIR"
 	cat >"$DROPIN_DIR/10-install.conf" <<EOF
 # Written by fabwatch systemd/install.sh: node or the bundle are not at the unit's default paths.
 [Service]
 ExecStart=
-ExecStart=$NODE $PREFIX/dist/fabwatch.mjs run --config /etc/fabwatch/config.yaml
+ExecStart=$NODE $NODE_FLAGS$PREFIX/dist/fabwatch.mjs run --config /etc/fabwatch/config.yaml
 WorkingDirectory=$PREFIX
 EOF
 	log "wrote $DROPIN_DIR/10-install.conf (node $NODE, prefix $PREFIX)"

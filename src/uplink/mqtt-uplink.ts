@@ -171,7 +171,9 @@ export class MqttUplink implements Component {
       () => this.state.off('alert', onAlert),
     );
 
-    const client = mqtt.connect(this.cfg.url, { ...opts, reconnectPeriod: backoffDelay(0, this.cfg.reconnectMinMs, this.cfg.reconnectMaxMs) });
+    // writeCache: false -- mqtt-packet otherwise pre-builds 65 536 two-byte Buffers (one per packet
+    // id), about 7 MB of heap on a gateway whose memory budget is 80 MB (docs/deploy.md, footprint).
+    const client = mqtt.connect(this.cfg.url, { ...opts, writeCache: false, reconnectPeriod: backoffDelay(0, this.cfg.reconnectMinMs, this.cfg.reconnectMaxMs) });
     this.client = client;
     // Runs before mqtt.js's own close handler schedules the reconnect, so each retry uses the next backoff step.
     client.prependListener('close', () => {

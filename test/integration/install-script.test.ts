@@ -73,7 +73,7 @@ test('install.sh --root installs user, I2C, bundle, config and the enabled unit;
     const second = await run('bash', [join(src, 'systemd/install.sh'), '--root', image, '--deps', 'none', '--prefix', '/opt/fw']);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(readFileSync(join(image, 'etc/fabwatch/config.yaml'), 'utf8'), 'gateway:\n  id: gw-edited\n');
-    assert.match(readFileSync(dropIn, 'utf8'), /^ExecStart=\S+ \/opt\/fw\/dist\/fabwatch\.mjs run --config \/etc\/fabwatch\/config\.yaml$/m);
+    assert.match(readFileSync(dropIn, 'utf8'), /^ExecStart=\S+ --max-semi-space-size=1 --optimize-for-size \/opt\/fw\/dist\/fabwatch\.mjs run --config \/etc\/fabwatch\/config\.yaml$/m);
     assert.equal((configTxt.match(/i2c_arm/g) ?? []).length, (readFileSync(join(image, 'boot/firmware/config.txt'), 'utf8').match(/i2c_arm/g) ?? []).length);
 
     const keep = await run('bash', [join(src, 'systemd/uninstall.sh'), '--root', image, '--prefix', '/opt/fw']);
