@@ -144,11 +144,14 @@ int main(int argc, char **argv) {
       int s = cands[c].start, w = cands[c].width;
       for (int i = 0; i < w; i++) cin[i] = (s + i) == 0 ? 0 : X[s + i];
       FFTW(execute_dft)(pinv[(int)log2(w)], cin, cout);
-      double q2 = 0, q4 = 0;
-      for (int i = 0; i < w; i++) {
-        double p = creal(cout[i]) * creal(cout[i]) + cimag(cout[i]) * cimag(cout[i]);
-        q2 += p; q4 += p * p;
-      }
+      /* 4 partial sums of each moment, as the TypeScript chain (envelope.ts) sums per SIMD lane */
+      double a2[4] = {0}, a4[4] = {0};
+      for (int i = 0; i < w; i += 4)
+        for (int j = 0; j < 4; j++) {
+          double p = creal(cout[i + j]) * creal(cout[i + j]) + cimag(cout[i + j]) * cimag(cout[i + j]);
+          a2[j] += p; a4[j] += p * p;
+        }
+      double q2 = a2[0] + a2[1] + (a2[2] + a2[3]), q4 = a4[0] + a4[1] + (a4[2] + a4[3]);
       double K = q2 > 0 ? w * q4 / (q2 * q2) - 2 : 0;
       if (K > best) { best = K; bs = s; bw = w; }
     }

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createVibrationAnalyzer } from '../../src/analysis/vibration/analyzer.js';
-import { ComplexFft, RealFft, fftBackend, fftHeap } from '../../src/analysis/vibration/fft-plan.js';
+import { ComplexFft, RealFft, UNORDERED_LAYOUT, fftBackend, fftHeap } from '../../src/analysis/vibration/fft-plan.js';
 import { addImpacts, BEARING_6205, gaussianNoise } from './dsp-synth.js';
 
 /** Naive DFT in double: X[k] = sum x[j] e^{sign 2 pi i k j / n}, k = 0..bins-1, interleaved. */
@@ -113,6 +113,34 @@ test('ComplexFft.inverseFrom reads a band of a RealFft output in place', () => {
   for (let i = 0; i < n + 2; i++) assert.equal(r.output[i], spec[i]);
   assert.throws(() => c.inverseFrom(r.outputIndex + 2), RangeError); // not 16-byte aligned
 });
+
+for (const w of [16, 64, 256, 2048]) {
+  test(`ComplexFft(${w}).forwardUnorderedFrom: the inverse's |z|^2 values, permuted, paired as UNORDERED_LAYOUT says`, () => {
+    const n = 4096;
+    const r = new RealFft(n);
+    const x = gaussianNoise(n, 1, w);
+    for (let i = 0; i < n; i++) r.input[i] = x[i];
+    r.run();
+    const c = new ComplexFft(w);
+    const start = n / 4; // a band in the middle of the half spectrum
+    const inv = c.inverseFrom(r.outputIndex + 2 * start);
+    const want: number[] = [];
+    for (let j = 0; j < w; j++) want.push(inv[2 * j] ** 2 + inv[2 * j + 1] ** 2);
+    const z = c.forwardUnorderedFrom(r.outputIndex + 2 * start);
+    const got: number[] = [];
+    for (let b = 0; b < 2 * w; b += 8) {
+      for (let j = 0; j < 4; j++) {
+        const [re, im] = UNORDERED_LAYOUT === 'split4' ? [z[b + j], z[b + 4 + j]] : [z[b + 2 * j], z[b + 2 * j + 1]];
+        got.push(re * re + im * im);
+      }
+    }
+    want.sort((a, b) => a - b);
+    got.sort((a, b) => a - b);
+    const mean = want.reduce((a, b) => a + b, 0) / w;
+    // a wrong re/im pairing mixes bins and moves individual values by O(mean)
+    for (let j = 0; j < w; j++) assert.ok(Math.abs(got[j] - want[j]) < 1e-5 * mean, `value ${j}: ${got[j]} vs ${want[j]}`);
+  });
+}
 
 test('plans keep working after another plan grows the WASM memory (views are re-taken)', () => {
   const small = new RealFft(256);

@@ -114,14 +114,22 @@ function assertSize(n: number, min: number, what: string): void {
   }
 }
 
-/** The raw export, not emscripten's lazy first-call wrapper (which re-binds itself on first use). */
-const transformOrdered: PffftModule['_pffft_transform_ordered'] = (() => {
+/** The raw exports, not emscripten's lazy first-call wrappers (which re-bind themselves on first use). */
+const [transformOrdered, transformUnordered] = ((): [PffftModule['_pffft_transform_ordered'], PffftModule['_pffft_transform']] => {
   const s = setupFor(16, 1);
   const p = allocFloats(3 * 32);
   mod._pffft_transform_ordered(s, p, p + 128, p + 256, 0);
+  mod._pffft_transform(s, p, p + 128, p + 256, 0);
   mod._pffft_aligned_free(p);
-  return mod._pffft_transform_ordered;
+  return [mod._pffft_transform_ordered, mod._pffft_transform];
 })();
+
+/**
+ * How ComplexFft.forwardUnorderedFrom() lays out its output: PFFFT's internal order. SIMD build:
+ * blocks of 8 floats, 4 real parts then the 4 matching imaginary parts ('split4'); scalar build:
+ * interleaved (re, im) pairs ('interleaved'). Either way a permutation of the N bins.
+ */
+export const UNORDERED_LAYOUT: 'split4' | 'interleaved' = mod._pffft_simd_size() === 4 ? 'split4' : 'interleaved';
 
 /**
  * Real-input forward FFT of size N (PFFFT real transform, ordered output). The plan owns its input
@@ -232,8 +240,24 @@ export class ComplexFft implements Remappable {
    * is only read.
    */
   inverseFrom(index: number): Float32Array {
-    if ((index & 3) !== 0 || index < 0 || index + 2 * this.n > heap.length) throw new RangeError(`bad FFT input index ${index}`);
+    this.checkIndex(index);
     transformOrdered(this.setup, index << 2, this.outPtr, this.workPtr, 1);
     return this.output;
+  }
+
+  /**
+   * Forward transform of the N complex inputs at heap float index `index` (as inverseFrom), output
+   * in PFFFT's internal order (UNORDERED_LAYOUT): the bins are permuted, which saves the reordering
+   * pass. For statistics that ignore order, e.g. the moments of |Z|: the magnitudes of the forward
+   * transform are those of the inverse one, in another order (Z_fwd[j] = Z_inv[-j mod N]).
+   */
+  forwardUnorderedFrom(index: number): Float32Array {
+    this.checkIndex(index);
+    transformUnordered(this.setup, index << 2, this.outPtr, this.workPtr, 0);
+    return this.output;
+  }
+
+  private checkIndex(index: number): void {
+    if ((index & 3) !== 0 || index < 0 || index + 2 * this.n > heap.length) throw new RangeError(`bad FFT input index ${index}`);
   }
 }
