@@ -14,8 +14,9 @@
  * the views of every live plan are then re-taken (remap()), so ALWAYS read plan.input / plan.output
  * / fftHeap() again after constructing another plan rather than keeping an old view; inside one
  * window's analysis nothing is constructed, so views read at the top of analyze() stay valid.
- * A plan's buffers are freed when the plan is garbage-collected (FinalizationRegistry); setups
- * (twiddles, read-only) are shared per size and kept.
+ * A plan's buffers are freed when the plan is garbage-collected (FinalizationRegistry), so keep the
+ * plan itself referenced for as long as its views are used; setups (twiddles, read-only) are shared
+ * per size and kept.
  *
  * Spectra are stored interleaved (re, im). A "half spectrum" of a real N-point signal holds bins
  * 0..N/2 (N + 2 numbers). PFFFT's ordered real output packs the real DC and Nyquist values into
