@@ -20,6 +20,11 @@ const external = [
   'pino-pretty',
   // Only used when running from source (the page is bundled on first request); never in dist.
   'esbuild',
+  // PFFFT in WebAssembly (src/analysis/vibration/fft-plan.ts): emscripten's loader finds its .wasm
+  // beside its own .js (import.meta.url), which a bundle would break. Pure WASM, no native build:
+  // it comes from `npm ci --omit=dev` like the others, on any architecture.
+  '@echogarden/pffft-wasm',
+  '@echogarden/pffft-wasm/simd',
 ];
 
 mkdirSync('dist', { recursive: true });

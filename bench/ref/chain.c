@@ -7,7 +7,13 @@
  *   squared envelope of the best band (c2c inverse 2W, |z|^2, r2c 2W, Hann) -> SES
  * Not included (the TypeScript chain does them too, so this favours C): the bearing diagnosis.
  *
+ * Precision: by default double (fftw3), the reference of issue 4's target. With -DSINGLE the same
+ * code runs FFTW's single-precision library (fftw3f) on float buffers, with the scalar arithmetic
+ * around the FFTs still in double -- exactly what the TypeScript chain does with its float32 PFFFT
+ * transforms -- so the comparison can be made at equal FFT precision too.
+ *
  * Build: gcc -O3 -march=native -o chain chain.c -lfftw3 -lm
+ *        gcc -O3 -march=native -DSINGLE -o chainf chain.c -lfftw3f -lm
  * Run:   ./chain N FS MIN_BAND_HZ TRIALS ITERS  -> {"usPerWindow": ...}: the best trial's mean time per
  *         window (best-of-trials filters out other processes on a shared machine).
  */
@@ -18,6 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#ifdef SINGLE
+#define FFTW(name) fftwf_##name
+typedef float real_t;
+#define IMPL "c-fftw3f"
+#else
+#define FFTW(name) fftw_##name
+typedef double real_t;
+#define IMPL "c-fftw3"
+#endif
+typedef FFTW(complex) cplx_t;
 
 typedef struct { int start, width; } cand_t;
 
@@ -50,18 +67,19 @@ int main(int argc, char **argv) {
   int narrowest = cands[nc - 1].width;
   int sesBins = narrowest + 1;
 
-  double *x = fftw_alloc_real(n), *xc = fftw_alloc_real(n);
-  fftw_complex *X = fftw_alloc_complex(bins);
-  fftw_plan pf = fftw_plan_dft_r2c_1d(n, xc, X, FFTW_MEASURE);
+  double *x = malloc(sizeof(double) * n);
+  real_t *xc = FFTW(alloc_real)(n);
+  cplx_t *X = FFTW(alloc_complex)(bins);
+  FFTW(plan) pf = FFTW(plan_dft_r2c_1d)(n, xc, X, FFTW_MEASURE);
   /* per-size plans: c2c inverse W (kurtosis), c2c inverse 2W + r2c 2W (SES) */
-  fftw_plan pinv[32] = {0}, pinv2[32] = {0}, pr2[32] = {0};
-  fftw_complex *cin = fftw_alloc_complex(2 * n), *cout = fftw_alloc_complex(2 * n), *E = fftw_alloc_complex(n + 1);
-  double *e = fftw_alloc_real(2 * n);
+  FFTW(plan) pinv[32] = {0}, pinv2[32] = {0}, pr2[32] = {0};
+  cplx_t *cin = FFTW(alloc_complex)(2 * n), *cout = FFTW(alloc_complex)(2 * n), *E = FFTW(alloc_complex)(n + 1);
+  real_t *e = FFTW(alloc_real)(2 * n);
   for (int w = half; w >= narrowest; w >>= 1) {
     int lg = (int)log2(w);
-    pinv[lg] = fftw_plan_dft_1d(w, cin, cout, FFTW_BACKWARD, FFTW_MEASURE);
-    pinv2[lg] = fftw_plan_dft_1d(2 * w, cin, cout, FFTW_BACKWARD, FFTW_MEASURE);
-    pr2[lg] = fftw_plan_dft_r2c_1d(2 * w, e, E, FFTW_MEASURE);
+    pinv[lg] = FFTW(plan_dft_1d)(w, cin, cout, FFTW_BACKWARD, FFTW_MEASURE);
+    pinv2[lg] = FFTW(plan_dft_1d)(2 * w, cin, cout, FFTW_BACKWARD, FFTW_MEASURE);
+    pr2[lg] = FFTW(plan_dft_r2c_1d)(2 * w, e, E, FFTW_MEASURE);
   }
   double *power = malloc(sizeof(double) * bins), *weights = malloc(sizeof(double) * bins);
   float *amp = malloc(sizeof(float) * bins), *ses = malloc(sizeof(float) * sesBins);
@@ -105,7 +123,7 @@ int main(int argc, char **argv) {
     double m2 = s2 / n, rms = sqrt(m2), peak = fmax(mx, -mn);
     double kurt = s4 / n / (m2 * m2), skew = s3 / n / (m2 * rms), crest = peak / rms;
     /* spectrum */
-    fftw_execute(pf);
+    FFTW(execute)(pf);
     double pScale = 2.0 / ((double)n * n * 0.375), aScale = 4.0 / n, vel = 0;
     for (int k = 0; k < bins; k++) {
       int kl = k == 0 ? 1 : k - 1, kr = k == half ? half - 1 : k + 1;
@@ -125,22 +143,25 @@ int main(int argc, char **argv) {
     for (int c = 0; c < nc; c++) {
       int s = cands[c].start, w = cands[c].width;
       for (int i = 0; i < w; i++) cin[i] = (s + i) == 0 ? 0 : X[s + i];
-      fftw_execute_dft(pinv[(int)log2(w)], cin, cout);
-      double q2 = 0, q4 = 0;
-      for (int i = 0; i < w; i++) {
-        double p = creal(cout[i]) * creal(cout[i]) + cimag(cout[i]) * cimag(cout[i]);
-        q2 += p; q4 += p * p;
-      }
+      FFTW(execute_dft)(pinv[(int)log2(w)], cin, cout);
+      /* 4 partial sums of each moment, as the TypeScript chain (envelope.ts) sums per SIMD lane */
+      double a2[4] = {0}, a4[4] = {0};
+      for (int i = 0; i < w; i += 4)
+        for (int j = 0; j < 4; j++) {
+          double p = creal(cout[i + j]) * creal(cout[i + j]) + cimag(cout[i + j]) * cimag(cout[i + j]);
+          a2[j] += p; a4[j] += p * p;
+        }
+      double q2 = a2[0] + a2[1] + (a2[2] + a2[3]), q4 = a4[0] + a4[1] + (a4[2] + a4[3]);
       double K = q2 > 0 ? w * q4 / (q2 * q2) - 2 : 0;
       if (K > best) { best = K; bs = s; bw = w; }
     }
     /* SES of the chosen band */
     int m = 2 * bw, lg = (int)log2(bw);
     for (int i = 0; i < bw; i++) cin[i] = (bs + i) == 0 ? 0 : X[bs + i];
-    memset(cin + bw, 0, sizeof(fftw_complex) * bw);
-    fftw_execute_dft(pinv2[lg], cin, cout);
+    memset(cin + bw, 0, sizeof(cplx_t) * bw);
+    FFTW(execute_dft)(pinv2[lg], cin, cout);
     for (int i = 0; i < m; i++) e[i] = creal(cout[i]) * creal(cout[i]) + cimag(cout[i]) * cimag(cout[i]);
-    fftw_execute_dft_r2c(pr2[lg], e, E);
+    FFTW(execute_dft_r2c)(pr2[lg], e, E);
     double e0 = creal(E[0]);
     E[0] = 0;
     double scale = e0 > 0 ? 2 / e0 : 0;
@@ -154,6 +175,6 @@ int main(int argc, char **argv) {
   }
   double last = (now_us() - t0) / iters;
   double us = last < bestUs ? last : bestUs;
-  printf("{\"impl\":\"c-fftw3\",\"n\":%d,\"sampleRateHz\":%g,\"bands\":%d,\"usPerWindow\":%.2f,\"sink\":%g}\n", n, fs, nc, us, (double)sink);
+  printf("{\"impl\":\"" IMPL "\",\"n\":%d,\"sampleRateHz\":%g,\"bands\":%d,\"usPerWindow\":%.2f,\"sink\":%g}\n", n, fs, nc, us, (double)sink);
   return 0;
 }

@@ -1,11 +1,11 @@
 /**
  * The one entry point the gateway and `fabwatch analyze` share: createVibrationAnalyzer(opts)
- * plans everything once (FFT objects, twiddles, kurtogram bands, buffers) and analyze(signal)
+ * plans everything once (FFT plans and their WASM buffers, kurtogram bands, buffers) and analyze(signal)
  * runs the whole chain on one window of one axis without allocating.
  *
  * Chain per window (N = windowSize samples of one axis, in g):
  *   mean removal + time features (features.ts)
- *   -> one real FFT of the mean-removed window (fft-plan.ts)
+ *   -> one real FFT of the mean-removed window (fft-plan.ts: PFFFT in WebAssembly, float32)
  *   -> Hann power and amplitude spectra by a 3-tap frequency-domain window (spectrum.ts)
  *   -> velocity RMS over the ISO band by frequency-domain integration (velocity.ts), zone (iso20816.ts)
  *   -> kurtogram band selection + squared envelope spectrum from the same FFT (envelope.ts)
@@ -102,8 +102,6 @@ export function createVibrationAnalyzer(opts: VibrationAnalyzerOptions): Vibrati
   }
   const fft = new RealFft(n);
   const env = new EnvelopePlan(n, fs, { minBandHz, maxHz: opts.sensorBandwidthHz });
-  const centred = fft.input; // time features write the mean-removed window straight into the FFT input
-  const raw = fft.output; // bins 0..N/2 of the last window
   const power = new Float64Array(bins);
   const amplitude = new Float32Array(bins);
   const ses = new Float32Array(env.sesBins);
@@ -145,8 +143,11 @@ export function createVibrationAnalyzer(opts: VibrationAnalyzerOptions): Vibrati
       weightsShaft = shaftHz;
     }
     const feat = result.features;
-    timeFeatures(signal, n, centred, feat);
-    fft.run();
+    // Time features write the mean-removed window straight into the FFT input. The plan's views
+    // are read here, per window, not kept: constructing another plan may grow the WASM memory
+    // and re-point them (fft-plan.ts).
+    timeFeatures(signal, n, fft.input, feat);
+    const raw = fft.run(); // bins 0..N/2
     hannPowerAndAmplitude(raw, n, power, amplitude);
     // Overall band RMS and ISO velocity (velocity.ts: Parseval over the weighted power) in one
     // loop, written inline so that no helper returns a (heap-boxed) double per window.

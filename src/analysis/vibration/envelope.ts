@@ -20,7 +20,9 @@
  * mean squared envelope (a modulation depth, dimensionless). Diagnosis only uses ratios of it to
  * its local median, so this choice only matters for display.
  */
-import { ComplexFft, RealFft, fftBuffer, type FftBuffer } from './fft-plan.js';
+import { ComplexFft, RealFft, UNORDERED_LAYOUT, fftHeap } from './fft-plan.js';
+
+const SPLIT4 = UNORDERED_LAYOUT === 'split4';
 
 export interface EnvelopeOptions {
   /** Narrowest band considered, Hz (default fs/32). */
@@ -54,8 +56,8 @@ export class EnvelopePlan {
   /** Plans indexed by log2(size). */
   private readonly cplans: ComplexFft[] = [];
   private readonly rplans: RealFft[] = [];
-  private readonly cin: FftBuffer;
-  private readonly cout: FftBuffer;
+  /** A half spectrum that is not on the WASM heap is copied here first (N + 2 floats). */
+  private readonly staging: RealFft;
 
   constructor(n: number, sampleRateHz: number, opts: EnvelopeOptions = {}) {
     this.n = n;
@@ -91,8 +93,7 @@ export class EnvelopePlan {
       this.rplans[lw + 1] ??= new RealFft(2 * c.width);
     }
     this.sesBins = narrowest + 1;
-    this.cin = fftBuffer(2 * n);
-    this.cout = fftBuffer(2 * n);
+    this.staging = new RealFft(n); // only its output buffer is used
   }
 
   /** Number of candidate bands the kurtogram evaluates per window (for docs and benchmarks). */
@@ -100,41 +101,98 @@ export class EnvelopePlan {
     return this.candidates.length;
   }
 
-  /** Spectral kurtosis of one band [start, start + width) of the raw half spectrum. */
-  private bandKurtosis(raw: FftBuffer, start: number, width: number): number {
-    const cin = this.cin;
-    const cout = this.cout;
-    const o = 2 * start;
-    for (let i = 0; i < 2 * width; i += 2) {
-      cin[i] = raw[o + i];
-      cin[i + 1] = -raw[o + i + 1]; // conjugated, see inverseMagnitudeFromConj
-    }
-    if (start === 0) cin[0] = 0; // DC (the mean was removed; keep the window's residue out)
-    this.cplans[31 - Math.clz32(width)].inverseMagnitudeFromConj(cin, cout);
+  /**
+   * Float index in fftHeap() of the half spectrum `raw`: its own when it is a 16-byte-aligned view
+   * on the WASM heap (a RealFft's output: no copy), else a copy in the staging buffer.
+   */
+  private locate(raw: Float32Array, h: Float32Array): number {
+    if (raw.buffer === h.buffer && (raw.byteOffset & 15) === 0) return raw.byteOffset >> 2;
+    const si = this.staging.outputIndex;
+    const len = this.n + 2;
+    for (let i = 0; i < len; i++) h[si + i] = raw[i];
+    return si;
+  }
+
+  /**
+   * Spectral kurtosis of one band [start, start + width) of the half spectrum at heap index `ri`.
+   * K only needs the moments of |z| over the band's complex envelope z (the inverse FFT of the band
+   * shifted to baseband), which do not depend on the order of the samples: so the band is read in
+   * place and transformed FORWARD into PFFFT's internal order (same magnitudes as the inverse, in
+   * another order: fft-plan.ts), skipping the copy, the conjugation and the reordering pass.
+   * The sums run per SIMD lane (4 partial sums of each moment, added at the end).
+   */
+  private bandKurtosis(ri: number, start: number, width: number): number {
+    const z = this.cplans[31 - Math.clz32(width)].forwardUnorderedFrom(ri + 2 * start);
+    const len = 2 * width;
     let s2 = 0;
     let s4 = 0;
-    for (let i = 0; i < width; i++) {
-      const re = cout[2 * i];
-      const im = cout[2 * i + 1];
-      const p = re * re + im * im;
-      s2 += p;
-      s4 += p * p;
+    if (SPLIT4) {
+      // blocks of 8 floats: re of 4 bins, then their im
+      let a2 = 0;
+      let b2 = 0;
+      let c2 = 0;
+      let d2 = 0;
+      let a4 = 0;
+      let b4 = 0;
+      let c4 = 0;
+      let d4 = 0;
+      for (let i = 0; i < len; i += 8) {
+        const r0 = z[i];
+        const r1 = z[i + 1];
+        const r2 = z[i + 2];
+        const r3 = z[i + 3];
+        const i0 = z[i + 4];
+        const i1 = z[i + 5];
+        const i2 = z[i + 6];
+        const i3 = z[i + 7];
+        const p0 = r0 * r0 + i0 * i0;
+        const p1 = r1 * r1 + i1 * i1;
+        const p2 = r2 * r2 + i2 * i2;
+        const p3 = r3 * r3 + i3 * i3;
+        a2 += p0;
+        b2 += p1;
+        c2 += p2;
+        d2 += p3;
+        a4 += p0 * p0;
+        b4 += p1 * p1;
+        c4 += p2 * p2;
+        d4 += p3 * p3;
+      }
+      s2 = a2 + b2 + (c2 + d2);
+      s4 = a4 + b4 + (c4 + d4);
+    } else {
+      for (let i = 0; i < len; i += 2) {
+        const re = z[i];
+        const im = z[i + 1];
+        const p = re * re + im * im;
+        s2 += p;
+        s4 += p * p;
+      }
     }
     return s2 > 0 ? (width * s4) / (s2 * s2) - 2 : 0;
   }
 
   /**
    * Selects the band and writes its SES into `ses` (length >= sesBins). `raw` is the rectangular
-   * half spectrum of the mean-removed window (N + 2 numbers). Returns the chosen band.
+   * half spectrum of the mean-removed window (N + 2 numbers; best a RealFft's output, used in
+   * place). Returns the chosen band.
    */
-  run(raw: FftBuffer, ses: Float32Array, band: EnvelopeBand): EnvelopeBand {
+  run(raw: Float32Array, ses: Float32Array, band: EnvelopeBand): EnvelopeBand {
+    const h = fftHeap();
+    const ri = this.locate(raw, h);
+    // DC stays out of every band (the mean was removed; keep the window's residue out): zeroed in
+    // place for this call and restored below.
+    const dcRe = h[ri];
+    const dcIm = h[ri + 1];
+    h[ri] = 0;
+    h[ri + 1] = 0;
     let best = -Infinity;
     let bs = 0;
     let bw = this.widths[0];
     const starts = this.starts;
     const widths = this.widths;
     for (let c = 0; c < starts.length; c++) {
-      const k = this.bandKurtosis(raw, starts[c], widths[c]);
+      const k = this.bandKurtosis(ri, starts[c], widths[c]);
       if (k > best) {
         best = k;
         bs = starts[c];
@@ -144,29 +202,39 @@ export class EnvelopePlan {
     band.lowHz = bs * this.df;
     band.highHz = (bs + bw) * this.df;
     band.kurtosis = best;
-    this.squaredEnvelopeSpectrum(raw, bs, bw, ses);
+    this.sesAt(h, ri, bs, bw, ses);
+    h[ri] = dcRe;
+    h[ri + 1] = dcIm;
     return band;
   }
 
-  /** SES of band [start, start + width) into ses[0..sesBins-1]. */
-  squaredEnvelopeSpectrum(raw: FftBuffer, start: number, width: number, ses: Float32Array): void {
+  /** SES of band [start, start + width) of the half spectrum `raw` into ses[0..sesBins-1]. */
+  squaredEnvelopeSpectrum(raw: Float32Array, start: number, width: number, ses: Float32Array): void {
+    const h = fftHeap();
+    const ri = this.locate(raw, h);
+    const dcRe = h[ri];
+    const dcIm = h[ri + 1];
+    h[ri] = 0;
+    h[ri + 1] = 0;
+    this.sesAt(h, ri, start, width, ses);
+    h[ri] = dcRe;
+    h[ri + 1] = dcIm;
+  }
+
+  private sesAt(h: Float32Array, ri: number, start: number, width: number, ses: Float32Array): void {
     const m = 2 * width;
-    const cin = this.cin;
-    const cout = this.cout;
-    const o = 2 * start;
-    for (let i = 0; i < 2 * width; i += 2) {
-      cin[i] = raw[o + i];
-      cin[i + 1] = -raw[o + i + 1];
-    }
-    if (start === 0) cin[0] = 0;
-    cin.fill(0, 2 * width, 2 * m);
     const lm = 31 - Math.clz32(m);
-    this.cplans[lm].inverseMagnitudeFromConj(cin, cout);
+    const cp = this.cplans[lm];
+    // analytic signal oversampled x2: the one-sided band, then `width` zeros
+    const ci = cp.inputIndex;
+    h.copyWithin(ci, ri + 2 * start, ri + 2 * (start + width));
+    h.fill(0, ci + 2 * width, ci + 2 * m);
+    const z = cp.inverse();
     const rf = this.rplans[lm];
     const e = rf.input;
     for (let i = 0; i < m; i++) {
-      const re = cout[2 * i];
-      const im = cout[2 * i + 1];
+      const re = z[2 * i];
+      const im = z[2 * i + 1];
       e[i] = re * re + im * im;
     }
     const E = rf.run();
