@@ -19,10 +19,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { startBroker } from '../test/helpers/mosquitto.js';
 import { repoRoot } from '../test/helpers/gateway-process.js';
 import { unitRuntime } from './unit-runtime.js';
+import { simulatedFleet } from './fleet-config.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -39,18 +40,7 @@ const unit = args.includes('--bare-node') ? { nodeArgs: [], env: {} } : unitRunt
 const nodeArgs = [...unit.nodeArgs, ...(nodeArgsAt >= 0 ? args[nodeArgsAt + 1].split(/\s+/).filter(Boolean) : [])];
 
 function config(dir: string): string {
-  const base = parse(readFileSync(join(repoRoot, 'config/simulated.yaml'), 'utf8'));
-  const template = base.robots as Array<Record<string, any>>;
-  base.robots = Array.from({ length: robots }, (_, i) => {
-    const t = structuredClone(template[i % template.length]);
-    t.id = `robot-${String(i + 1).padStart(3, '0')}`;
-    // Two sensors per simulated bus, like two ADXL parts on one I2C bus.
-    t.accelerometer.bus = 1 + Math.floor(i / 2);
-    t.accelerometer.address = i % 2 === 0 ? 0x53 : 0x1d;
-    t.temperature.bus = t.accelerometer.bus;
-    t.temperature.address = 0x48 + (i % 2);
-    return t;
-  });
+  const base = simulatedFleet(repoRoot, robots);
   base.api = { ...base.api, port: 0, wsPort: 0 };
   // Switches to see what each part costs.
   if (args.includes('--no-model')) base.model = { enabled: false };
