@@ -20,7 +20,17 @@
 #   4. a short simulated run (`run --config`, simulation on, API on port 0, MQTT unreachable) under
 #      a fake NOTIFY_SOCKET: (a) data path -- the REST API shows robots whose vibration was
 #      analysed; (b) notifications -- READY=1, then WATCHDOG=1 (sent only while samples are acquired
-#      and analysed); then SIGTERM -> STOPPING=1 and a clean exit within 20 s
+#      and analysed); then SIGTERM -> STOPPING=1 and a clean exit within 20 s. The run log also
+#      says which PFFFT-WASM build the gateway loaded (see step 5)
+#   5. the vibration FFT (PFFFT compiled to WebAssembly, @echogarden/pffft-wasm, external to the
+#      bundle): (a) under emulation, WebAssembly.validate() of the same SIMD128 probe module as
+#      src/analysis/vibration/fft-plan.ts and instantiation of the staged SIMD build; (b)
+#      `fabwatch analyze REC --json` on a real recording, under emulation and with the host's x64
+#      node, once as the bundle chooses and once with FABWATCH_FFT_NO_SIMD=1 (scalar fallback).
+#      Every process runs with a module-resolution hook (node --import) that prints which
+#      @echogarden/pffft-wasm entry the bundle imported, i.e. the backend that computed the numbers.
+#      PASS: arm64 loads the SIMD build by default (the scalar one when forced), and its JSON equals
+#      the x64 one (strings exactly, numbers within 1e-5 relative); byte-identity is reported
 #
 # Options:
 #   --config FILE          config for step 4 (default BUNDLE_DIR/config/simulated.yaml)
