@@ -6,6 +6,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { writeHeapSnapshot } from 'node:v8';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { validateConfig } from '../src/config/load.js';
@@ -19,6 +20,7 @@ export interface SoakSample {
   rssMb: number;
   heapUsedMb: number;
   externalMb: number;
+  arrayBuffersMb: number;
   telemetry: number;
 }
 type Sample = SoakSample;
@@ -46,10 +48,14 @@ await gw.start();
 const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 const gc = (globalThis as { gc?: () => void }).gc!;
 const t0 = performance.now();
+// SOAK_SNAPSHOTS=1: heap snapshots after the first simulated hour and at the end, in the cwd,
+// to see what grows (compare them in Chrome DevTools' Memory tab, "Comparison" view).
+const snapshots = process.env.SOAK_SNAPSHOTS === '1';
 const sample = (simMs: number) => {
+  if (snapshots && (simMs === 3.6e6 || simMs >= hours * 3.6e6)) process.stderr.write(`\nheap snapshot: ${writeHeapSnapshot()}\n`);
   gc();
   const m = process.memoryUsage();
-  emit({ sample: { simH: simMs / 3.6e6, wallS: (performance.now() - t0) / 1000, rssMb: m.rss / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20, externalMb: m.external / 2 ** 20, telemetry } satisfies Sample });
+  emit({ sample: { simH: simMs / 3.6e6, wallS: (performance.now() - t0) / 1000, rssMb: m.rss / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20, externalMb: m.external / 2 ** 20, arrayBuffersMb: m.arrayBuffers / 2 ** 20, telemetry } satisfies Sample });
 };
 // 5 ms steps with an event-loop turn between them: the same cadence the in-process test fixture
 // uses, short enough that the drivers' FIFO polls (every 10-20 ms of device time) never overrun.

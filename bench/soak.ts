@@ -73,7 +73,7 @@ function slopePerDay(points: Array<[number, number]>): number {
       if (m.sample) {
         samples.push(m.sample);
         const s = m.sample as Sample;
-        if (!json) process.stderr.write(`\rsimulated ${s.simH.toFixed(1)} h in ${s.wallS.toFixed(0)} s  RSS ${s.rssMb.toFixed(1)} MB  heap ${s.heapUsedMb.toFixed(1)} MB  telemetry ${s.telemetry}   `);
+        process.stderr.write(`\rsimulated ${s.simH.toFixed(1)} h in ${s.wallS.toFixed(0)} s  RSS ${s.rssMb.toFixed(1)} MB  heap ${s.heapUsedMb.toFixed(1)} MB  telemetry ${s.telemetry}   `);
       } else meta = { ...meta, ...m };
     }
   });
@@ -100,8 +100,10 @@ function slopePerDay(points: Array<[number, number]>): number {
       rssMb: range('rssMb'),
       heapUsedAfterGcMb: range('heapUsedMb'),
       externalMb: range('externalMb'),
+      arrayBuffersMb: range('arrayBuffersMb'),
       rssDriftMbPerSimulatedDay: Math.round(slopePerDay(second.map((s) => [s.simH, s.rssMb])) * 10) / 10,
       heapDriftMbPerSimulatedDay: Math.round(slopePerDay(second.map((s) => [s.simH, s.heapUsedMb])) * 100) / 100,
+      externalDriftMbPerSimulatedDay: Math.round(slopePerDay(second.map((s) => [s.simH, s.externalMb])) * 100) / 100,
     },
     nodeArgs: unit.nodeArgs,
     env: unit.env,
@@ -114,7 +116,7 @@ function slopePerDay(points: Array<[number, number]>): number {
     const { samples: _s, ...summary } = result;
     console.log(summary);
     for (const s of samples.filter((_, i) => i % 4 === 0 || i === samples.length - 1)) {
-      console.log(`  ${s.simH.toFixed(1).padStart(5)} h  RSS ${s.rssMb.toFixed(1).padStart(6)} MB  heap ${s.heapUsedMb.toFixed(1).padStart(5)} MB  external ${s.externalMb.toFixed(1).padStart(5)} MB  telemetry ${s.telemetry}`);
+      console.log(`  ${s.simH.toFixed(1).padStart(5)} h  RSS ${s.rssMb.toFixed(1).padStart(6)} MB  heap ${s.heapUsedMb.toFixed(1).padStart(5)} MB  external ${s.externalMb.toFixed(1).padStart(5)} MB (array buffers ${s.arrayBuffersMb.toFixed(1)})  telemetry ${s.telemetry}`);
     }
   }
 }
