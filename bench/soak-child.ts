@@ -75,4 +75,6 @@ const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) 
 const codes: Record<string, number> = {};
 for (const l of lines) codes[l.code ?? l.msg ?? '?'] = (codes[l.code ?? l.msg ?? '?'] ?? 0) + 1;
 emit({ warnings: lines.filter((l) => l.level === 40).length, errors: lines.filter((l) => l.level >= 50).length, logCodes: codes });
-rmSync(dir, { recursive: true, force: true });
+// SOAK_KEEP_STATE=1 keeps the state directory (history.db, outbox.db, gateway.log) for a look.
+if (process.env.SOAK_KEEP_STATE === '1') process.stderr.write(`\nstate kept in ${dir}\n`);
+else rmSync(dir, { recursive: true, force: true });

@@ -43,6 +43,13 @@ export interface HistoryResult {
  * `samples` (bounded by age and row count) and the last `latestRows` full records in `records`,
  * so trends and the latest telemetry survive a restart or a page reload. Records are written in
  * one transaction per flush interval.
+ *
+ * Row format: `samples.features` is a JSON array indexed by field number (`fields` maps each
+ * dotted name to its number, assigned on first sight and never reused), null where a record lacks
+ * the field. Repeating ~50 dotted names in every row made a row ~2.1 KB on disk (1 GB at the
+ * default 500 000-row cap); the array is about a third of that. Rows written before this format
+ * are JSON objects keyed by name; queries read both (COALESCE of the two JSON paths), and those
+ * rows age out through retention and the row cap.
  */
 export class TelemetryHistory implements Component {
   readonly name = 'history';
@@ -55,7 +62,10 @@ export class TelemetryHistory implements Component {
     // Bound memory if the disk stalls: keep the newest records only.
     if (this.pending.length > 10_000) this.pending.splice(0, this.pending.length - 10_000);
   };
-  private stmts?: { sample: Statement; record: Statement; trimRecords: Statement; pruneAge: Statement; pruneRows: Statement; latest: Statement; latestAll: Statement; keys: Statement };
+  private stmts?: { sample: Statement; record: Statement; trimRecords: Statement; pruneAge: Statement; pruneRows: Statement; latest: Statement; latestAll: Statement; keys: Statement; addField: Statement };
+  /** Field name -> its index in the stored arrays, and back. */
+  private fieldIndex = new Map<string, number>();
+  private fieldNames: string[] = [];
   written = 0;
 
   constructor(
@@ -79,7 +89,14 @@ export class TelemetryHistory implements Component {
       CREATE INDEX IF NOT EXISTS samples_robot_ts ON samples (robot_id, ts);
       CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY, robot_id TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS records_robot ON records (robot_id, id);
+      CREATE TABLE IF NOT EXISTS fields (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
     `);
+    this.fieldIndex.clear();
+    this.fieldNames = [];
+    for (const f of db.prepare('SELECT id, name FROM fields ORDER BY id').all() as Array<{ id: number; name: string }>) {
+      this.fieldIndex.set(f.name, f.id);
+      this.fieldNames[f.id] = f.name;
+    }
     this.stmts = {
       sample: db.prepare('INSERT INTO samples (robot_id, ts, features) VALUES (?, ?, ?)'),
       record: db.prepare('INSERT INTO records (robot_id, ts, record) VALUES (?, ?, ?)'),
@@ -89,6 +106,7 @@ export class TelemetryHistory implements Component {
       latest: db.prepare('SELECT record FROM records WHERE robot_id = ? ORDER BY id DESC LIMIT ?'),
       latestAll: db.prepare('SELECT record FROM records ORDER BY id DESC LIMIT ?'),
       keys: db.prepare('SELECT features FROM samples WHERE robot_id = ? ORDER BY id DESC LIMIT 1'),
+      addField: db.prepare('INSERT INTO fields (id, name) VALUES (?, ?)'),
     };
     this.db = db;
     this.o.state.on('telemetry', this.onTelemetry);
@@ -119,7 +137,7 @@ export class TelemetryHistory implements Component {
       this.db.transaction(() => {
         for (const r of batch) {
           const ts = Date.parse(r.ts);
-          s.sample.run(r.robot_id, ts, JSON.stringify(flattenFeatures(r)));
+          s.sample.run(r.robot_id, ts, this.encode(flattenFeatures(r)));
           s.record.run(r.robot_id, ts, JSON.stringify(r));
         }
         s.trimRecords.run(this.o.latestRows);
@@ -128,6 +146,34 @@ export class TelemetryHistory implements Component {
     } catch (err) {
       this.o.log.error({ err, records: batch.length }, 'history write failed; records dropped');
     }
+  }
+
+  /** A record's numbers as the stored JSON array (new field names get the next index). */
+  private encode(features: Record<string, number>): string {
+    const row: Array<number | null> = [];
+    for (const [name, value] of Object.entries(features)) {
+      let i = this.fieldIndex.get(name);
+      if (i === undefined) {
+        i = this.fieldNames.length;
+        this.stmts!.addField.run(i, name);
+        this.fieldIndex.set(name, i);
+        this.fieldNames[i] = name;
+      }
+      row[i] = value;
+    }
+    for (let i = 0; i < row.length; i++) row[i] ??= null;
+    return JSON.stringify(row);
+  }
+
+  /** Field names present in a stored row (array rows through `fields`, legacy rows by key). */
+  private rowFields(features: string): string[] {
+    const v = JSON.parse(features) as unknown;
+    if (!Array.isArray(v)) return Object.keys(v as object);
+    const names: string[] = [];
+    v.forEach((x, i) => {
+      if (x !== null && this.fieldNames[i] !== undefined) names.push(this.fieldNames[i]);
+    });
+    return names;
   }
 
   /** Delete samples past the retention age or beyond maxRows. */
@@ -152,14 +198,19 @@ export class TelemetryHistory implements Component {
     let fields = q.fields;
     if (!fields?.length) {
       const row = this.stmts!.keys.get(q.robotId) as { features: string } | undefined;
-      fields = row ? Object.keys(JSON.parse(row.features) as object) : [];
+      fields = row ? this.rowFields(row.features) : [];
     }
     const { n } = db.prepare('SELECT COUNT(*) AS n FROM samples WHERE robot_id = ? AND ts BETWEEN ? AND ?').get(q.robotId, q.fromMs, q.toMs) as { n: number };
     const bucket = n > q.maxPoints ? Math.ceil((q.toMs - q.fromMs + 1) / q.maxPoints) : null;
-    const paths = fields.map((f) => `$."${f}"`);
-    const cols = fields.map((_, i) => (bucket ? `AVG(json_extract(features, @p${i})) AS f${i}` : `json_extract(features, @p${i}) AS f${i}`)).join(', ');
+    // Array rows by index, legacy object rows by name: each path is NULL on the other kind of row.
+    const value = (i: number) => `COALESCE(json_extract(features, @a${i}), json_extract(features, @p${i}))`;
+    const cols = fields.map((_, i) => (bucket ? `AVG(${value(i)}) AS f${i}` : `${value(i)} AS f${i}`)).join(', ');
     const params: Record<string, unknown> = { robot: q.robotId, from: q.fromMs, to: q.toMs };
-    paths.forEach((p, i) => (params[`p${i}`] = p));
+    fields.forEach((f, i) => {
+      const index = this.fieldIndex.get(f);
+      params[`a${i}`] = index === undefined ? '$[#]' : `$[${index}]`; // '$[#]' is past the end: NULL
+      params[`p${i}`] = `$."${f}"`;
+    });
     let sql: string;
     if (bucket) {
       params.bucket = bucket;

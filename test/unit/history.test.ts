@@ -75,3 +75,44 @@ test('retention: samples older than retentionHours are pruned, and never more th
   s.clock.advance(60_000);
   assert.deepEqual(all().map((p) => p['vibration.rms']), [0.3]);
 });
+
+test('rows are compact arrays (no field names), a field first seen later gets the next index, and rows of the earlier by-name format still answer', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  await s.h.start();
+  const t0 = s.clock.now();
+  // A row in the format written before arrays (an object keyed by dotted name), as an older
+  // gateway left it in history.db.
+  const Database = (await import('better-sqlite3')).default;
+  const raw = new Database(s.h.path);
+  raw.prepare('INSERT INTO samples (robot_id, ts, features) VALUES (?, ?, ?)').run('r1', t0 - 2000, JSON.stringify({ 'vibration.rms': 0.5, temperature: 40 }));
+  s.state.addTelemetry(record('r1', t0, 0.1));
+  s.clock.advance(1000);
+  s.state.addTelemetry({ ...record('r1', t0 + 1000, 0.2), rul: { value: 300 } } as TelemetryRecord);
+  s.clock.advance(1000);
+  const rows = raw.prepare('SELECT features FROM samples ORDER BY id').all() as Array<{ features: string }>;
+  raw.close();
+  assert.equal(rows.length, 3);
+  for (const r of rows.slice(1)) {
+    assert.ok(r.features.startsWith('['), r.features.slice(0, 40));
+    assert.ok(!r.features.includes('"'), 'no field names (no strings at all) in a row');
+  }
+  assert.ok(rows[2].features.length < rows[1].features.length + 20, 'one new field adds one element');
+  const q = s.h.query({ robotId: 'r1', fromMs: t0 - 5000, toMs: t0 + 5000, fields: ['vibration.rms', 'rul.value', 'temperature'], maxPoints: 100 });
+  assert.deepEqual(q.points.map((p) => p['vibration.rms']), [0.5, 0.1, 0.2]);
+  assert.deepEqual(q.points.map((p) => p['rul.value']), [null, null, 300]);
+  assert.equal(q.points[0].temperature, 40);
+  // Default field list: the newest row's fields, by name.
+  const all = s.h.query({ robotId: 'r1', fromMs: t0 - 5000, toMs: t0 + 5000, maxPoints: 100 });
+  assert.ok(all.fields.includes('rul.value') && all.fields.includes('vibration.axes.x.rms'), all.fields.join(','));
+  // Bucketed averages read both formats too.
+  const b = s.h.query({ robotId: 'r1', fromMs: t0 - 2000, toMs: t0 + 1999, fields: ['vibration.rms'], maxPoints: 1 });
+  assert.deepEqual(b.points.map((p) => p['vibration.rms']), [Number(((0.5 + 0.1 + 0.2) / 3).toPrecision(6))]);
+  // Restart: the field numbering is read back, new rows keep using it.
+  await s.h.stop();
+  await s.h.start();
+  s.state.addTelemetry(record('r1', t0 + 3000, 0.3));
+  s.clock.advance(1000);
+  const q2 = s.h.query({ robotId: 'r1', fromMs: t0, toMs: t0 + 5000, fields: ['vibration.rms'], maxPoints: 100 });
+  assert.deepEqual(q2.points.map((p) => p['vibration.rms']), [0.1, 0.2, 0.3]);
+});
