@@ -88,7 +88,7 @@ test('rows are compact arrays (no field names), a field first seen later gets th
   raw.prepare('INSERT INTO samples (robot_id, ts, features) VALUES (?, ?, ?)').run('r1', t0 - 2000, JSON.stringify({ 'vibration.rms': 0.5, temperature: 40 }));
   s.state.addTelemetry(record('r1', t0, 0.1));
   s.clock.advance(1000);
-  s.state.addTelemetry({ ...record('r1', t0 + 1000, 0.2), rul: { value: 300 } } as TelemetryRecord);
+  s.state.addTelemetry({ ...record('r1', t0 + 1000, 0.2), rul: { value: 300 } } as unknown as TelemetryRecord);
   s.clock.advance(1000);
   const rows = raw.prepare('SELECT features FROM samples ORDER BY id').all() as Array<{ features: string }>;
   raw.close();
