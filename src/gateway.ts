@@ -415,13 +415,14 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   for (const s of sensors.values()) supervisor.add(s);
   for (const p of pollers) supervisor.add(p);
   if (stackLight) supervisor.add(stackLight);
-  // Test-only (NODE_ENV=test): raise an alert every N ms so tests can prove alerts survive an outage.
-  const testAlertMs = config.gateway.environment === 'test' ? Number(process.env.FABWATCH_TEST_ALERT_INTERVAL_MS ?? 0) : 0;
+  // Commissioning aid (gateway.testAlertIntervalMs): periodic info alerts that travel the whole
+  // alert path; the outage and crash tests use it to prove alerts are never lost.
+  const testAlertMs = config.gateway.testAlertIntervalMs;
   if (testAlertMs > 0) {
     let alertTimer: TimerHandle | undefined;
     const robotId = config.robots[0]?.id ?? null;
-    supervisor.add(component('test:alerts', () => {
-      alertTimer = clock.setInterval(() => state.raiseAlert({ robotId, source: 'test-hook', code: 'TEST_ALERT', severity: 'warning', message: 'test alert (FABWATCH_TEST_ALERT_INTERVAL_MS)' }), testAlertMs);
+    supervisor.add(component('test-alerts', () => {
+      alertTimer = clock.setInterval(() => state.raiseAlert({ robotId, source: 'test-alert', code: 'TEST_ALERT', severity: 'info', message: `test alert (gateway.testAlertIntervalMs = ${testAlertMs})` }), testAlertMs);
     }, () => alertTimer?.cancel()));
   }
   let publishTimer: TimerHandle | undefined;

@@ -187,7 +187,7 @@ export interface HistoryConfig {
 }
 
 export interface FabwatchConfig {
-  gateway: { id: string; site: string; simulation: boolean; environment: 'production' | 'development' | 'test'; stateDir: string };
+  gateway: { id: string; site: string; simulation: boolean; environment: 'production' | 'development' | 'test'; stateDir: string; testAlertIntervalMs: number };
   log: { level: string; pretty: 'auto' | boolean };
   mqtt: MqttConfig;
   api: ApiConfig;

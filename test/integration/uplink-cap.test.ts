@@ -18,8 +18,8 @@ test('outbox cap reached during an outage: telemetry drops are counted, every al
   const sub = await StreamRecorder.connect(broker.url, ['factory/main/#'], { clientId: 'cap-sub', clean: false, protocolVersion: 4 });
   t.after(() => sub.close());
   // 64 KiB cap: a few seconds of 2 robots at 6 windows/s each fill it.
-  const config = writeSmallConfig({ gatewayId: 'gw-cap-01', url: broker.url, windowSize: 256, mqtt: { outbox: { maxBytes: 65536 } } });
-  const gw = await startGatewayProcess({ config, env: { FABWATCH_TEST_ALERT_INTERVAL_MS: '250', NODE_ENV: 'test' }, timeoutMs: 60_000 });
+  const config = writeSmallConfig({ gatewayId: 'gw-cap-01', url: broker.url, windowSize: 256, mqtt: { outbox: { maxBytes: 65536 } }, testAlertIntervalMs: 250 });
+  const gw = await startGatewayProcess({ config, env: { NODE_ENV: 'test' }, timeoutMs: 60_000 });
   t.after(() => gw.stop('SIGKILL'));
   const base = `http://127.0.0.1:${gw.rest}`;
   assert.ok(await waitFor(() => (sub.streams.get('gw-cap-01 factory/main/robot-a/telemetry')?.length ?? 0) >= 3, 30_000), 'telemetry flows');

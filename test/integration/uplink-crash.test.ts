@@ -18,8 +18,8 @@ test('kill -9 in the middle of a replay: after the restart nothing is lost and a
   const sub = await StreamRecorder.connect(broker.url, ['factory/main/#'], { clientId: 'crash-sub', clean: false, protocolVersion: 4 });
   t.after(() => sub.close());
   // Replay slowed to 10 messages/s so the kill lands mid-replay.
-  const config = writeSmallConfig({ gatewayId: 'gw-crash-01', url: broker.url, windowSize: 256, mqtt: { outbox: { replayRatePerS: 10 } } });
-  const env = { FABWATCH_STATE_DIR: stateDir, NODE_ENV: 'test', FABWATCH_TEST_ALERT_INTERVAL_MS: '500' };
+  const config = writeSmallConfig({ gatewayId: 'gw-crash-01', url: broker.url, windowSize: 256, mqtt: { outbox: { replayRatePerS: 10 } }, testAlertIntervalMs: 500 });
+  const env = { FABWATCH_STATE_DIR: stateDir, NODE_ENV: 'test' };
   const procs: GatewayProcess[] = [];
   t.after(() => Promise.all(procs.map((p) => p.stop('SIGKILL'))));
   let gw = await startGatewayProcess({ config, env, timeoutMs: 60_000 });

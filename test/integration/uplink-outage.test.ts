@@ -26,9 +26,10 @@ async function outageScenario(kill9: boolean): Promise<void> {
   // config/simulated.yaml with reconnect backoff capped at 5 s (default 30 s) to keep the test short.
   const cfg = parseYaml(readFileSync(join(repoRoot, 'config/simulated.yaml'), 'utf8'));
   cfg.mqtt.reconnectMaxMs = 5000;
+  cfg.gateway.testAlertIntervalMs = 3000; // an alert every 3 s, through the outage
   const config = join(stateDir, '..', `${stateDir.split('/').pop()}-simulated.json`);
   writeFileSync(config, JSON.stringify(cfg));
-  const env = { MQTT_URL: `mqtt://127.0.0.1:${port}`, FABWATCH_STATE_DIR: stateDir, NODE_ENV: 'test', FABWATCH_TEST_ALERT_INTERVAL_MS: '3000' };
+  const env = { MQTT_URL: `mqtt://127.0.0.1:${port}`, FABWATCH_STATE_DIR: stateDir, NODE_ENV: 'test' };
   let broker: Broker = await startBroker({ port, persistenceDir });
   const gateways: GatewayProcess[] = [];
   let killedAt = 0;
