@@ -23,13 +23,11 @@ import { stringify } from 'yaml';
 import { startBroker } from '../test/helpers/mosquitto.js';
 import { repoRoot } from '../test/helpers/gateway-process.js';
 import { unitRuntime } from './unit-runtime.js';
+import { numberOption, slope } from './bench-args.js';
 import { simulatedFleet } from './fleet-config.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
+const opt = (name: string, def: number) => numberOption(args, name, def);
 const robots = opt('robots', 8);
 const seconds = opt('seconds', 120);
 const bundle = args.includes('--bundle');
@@ -63,15 +61,7 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-function slopePerHour(points: Array<[number, number]>): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mx = points.reduce((a, p) => a + p[0], 0) / n;
-  const my = points.reduce((a, p) => a + p[1], 0) / n;
-  const num = points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
-  const den = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
-  return den ? (num / den) * 3600 : 0;
-}
+const slopePerHour = (points: Array<[number, number]>) => slope(points) * 3600;
 
 const broker = await startBroker();
 const dir = mkdtempSync(join(tmpdir(), 'fabwatch-footprint-'));

@@ -21,26 +21,16 @@ import { runtimeBuildOptions } from '../build-options.mjs';
 import { startBroker } from '../test/helpers/mosquitto.js';
 import { repoRoot } from '../test/helpers/gateway-process.js';
 import { unitRuntime } from './unit-runtime.js';
+import { numberOption, slope } from './bench-args.js';
 import type { SoakSample as Sample } from './soak-child.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
+const opt = (name: string, def: number) => numberOption(args, name, def);
 const hours = opt('hours', 24);
 const robots = opt('robots', 8);
 const json = args.includes('--json');
 
-function slopePerDay(points: Array<[number, number]>): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mx = points.reduce((a, p) => a + p[0], 0) / n;
-  const my = points.reduce((a, p) => a + p[1], 0) / n;
-  const num = points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
-  const den = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
-  return den ? (num / den) * 24 : 0;
-}
+const slopePerDay = (points: Array<[number, number]>) => slope(points) * 24;
 
 {
   const unit = args.includes('--bare-node') ? { nodeArgs: [], env: {} } : unitRuntime();
