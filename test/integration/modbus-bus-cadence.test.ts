@@ -11,9 +11,9 @@ import type { DeviceFault } from '../../src/acquisition/robot-sensors.js';
 import { ModbusSlave } from '../../simulators/modbus-slave.js';
 import { ModbusRtuServer } from '../../simulators/modbus-rtu-server.js';
 import { LighthouseRegisters } from '../../simulators/lighthouse-registers.js';
-import { haveSocat, ptyPair } from '../helpers/pty-pair.js';
+import { skipWithoutSocat, ptyPair } from '../helpers/pty-pair.js';
 
-const skip = haveSocat() ? false : 'socat is not installed (apt-get install socat)';
+const skip = skipWithoutSocat();
 const log = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const A_INTERVAL = 500;
