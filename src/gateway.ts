@@ -38,7 +38,7 @@ import { VERSION } from './version.js';
 import { CommandService } from './commands/service.js';
 import { RulModel } from './health/rul-model.js';
 import { rankMaintenance } from './health/priority.js';
-import { RobotRul } from './monitor/robot-rul.js';
+import { RulFeed } from './monitor/rul-feed.js';
 import { mlRoutes } from './api/ml-routes.js';
 import { resolve as resolvePath } from 'node:path';
 import { robotCommands } from './commands/robot-commands.js';
@@ -129,7 +129,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
 
   // --- RUL model (optional: a missing or mismatched model disables RUL only).
   const rulModel = config.model.enabled ? new RulModel({ modelPath: resolvePath(config.model.path) }) : undefined;
-  const robotRuls = new Map<string, RobotRul>();
+  const robotRuls = new Map<string, RulFeed>();
   /** Re-rank every robot for maintenance after an estimate changes. */
   const rerank = () => {
     const ranked = rankMaintenance(
@@ -231,7 +231,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       },
     });
     const robotRul = rulModel
-      ? new RobotRul({ robotId: robot.id, windowSize: robot.analysis.windowSize, snapshotIntervalMs: config.model.snapshotIntervalS * 1000, confidenceLevel: config.model.confidenceLevel }, () => rulModel)
+      ? new RulFeed({ robotId: robot.id, windowSize: robot.analysis.windowSize, snapshotIntervalMs: config.model.snapshotIntervalS * 1000, confidenceLevel: config.model.confidenceLevel }, () => rulModel)
       : undefined;
     if (robotRul) robotRuls.set(robot.id, robotRul);
     monitor = new RobotMonitor(robot, state, () => s.stats, robotRul, {
