@@ -7,7 +7,7 @@ import { ModbusBus } from '../../drivers/modbus-bus.js';
 import { LighthouseCounter } from '../../drivers/lighthouse.js';
 import type { ModbusTransport } from '../../drivers/transports.js';
 import { CounterPoller, type BusSlot } from '../../src/cleanroom/counter-poller.js';
-import type { DeviceFault } from '../../src/acquisition/robot-sensors.js';
+import type { DeviceFault } from '../../src/core/device-fault.js';
 import { ModbusSlave } from '../../simulators/modbus-slave.js';
 import { ModbusRtuServer } from '../../simulators/modbus-rtu-server.js';
 import { LighthouseRegisters } from '../../simulators/lighthouse-registers.js';
