@@ -7,6 +7,7 @@ import { FabwatchError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { systemClock } from '../core/clock.js';
 import { createGateway } from '../gateway.js';
+import { applyProcessSettings } from './process-settings.js';
 import { Notifier } from '../core/sd-notify.js';
 import { DataPathHealth } from '../core/data-path-health.js';
 import { VERSION } from '../version.js';
@@ -44,6 +45,7 @@ async function run(configPath: string): Promise<number> {
   }
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
+  applyProcessSettings();
   const gateway = await createGateway(config, { clock: systemClock, log });
 
   // systemd: READY=1 once started, WATCHDOG=1 only while the data path is healthy (samples
