@@ -4,6 +4,7 @@ import type { RobotSensorStats } from '../acquisition/robot-sensors.js';
 import { createMultiAxisAnalyzer, type MultiAxisAnalyzer } from '../analysis/vibration/multi-axis.js';
 import { DiagnosisVote } from '../analysis/vibration/aggregate.js';
 import { ISO20816_PRESETS } from '../analysis/vibration/iso20816.js';
+import { geometryFromMm } from '../analysis/vibration/bearing.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import type { SpectrumSummary, TelemetryRecord } from '../state/types.js';
 import { rmsHealthScore, statusFromHealth } from './health-score.js';
@@ -47,7 +48,7 @@ export class RobotMonitor {
       sampleRateHz: robot.accelerometer.odrHz,
       windowSize: a.windowSize,
       shaftHz: robot.asset.shaftHz,
-      bearing: bearing ? { nBalls: bearing.nBalls, ballDiameter: bearing.ballDiameterMm, pitchDiameter: bearing.pitchDiameterMm, contactAngleDeg: bearing.contactAngleDeg } : undefined,
+      bearing: bearing ? geometryFromMm(bearing) : undefined,
       zoneLimits: a.zoneLimits ?? ISO20816_PRESETS[a.zonePreset],
       // The part's digital filter: bandwidth = ODR / 2 (ADXL345), at most 1.6 kHz.
       sensorBandwidthHz: Math.min(robot.accelerometer.odrHz / 2, 1600),
