@@ -83,10 +83,22 @@ export function schemaToTs(schema: Node & { definitions?: Record<string, Node> }
   return out.join('\n');
 }
 
-/** `node --import tsx src/config/schema-to-ts.ts` writes src/config/schema-types.ts. */
+/** The wire payloads' types from docs/schemas/*.json: one `<Name>Message` type per file. */
+export function wireSchemasToTs(schemas: Array<{ file: string; schema: Node }>): string {
+  const out = ['// Generated from docs/schemas/*.json by src/config/schema-to-ts.ts (npm run gen:config-types). Do not edit.\n'];
+  for (const { file, schema } of schemas) out.push(`${doc(schema, '')}export type ${messageName(file)} = ${typeOf(schema, '')};\n`);
+  return out.join('\n');
+}
+
+export const messageName = (file: string) => file.replace(/\.json$/, '').split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('') + 'Message';
+
+/** `node --import tsx src/config/schema-to-ts.ts` writes src/config/schema-types.ts and src/state/wire-types.ts. */
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { readFileSync, readdirSync, writeFileSync } = await import('node:fs');
   const root = new URL('../../', import.meta.url);
   const schema = JSON.parse(readFileSync(new URL('config/schema.json', root), 'utf8'));
   writeFileSync(new URL('src/config/schema-types.ts', root), schemaToTs(schema, 'FabwatchConfigSchema'));
+  const dir = new URL('docs/schemas/', root);
+  const wire = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, schema: JSON.parse(readFileSync(new URL(file, dir), 'utf8')) }));
+  writeFileSync(new URL('src/state/wire-types.ts', root), wireSchemasToTs(wire));
 }

@@ -1,12 +1,15 @@
 /**
- * The config's types come from config/schema.json: src/config/schema-types.ts must be exactly what
- * the generator makes of the current schema (after a schema change: npm run gen:config-types).
+ * The config's types come from config/schema.json, and the message types from docs/schemas/*.json:
+ * src/config/schema-types.ts and src/state/wire-types.ts must be exactly what the generator makes
+ * of the current schemas (after a schema change: npm run gen:config-types). The payloads the code
+ * builds are checked against the message types at compile time (src/state/wire-conformance.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { schemaToTs } from '../../src/config/schema-to-ts.js';
+import { readdirSync } from 'node:fs';
+import { schemaToTs, wireSchemasToTs } from '../../src/config/schema-to-ts.js';
 import type { CleanroomLocationSchema } from '../../src/config/schema-types.js';
 import type { CleanroomLocationConfig } from '../../src/cleanroom/config.js';
 import { repoRoot } from '../helpers/gateway-process.js';
@@ -15,6 +18,12 @@ const schema = JSON.parse(readFileSync(join(repoRoot, 'config/schema.json'), 'ut
 
 test('src/config/schema-types.ts is what config/schema.json gives (npm run gen:config-types)', () => {
   assert.equal(readFileSync(join(repoRoot, 'src/config/schema-types.ts'), 'utf8'), schemaToTs(schema, 'FabwatchConfigSchema'));
+});
+
+test('src/state/wire-types.ts is what docs/schemas/*.json give (npm run gen:config-types)', () => {
+  const dir = join(repoRoot, 'docs/schemas');
+  const wire = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, schema: JSON.parse(readFileSync(join(dir, file), 'utf8')) }));
+  assert.equal(readFileSync(join(repoRoot, 'src/state/wire-types.ts'), 'utf8'), wireSchemasToTs(wire));
 });
 
 test('control: a property added to the schema appears, typed, documented and required when defaulted', () => {
