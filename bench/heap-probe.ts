@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseConfigText, validateConfig } from '../src/config/load.js';
 import { systemClock } from '../src/core/clock.js';
 import { createGateway } from '../src/gateway.js';
+import { applyProcessSettings } from '../src/cli/process-settings.js';
 import { repoRoot } from '../test/helpers/gateway-process.js';
 
 const seconds = Number(process.argv[2] ?? 180);
@@ -19,6 +20,7 @@ raw.api = { ...raw.api, port: 0, wsPort: 0 };
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const mb = (n: number) => (n / 1048576).toFixed(1);
+applyProcessSettings(); // as `fabwatch run` does
 const gw = await createGateway(validateConfig(raw, 'heap-probe'), { clock: systemClock, log: pino({ level: 'silent' }) });
 await gw.start();
 const t0 = Date.now();

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { validateConfig } from '../src/config/load.js';
 import { createGateway } from '../src/gateway.js';
+import { applyProcessSettings } from '../src/cli/process-settings.js';
 import { ManualClock } from '../src/core/clock.js';
 import { simulatedFleet } from './fleet-config.js';
 
@@ -40,6 +41,7 @@ const config = validateConfig(raw, 'soak');
 const logFile = join(dir, 'gateway.log');
 const log = pino({ level: 'warn' }, pino.destination({ dest: logFile, sync: true }));
 const clock = new ManualClock(Date.now());
+applyProcessSettings(); // as `fabwatch run` does
 const gw = await createGateway(config, { clock, log });
 let telemetry = 0;
 gw.state.on('telemetry', () => telemetry++);

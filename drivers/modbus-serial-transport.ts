@@ -1,13 +1,13 @@
 import type { ModbusTransport } from './transports.js';
 import { FabwatchError, ErrorCode } from '../src/core/errors.js';
 import { classifyModbusError, type ModbusRequestInfo } from './modbus-errors.js';
+import { clearReceiveBuffer, tapRawBytes, type ClientInternals } from './modbus-serial-internals.js';
 
 export type ModbusLink =
   | { kind: 'tcp'; host: string; port: number; timeoutMs: number }
   | { kind: 'rtu'; path: string; baudRate: number; timeoutMs: number; parity?: 'none' | 'even' | 'odd'; stopBits?: 1 | 2 };
 
-type Emitter = { on(ev: 'data', cb: (d: Buffer) => void): void };
-type ModbusRTUClient = {
+type ModbusRTUClient = ClientInternals & {
   connectTCP(host: string, opts: { port: number }): Promise<void>;
   connectRTUBuffered(path: string, opts: { baudRate: number; dataBits: number; parity: string; stopBits: number }): Promise<void>;
   setID(id: number): void;
@@ -18,8 +18,6 @@ type ModbusRTUClient = {
   writeRegisters(addr: number, values: number[]): Promise<unknown>;
   close(cb: () => void): void;
   isOpen: boolean;
-  /** modbus-serial internals used to see raw bytes and drop stale ones (see `tap`). */
-  _port?: { _client?: Emitter; _buffer?: Buffer };
 };
 
 /**
@@ -58,7 +56,7 @@ export class ModbusSerialTransport implements ModbusTransport {
     if (this.link.kind === 'tcp') await client.connectTCP(this.link.host, { port: this.link.port });
     else await client.connectRTUBuffered(this.link.path, { baudRate: this.link.baudRate, dataBits: 8, parity: this.link.parity ?? 'none', stopBits: this.link.stopBits ?? 1 });
     // Record the raw bytes of each reply (for errors: the frame that was wrong).
-    client._port?._client?.on('data', (d) => this.rx.push(Buffer.from(d)));
+    tapRawBytes(client, (d) => this.rx.push(d));
     this.client = client;
     return client;
   }
@@ -70,9 +68,7 @@ export class ModbusSerialTransport implements ModbusTransport {
       let client: ModbusRTUClient | undefined;
       try {
         client = await (this.connecting ??= this.connect().finally(() => (this.connecting = undefined)));
-        // modbus-serial's buffered RTU port keeps bytes across transactions: a short or late reply
-        // would be scanned together with the next one and fail its CRC. Start each request clean.
-        if (client._port && client._port._buffer) client._port._buffer = Buffer.alloc(0);
+        clearReceiveBuffer(client); // a short or late earlier reply must not spoil this one
         this.rx = [];
         client.setID(req.unitId);
         client.setTimeout(info.timeoutMs!);

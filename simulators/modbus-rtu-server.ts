@@ -1,14 +1,8 @@
 import { crc16 } from './modbus-crc.js';
 import type { ModbusSlave } from './modbus-slave.js';
+import { createSerialPort, type SerialPortHandle } from '../drivers/serial-port.js';
 
-type Port = {
-  open(cb: (err: Error | null) => void): void;
-  close(cb: (err: Error | null) => void): void;
-  write(data: Buffer): boolean;
-  on(ev: 'data', cb: (d: Buffer) => void): void;
-  on(ev: 'error', cb: (e: Error) => void): void;
-  isOpen: boolean;
-};
+type Port = SerialPortHandle;
 
 export interface RtuServerOptions {
   path: string;
@@ -19,7 +13,7 @@ export interface RtuServerOptions {
 
 /**
  * Modbus RTU slave side on a serial line (a USB RS-485 adapter, or one end of a `socat` pty pair
- * in tests) written on serialport with the real CRC-16: parses request frames by function code,
+ * in tests) written on serialport (drivers/serial-port.ts) with the real CRC-16: parses request frames by function code,
  * drops frames with a bad CRC (as a real slave does), answers for every unit the ModbusSlave holds
  * and stays silent for the others, so several simulated slaves can share one line. Scripted faults
  * (bad CRC, short frame, timeout, exception, slow) come from the slave; `disconnected` makes the
@@ -37,8 +31,7 @@ export class ModbusRtuServer {
 
   async start(): Promise<void> {
     if (this.port) return;
-    const { SerialPort } = (await import('serialport')) as unknown as { SerialPort: new (o: object) => Port };
-    const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate ?? 19200, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
+    const port = await createSerialPort({ path: this.opts.path, baudRate: this.opts.baudRate ?? 19200 });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     port.on('data', (d) => this.onData(d));
     port.on('error', () => undefined);

@@ -1,6 +1,6 @@
 import type { ResolvedVibrationSimulatorConfig } from '../src/config/types.js';
 import { Random } from './random.js';
-import { defectFrequencies } from './bearing-frequencies.js';
+import { faultFrequencies, geometryFromMm } from '../src/analysis/vibration/bearing.js';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -30,7 +30,7 @@ export class VibrationModel {
 
   constructor(private readonly cfg: ResolvedVibrationSimulatorConfig, private readonly startAgeHours = 0) {
     this.rng = new Random(cfg.seed);
-    const f = defectFrequencies(cfg.shaftHz, cfg.bearing);
+    const f = faultFrequencies(geometryFromMm(cfg.bearing), cfg.shaftHz);
     const byKind = { none: 0, outer_race: f.BPFO, inner_race: f.BPFI, ball: 2 * f.BSF, cage: f.FTF };
     this.defectHz = byKind[cfg.defect];
     this.modulationHz = cfg.defect === 'inner_race' ? cfg.shaftHz : cfg.defect === 'ball' ? f.FTF : 0;

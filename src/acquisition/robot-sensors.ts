@@ -8,12 +8,8 @@ import type { GpioLine } from '../../drivers/transports.js';
 import { DeviceError, DeviceErrorCode } from '../../drivers/errors.js';
 import { WindowAssembler, type VibrationWindow } from './vibration-window.js';
 
-export interface DeviceFault {
-  device: string;
-  code: string;
-  message: string;
-  since: number;
-}
+export type { DeviceFault } from '../core/device-fault.js';
+import type { DeviceFault } from '../core/device-fault.js';
 
 export interface RobotSensorStats {
   samplesAcquired: number;

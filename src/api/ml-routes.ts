@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext, RoutePlugin } from './server.js';
 import type { RulModel, RulPrediction } from '../health/rul-model.js';
-import type { RobotRul } from '../monitor/robot-rul.js';
+import type { RulFeed } from '../monitor/rul-feed.js';
 import { FIVE_FEATURE_FORM } from '../health/five-features.js';
 import { maintenanceUrgency } from '../health/priority.js';
 import { errorCode, errorMessage } from '../core/errors.js';
@@ -26,7 +26,7 @@ const predictBody = {
 
 export interface MlRoutesDeps {
   model: () => RulModel | undefined;
-  trackers: Map<string, RobotRul>;
+  trackers: Map<string, RulFeed>;
 }
 
 /**

@@ -23,10 +23,8 @@ import { FixedWindowLimiter, originAllowed } from './ws-guard.js';
 import { errorSchema, schemas } from './schemas.js';
 import { WebAssets } from './web-assets.js';
 
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  [key: string]: unknown;
-}
+export type { HealthReport } from '../status/health-report.js';
+import type { HealthReport } from '../status/health-report.js';
 
 /** Route access: `public` (page, health, OpenAPI), `read` (api.auth.read), `command` (token + role). */
 export type Access = 'public' | 'read' | 'command';

@@ -4,7 +4,7 @@ import type { Component } from '../core/component.js';
 import { errorCode, errorMessage } from '../core/errors.js';
 import type { ParticleCounterDriver, ParticleReading } from '../../drivers/particle-counter.js';
 import { DeviceErrorCode } from '../../drivers/errors.js';
-import type { DeviceFault } from '../acquisition/robot-sensors.js';
+import type { DeviceFault } from '../core/device-fault.js';
 
 /** The per-device side of a shared bus (drivers/modbus-bus.ts ModbusDevice), when there is one. */
 export interface BusSlot {

@@ -1,6 +1,6 @@
 import type { LocationStatus } from './location-monitor.js';
 import type { CleanroomLocationStatus } from '../state/types.js';
-import type { DeviceFault } from '../acquisition/robot-sensors.js';
+import type { DeviceFault } from '../core/device-fault.js';
 
 const r3 = (v: number | null): number | null => (v === null ? null : Number(v.toPrecision(4)));
 

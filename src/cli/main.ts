@@ -7,8 +7,9 @@ import { FabwatchError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { systemClock } from '../core/clock.js';
 import { createGateway } from '../gateway.js';
+import { applyProcessSettings } from './process-settings.js';
 import { Notifier } from '../core/sd-notify.js';
-import { DataPathHealth } from '../core/data-path-health.js';
+import { DataPathLiveness } from '../core/data-path-liveness.js';
 import { VERSION } from '../version.js';
 import { HELP } from './help.js';
 import { simulateDeviceCommand } from './simulate-device.js';
@@ -44,12 +45,13 @@ async function run(configPath: string): Promise<number> {
   }
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
+  applyProcessSettings();
   const gateway = await createGateway(config, { clock: systemClock, log });
 
   // systemd: READY=1 once started, WATCHDOG=1 only while the data path is healthy (samples
   // acquired and analysed recently, outbox writable), STOPPING=1 on shutdown. Does nothing when
   // NOTIFY_SOCKET is unset (docs/deploy.md).
-  const dataPath = new DataPathHealth({ clock: systemClock, maxAnalysisGapMs: 30_000, startupGraceMs: 60_000, expectData: gateway.sensors.size > 0 });
+  const dataPath = new DataPathLiveness({ clock: systemClock, maxAnalysisGapMs: 30_000, startupGraceMs: 60_000, expectData: gateway.sensors.size > 0 });
   gateway.state.on('telemetry', () => dataPath.analysed());
   let samplesSeen = -1;
   const notifier = new Notifier({

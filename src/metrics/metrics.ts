@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RobotSensorStats, DeviceFault } from '../acquisition/robot-sensors.js';
-import type { UplinkStatus } from '../uplink/mqtt-uplink.js';
+import type { RobotSensorStats } from '../acquisition/robot-sensors.js';
+import type { DeviceFault } from '../core/device-fault.js';
+import type { UplinkStatus } from '../status/uplink-status.js';
 
 /** What the metrics read at scrape time; the wiring supplies it. */
 export interface MetricSources {

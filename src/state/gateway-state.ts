@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
-import type { DeviceFault } from '../acquisition/robot-sensors.js';
+import type { DeviceFault } from '../core/device-fault.js';
 import type { Alert, AlertSeverity, CleanroomLocationStatus, CleanroomStatus, RobotState, StateEvents, TelemetryRecord } from './types.js';
 
 export interface GatewayIdentity {

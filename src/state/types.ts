@@ -1,4 +1,4 @@
-import type { DeviceFault } from '../acquisition/robot-sensors.js';
+import type { DeviceFault } from '../core/device-fault.js';
 
 export interface AxisSummary {
   rms: number;

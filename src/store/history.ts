@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Statement } from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Component } from '../core/component.js';
 import type { HistoryConfig } from '../config/types.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import type { TelemetryRecord } from '../state/types.js';
-import { openDatabase, type Database } from './sqlite.js';
+import { openDatabase, type Database, type Statement } from './sqlite.js';
 
 /** Numbers of a telemetry record as flat dotted keys (`vibration.rms`, `health_score`, ...). */
 export function flattenFeatures(record: object, prefix = '', out: Record<string, number> = {}, depth = 0): Record<string, number> {

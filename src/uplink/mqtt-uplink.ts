@@ -15,25 +15,8 @@ import { handleMqttCommand } from './mqtt-commands.js';
 import { Outbox, type MessageKind, type OutboxFault, type OutboxStatus } from './outbox.js';
 import type { Lane, OutboxRow } from './outbox-store.js';
 
-export interface UplinkStatus {
-  enabled: boolean;
-  connected: boolean;
-  broker: string;
-  protocol_version: 4 | 5;
-  /** Messages waiting in the outbox (not yet acknowledged by the broker). */
-  queued: number;
-  in_flight: number;
-  /** Acknowledged by the broker (PUBACK) since start. */
-  published: number;
-  /** Telemetry dropped oldest-first at the outbox cap since start. */
-  dropped: number;
-  /** Refused by the broker (MQTT 5 PUBACK reason code >= 0x80): deleted, counted, logged. */
-  rejected: number;
-  replayed: number;
-  lastError: string | null;
-  connectedSince: string | null;
-  outbox: OutboxStatus | null;
-}
+export type { UplinkStatus } from '../status/uplink-status.js';
+import type { UplinkStatus } from '../status/uplink-status.js';
 
 export interface UplinkDeps {
   /** Directory of outbox.db (config gateway.stateDir). */

@@ -41,15 +41,8 @@ export interface OutboxOptions {
   pragmas?: string[];
 }
 
-export type OutboxFaultCode = 'OUTBOX_CORRUPT' | 'OUTBOX_UNAVAILABLE' | 'OUTBOX_WRITE_FAILED';
-
-export interface OutboxFault {
-  code: OutboxFaultCode;
-  message: string;
-  at: string;
-  /** Where the unreadable file was moved (OUTBOX_CORRUPT). */
-  quarantined?: string;
-}
+export type { OutboxFault, OutboxFaultCode, OutboxStatus } from '../status/uplink-status.js';
+import type { OutboxFault, OutboxStatus } from '../status/uplink-status.js';
 
 export interface OutboxEvents {
   /** New rows are ready to send. */
@@ -58,21 +51,6 @@ export interface OutboxEvents {
   onFault?(fault: OutboxFault): void;
   /** First telemetry drop of an episode of running at the cap. */
   onDropStart?(info: { dropped: number; capBytes: number }): void;
-}
-
-export interface OutboxStatus {
-  mode: 'sqlite' | 'memory';
-  durable: boolean;
-  path: string;
-  pending: number;
-  bytes: number;
-  cap_bytes: number;
-  produced: number;
-  acked: number;
-  dropped: number;
-  dropped_by_stream: Record<string, number>;
-  durability_window: { ms: number; messages: number; synchronous: string };
-  fault: OutboxFault | null;
 }
 
 function readBootId(): string | null {

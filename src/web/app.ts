@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 /**
  * The technician's page: robots, live spectrum, trends, cleanroom, alerts, uplink, faults and
  * commands. Live over the gateway's WebSocket (/ws on this origin); reconnects by itself.
@@ -8,7 +6,7 @@
  */
 import { drawChart, type Series } from './chart.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 function h(tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string | null | undefined>): HTMLElement {

@@ -12,6 +12,7 @@ import { GatewayState } from '../../src/state/gateway-state.js';
 import { CommandService } from '../../src/commands/service.js';
 import { robotCommands } from '../../src/commands/robot-commands.js';
 import { ApiServer } from '../../src/api/server.js';
+import type { HealthReport } from '../../src/status/health-report.js';
 import { repoRoot } from './gateway-process.js';
 
 /** Clear-text test tokens; the configs only ever hold their hashes. */
@@ -112,7 +113,7 @@ export async function startBareApi(apiChange: Partial<ApiConfig> = {}): Promise<
     robotIds: () => state.robots.keys(),
     definitions: robotCommands({ state, startAcquisition: async () => undefined, stopAcquisition: async () => undefined }),
   });
-  const api = new ApiServer({ ...config.api, ...apiChange }, { state, log, audit, health: () => ({ status: 'ok' }), commands, clock: systemClock });
+  const api = new ApiServer({ ...config.api, ...apiChange }, { state, log, audit, health: () => ({ status: 'ok' }) as unknown as HealthReport, commands, clock: systemClock });
   await api.start();
   return { api, state, base: `http://127.0.0.1:${api.ports.rest}`, ws: `ws://127.0.0.1:${api.ports.ws}`, lines, stop: () => api.stop() };
 }

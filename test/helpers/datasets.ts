@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './gateway-process.js';
+import { skipUnless } from './skip.js';
 
 /** The shared recordings: $FABWATCH_DATASETS, else ../shared/datasets beside the repository. */
 export const datasetsDir = process.env.FABWATCH_DATASETS ?? path.resolve(repoRoot, '../shared/datasets');
@@ -12,7 +13,5 @@ export const datasetsDir = process.env.FABWATCH_DATASETS ?? path.resolve(repoRoo
  */
 export function skipWithoutDatasets(sub = ''): string | false {
   const dir = path.join(datasetsDir, sub);
-  if (existsSync(dir)) return false;
-  if (process.env.CI === 'true') throw new Error(`CI=true but the datasets are missing at ${dir} (set FABWATCH_DATASETS)`);
-  return `datasets not found at ${dir} (set FABWATCH_DATASETS)`;
+  return skipUnless(!existsSync(dir) && `datasets not found at ${dir} (set FABWATCH_DATASETS)`);
 }

@@ -71,13 +71,11 @@ export async function startGatewayProcess(opts: { config?: string; env?: Record<
 }
 
 /** GET a URL and parse its JSON body (typed loosely: tests assert on the shape). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function getJson(url: string): Promise<any> {
   return (await fetch(url)).json();
 }
 
 /** Parse a Response body as JSON (typed loosely). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function json(res: Response): Promise<any> {
   return res.json();
 }

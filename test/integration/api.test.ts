@@ -172,7 +172,7 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     assert.equal(unknownRobot.body.error.details.status, 'rejected');
     const text = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/xml', ...t }, body: '<start/>' });
     assert.equal(text.status, 415);
-    assert.equal((await text.json()).error.code, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.equal(((await text.json()) as { error: { code: string } }).error.code, 'UNSUPPORTED_MEDIA_TYPE');
 
     // Really stops and starts sampling.
     const stop = await post(`${g.base}/api/robots/robot-004/command`, { command: 'stop_acquisition' }, t);

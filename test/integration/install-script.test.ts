@@ -5,18 +5,18 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasTool, missingTools } from '../helpers/tools.js';
+import { hasTool, skipUnlessRoot, skipWithoutTools } from '../helpers/skip.js';
 
 /**
  * systemd/install.sh and uninstall.sh, run for real into a scratch image root (`--root`, the
  * pi-gen path): user and groups via systemd-sysusers, I2C in config.txt, bundle, config with its
  * permissions, unit enabled via `systemctl --root`; then uninstall keeps or purges the config.
  * Needs root (the scripts chown) plus systemd-sysusers and systemctl; skipped otherwise, except in
- * CI where missing tools fail (running as non-root in CI still skips: the scripts need root).
+ * CI (which runs as root) where a missing tool or root fails (test/helpers/skip.ts).
  */
 const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const isRoot = process.getuid?.() === 0;
-const skip = !isRoot ? 'install.sh must run as root' : missingTools(['systemd-sysusers', 'systemctl', 'bash']);
+const rootSkip = skipUnlessRoot('install.sh (it chowns)');
+const skip = rootSkip || skipWithoutTools(['systemd-sysusers', 'systemctl', 'bash']);
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
@@ -93,7 +93,7 @@ test('install.sh --root installs user, I2C, bundle, config and the enabled unit;
   }
 });
 
-test('install.sh refuses to install without a built bundle', { skip: isRoot ? undefined : 'needs root' }, async () => {
+test('install.sh refuses to install without a built bundle', { skip: rootSkip }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'fabwatch-install-'));
   try {
     cpSync(join(ROOT_DIR, 'systemd'), join(tmp, 'systemd'), { recursive: true });

@@ -7,13 +7,13 @@ import { ModbusBus } from '../../drivers/modbus-bus.js';
 import { LighthouseCounter } from '../../drivers/lighthouse.js';
 import type { ModbusTransport } from '../../drivers/transports.js';
 import { CounterPoller, type BusSlot } from '../../src/cleanroom/counter-poller.js';
-import type { DeviceFault } from '../../src/acquisition/robot-sensors.js';
+import type { DeviceFault } from '../../src/core/device-fault.js';
 import { ModbusSlave } from '../../simulators/modbus-slave.js';
 import { ModbusRtuServer } from '../../simulators/modbus-rtu-server.js';
 import { LighthouseRegisters } from '../../simulators/lighthouse-registers.js';
-import { haveSocat, ptyPair } from '../helpers/pty-pair.js';
+import { skipWithoutSocat, ptyPair } from '../helpers/pty-pair.js';
 
-const skip = haveSocat() ? false : 'socat is not installed (apt-get install socat)';
+const skip = skipWithoutSocat();
 const log = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const A_INTERVAL = 500;

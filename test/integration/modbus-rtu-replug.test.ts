@@ -7,9 +7,9 @@ import { ModbusSlave } from '../../simulators/modbus-slave.js';
 import { ModbusRtuServer } from '../../simulators/modbus-rtu-server.js';
 import { LighthouseRegisters } from '../../simulators/lighthouse-registers.js';
 import { systemClock } from '../../src/core/clock.js';
-import { haveSocat, ptyPair } from '../helpers/pty-pair.js';
+import { skipWithoutSocat, ptyPair } from '../helpers/pty-pair.js';
 
-test('serial adapter unplugged and plugged back: MODBUS_DISCONNECTED, then the port is reopened by itself', { skip: haveSocat() ? false : 'socat missing', timeout: 30_000 }, async () => {
+test('serial adapter unplugged and plugged back: MODBUS_DISCONNECTED, then the port is reopened by itself', { skip: skipWithoutSocat(), timeout: 30_000 }, async () => {
   const links = { a: join(tmpdir(), `fw-tty-a-${process.pid}`), b: join(tmpdir(), `fw-tty-b-${process.pid}`) };
   const lh = new LighthouseRegisters(systemClock, { channelSizesUm: [0.5], isoClass: 5, sampleTimeS: 3600, flowCfm: 1, spikeProbability: 0, seed: 1 });
   const slave = new ModbusSlave().addUnit(1, lh);

@@ -8,9 +8,9 @@ import { ModbusSlave } from '../../simulators/modbus-slave.js';
 import { ModbusRtuServer } from '../../simulators/modbus-rtu-server.js';
 import { LighthouseRegisters } from '../../simulators/lighthouse-registers.js';
 import { MetOneRegisters } from '../../simulators/metone-registers.js';
-import { haveSocat, ptyPair, type PtyPair } from '../helpers/pty-pair.js';
+import { skipWithoutSocat, ptyPair, type PtyPair } from '../helpers/pty-pair.js';
 
-const skip = haveSocat() ? false : 'socat is not installed (apt-get install socat)';
+const skip = skipWithoutSocat();
 let pty: PtyPair;
 let server: ModbusRtuServer;
 let transport: ModbusSerialTransport;

@@ -7,7 +7,7 @@ import { ModbusBus } from '../../drivers/modbus-bus.js';
 import { MetOne6000Counter } from '../../drivers/metone6000.js';
 import { LighthouseCounter } from '../../drivers/lighthouse.js';
 import { CounterPoller } from '../../src/cleanroom/counter-poller.js';
-import type { DeviceFault } from '../../src/acquisition/robot-sensors.js';
+import type { DeviceFault } from '../../src/core/device-fault.js';
 import { ModbusSlave } from '../../simulators/modbus-slave.js';
 import { ModbusTcpServer } from '../../simulators/modbus-tcp-server.js';
 import { MetOneRegisters, METONE_SIM_ENV } from '../../simulators/metone-registers.js';

@@ -1,7 +1,7 @@
 /**
  * An accelerated simulated life: the simulator's vibration model (the one behind the simulated
  * ADXL345) with an outer-race defect growing exponentially until its impacts reach 20 g (the
- * FEMTO end-of-life criterion). Snapshots go through exactly the gateway path (RobotRul: health
+ * FEMTO end-of-life criterion). Snapshots go through exactly the gateway path (RulFeed: health
  * features -> per-robot tracker -> ONNX model). The RUL must fall as the defect grows, every
  * predicted failure time must come before the simulated one, and the trend must be monotone
  * within its interval.
@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { VibrationModel } from '../../simulators/vibration-model.js';
 import { RulModel } from '../../src/health/rul-model.js';
-import { RobotRul } from '../../src/monitor/robot-rul.js';
+import { RulFeed } from '../../src/monitor/rul-feed.js';
 import type { RulEstimate } from '../../src/health/rul-tracker.js';
 
 const modelPath = fileURLToPath(new URL('../../models/rul.onnx', import.meta.url));
@@ -30,7 +30,7 @@ test('a growing simulated bearing defect drives RUL down; predicted failure prec
   const model = new RulModel({ modelPath });
   await model.start();
   try {
-    const rul = new RobotRul({ robotId: 'sim', windowSize: n, snapshotIntervalMs: 10_000, confidenceLevel: 0.9 }, () => model);
+    const rul = new RulFeed({ robotId: 'sim', windowSize: n, snapshotIntervalMs: 10_000, confidenceLevel: 0.9 }, () => model);
     const x = new Float32Array(n);
     const out = new Float64Array(3);
     const estimates: Array<{ t: number; e: RulEstimate }> = [];

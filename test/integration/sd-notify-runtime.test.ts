@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotifyListener } from '../helpers/notify-listener.js';
-import { missingTools } from '../helpers/tools.js';
+import { skipUnless, skipUnlessRoot, skipWithoutTools } from '../helpers/skip.js';
 
 /**
  * The bundled runtime (dist/fabwatch.mjs, `npm run build`) under a fake NOTIFY_SOCKET, in
@@ -26,10 +26,8 @@ const WATCHDOG_MS = 2000; // pings every 1 s
 // fresh clone needs no separate build step.
 const built = spawnSync(process.execPath, [join(ROOT, 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
 if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
-const bundleSkip = existsSync(BUNDLE) ? undefined : 'dist/fabwatch.mjs missing after the build';
-const toolSkip = missingTools(['systemd-notify', 'python3']);
-const skip = bundleSkip ?? toolSkip;
-const stallSkip = skip ?? (process.getuid?.() !== 0 ? 'the stall case needs root (private tmpfs via unshare -m)' : missingTools(['unshare']));
+const skip = skipUnless(!existsSync(BUNDLE) && 'dist/fabwatch.mjs missing after the build') || skipWithoutTools(['systemd-notify', 'python3']);
+const stallSkip = skip || skipUnlessRoot('the stall case (private tmpfs via unshare -m)') || skipWithoutTools(['unshare'], 'apt-get install util-linux');
 
 interface Running {
   child: ChildProcess;

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { systemClock } from '../../src/core/clock.js';
 import { Notifier } from '../../src/core/sd-notify.js';
 import { NotifyListener } from '../helpers/notify-listener.js';
-import { missingTools } from '../helpers/tools.js';
+import { skipWithoutTools } from '../helpers/skip.js';
 
 /**
  * The Notifier with the real `systemd-notify` command against a real AF_UNIX datagram socket
  * (a python3 listener standing in for systemd): READY=1, WATCHDOG=1 while healthy, none while the
  * pipeline is stalled, WATCHDOG=1 again after recovery, STOPPING=1.
  */
-const skip = missingTools(['systemd-notify', 'python3']);
+const skip = skipWithoutTools(['systemd-notify', 'python3']);
 
 test('real systemd-notify delivers READY, health-gated WATCHDOG and STOPPING to NOTIFY_SOCKET', { skip, timeout: 20_000 }, async () => {
   const listener = new NotifyListener();

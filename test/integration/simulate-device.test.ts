@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ModbusSerialTransport } from '../../drivers/modbus-serial-transport.js';
 import { MetOne6000Counter } from '../../drivers/metone6000.js';
 import { LighthouseCounter } from '../../drivers/lighthouse.js';
-import { haveSocat, ptyPair } from '../helpers/pty-pair.js';
+import { skipWithoutSocat, ptyPair } from '../helpers/pty-pair.js';
 
 const bin = fileURLToPath(new URL('../../bin/fabwatch.mjs', import.meta.url));
 
@@ -96,7 +96,7 @@ test('simulate-device serves a Met One 6000 over Modbus TCP to the real driver; 
   }
 });
 
-test('simulate-device serves a Lighthouse counter over RTU on a pty', { skip: haveSocat() ? false : 'socat missing', timeout: 60_000 }, async () => {
+test('simulate-device serves a Lighthouse counter over RTU on a pty', { skip: skipWithoutSocat(), timeout: 60_000 }, async () => {
   const pty = await ptyPair();
   const sim = startSim(['--map', 'lighthouse', '--serial', pty.b, '--sample-time', '1']);
   const transport = new ModbusSerialTransport({ kind: 'rtu', path: pty.a, baudRate: 19200, timeoutMs: 500 });

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { missingTools } from '../helpers/tools.js';
+import { skipWithoutTools } from '../helpers/skip.js';
 
 /**
  * `systemd-analyze security --offline=true` scores systemd/fabwatch.service without a running
@@ -15,7 +15,7 @@ import { missingTools } from '../helpers/tools.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const UNIT = join(ROOT, 'systemd/fabwatch.service');
 const MAX_EXPOSURE = 2.5;
-const skip = missingTools(['systemd-analyze']);
+const skip = skipWithoutTools(['systemd-analyze']);
 
 interface Analysis {
   exposure: number;

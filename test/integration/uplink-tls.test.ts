@@ -8,6 +8,7 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { startBroker, skipWithoutMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/stream-recorder.js';
+import { skipWithoutTools } from '../helpers/skip.js';
 import { freePort } from '../../simulators/free-port.js';
 import { validateConfig } from '../../src/config/load.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -34,7 +35,7 @@ function uplinkFor(url: string, tls: Record<string, unknown>, stateDir: string, 
   return { uplink: new MqttUplink(config.mqtt, state, systemClock, log, { stateDir }), state };
 }
 
-test('mutual TLS with a test CA connects; an untrusted server certificate is refused', { skip: skipWithoutMosquitto() || (execFileSync('sh', ['-c', 'command -v openssl || true']).length ? false : 'openssl not installed'), timeout: 60_000 }, async (t) => {
+test('mutual TLS with a test CA connects; an untrusted server certificate is refused', { skip: skipWithoutMosquitto() || skipWithoutTools(['openssl'], 'apt-get install openssl'), timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fabwatch-pki-'));
   makePki(dir, 'good');
   makePki(dir, 'rogue');

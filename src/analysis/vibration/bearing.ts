@@ -1,12 +1,19 @@
 /**
- * Rolling-element bearing defect frequencies (standards.md; Randall & Antoni, MSSP 25 (2011)).
- * Lengths may be in any unit as long as both diameters use the same one.
+ * Rolling-element bearing defect frequencies (standards.md; Randall & Antoni, MSSP 25 (2011)): the
+ * one formula, used by the diagnosis and by the vibration simulator (which models the same physics;
+ * it does not diagnose). The one geometry type: lengths in any unit as long as both diameters use
+ * the same one. The config names them in mm (config/schema.json): geometryFromMm() converts.
  */
 export interface BearingGeometry {
   nBalls: number;
   ballDiameter: number;
   pitchDiameter: number;
   contactAngleDeg: number;
+}
+
+/** The config's form (config/schema.json `bearing`, lengths in mm) as a BearingGeometry. */
+export function geometryFromMm(b: { nBalls: number; ballDiameterMm: number; pitchDiameterMm: number; contactAngleDeg: number }): BearingGeometry {
+  return { nBalls: b.nBalls, ballDiameter: b.ballDiameterMm, pitchDiameter: b.pitchDiameterMm, contactAngleDeg: b.contactAngleDeg };
 }
 
 export interface FaultFrequencies {

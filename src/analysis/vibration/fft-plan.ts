@@ -36,9 +36,11 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
 
 /** emscripten would print aborts to stderr: this module logs nothing, failures surface as exceptions. */
 const QUIET = { print: () => {}, printErr: () => {} };
+/** Node's global WebAssembly (@types/node 20 declares only its types; the DOM lib is not in the server's type check). */
+const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
 
 async function loadBackend(): Promise<{ mod: PffftModule; backend: FftBackend }> {
-  const simdWanted = process.env.FABWATCH_FFT_NO_SIMD !== '1' && WebAssembly.validate(SIMD_PROBE);
+  const simdWanted = process.env.FABWATCH_FFT_NO_SIMD !== '1' && wasm.validate(SIMD_PROBE);
   if (simdWanted) {
     try {
       const mod = await (await import('@echogarden/pffft-wasm/simd')).default(QUIET);

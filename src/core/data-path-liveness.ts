@@ -8,7 +8,7 @@ import type { Clock } from './clock.js';
  * The wiring reports events (`sampleAcquired()`, `analysed()`, `outboxWrite()`); `isHealthy()`
  * compares their ages with the limits. Time comes from the injected clock (monotonic).
  */
-export interface DataPathHealthOptions {
+export interface DataPathLivenessOptions {
   clock: Clock;
   /** Longest allowed time since the last analysed window, ms (a few analysis windows). */
   maxAnalysisGapMs: number;
@@ -33,7 +33,7 @@ export interface DataPathReport {
   outboxError?: string;
 }
 
-export class DataPathHealth {
+export class DataPathLiveness {
   private readonly clock: Clock;
   private readonly maxAnalysisGapMs: number;
   private readonly maxSampleGapMs: number;
@@ -45,7 +45,7 @@ export class DataPathHealth {
   private outboxOk = true;
   private outboxError: string | undefined;
 
-  constructor(opts: DataPathHealthOptions) {
+  constructor(opts: DataPathLivenessOptions) {
     for (const [k, v] of [['maxAnalysisGapMs', opts.maxAnalysisGapMs], ['startupGraceMs', opts.startupGraceMs], ['maxSampleGapMs', opts.maxSampleGapMs ?? opts.maxAnalysisGapMs]] as const) {
       if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be a positive number of ms, got ${v}`);
     }

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/core/clock.js';
-import { DataPathHealth } from '../../src/core/data-path-health.js';
+import { DataPathLiveness } from '../../src/core/data-path-liveness.js';
 
 test('healthy during the start-up grace, unhealthy after it without data', () => {
   const clock = new ManualClock();
-  const h = new DataPathHealth({ clock, maxAnalysisGapMs: 10_000, startupGraceMs: 30_000 });
+  const h = new DataPathLiveness({ clock, maxAnalysisGapMs: 10_000, startupGraceMs: 30_000 });
   assert.equal(h.isHealthy(), true);
   clock.advance(30_000);
   assert.equal(h.isHealthy(), true);
@@ -15,7 +15,7 @@ test('healthy during the start-up grace, unhealthy after it without data', () =>
 
 test('samples without analysis is a stalled pipeline', () => {
   const clock = new ManualClock();
-  const h = new DataPathHealth({ clock, maxAnalysisGapMs: 10_000, maxSampleGapMs: 2_000, startupGraceMs: 5_000 });
+  const h = new DataPathLiveness({ clock, maxAnalysisGapMs: 10_000, maxSampleGapMs: 2_000, startupGraceMs: 5_000 });
   h.sampleAcquired();
   h.analysed();
   for (let i = 0; i < 10; i++) {
@@ -36,7 +36,7 @@ test('samples without analysis is a stalled pipeline', () => {
 
 test('acquisition stalls: samples too old', () => {
   const clock = new ManualClock();
-  const h = new DataPathHealth({ clock, maxAnalysisGapMs: 10_000, maxSampleGapMs: 2_000, startupGraceMs: 1 });
+  const h = new DataPathLiveness({ clock, maxAnalysisGapMs: 10_000, maxSampleGapMs: 2_000, startupGraceMs: 1 });
   h.sampleAcquired();
   h.analysed();
   clock.advance(2_001);
@@ -45,7 +45,7 @@ test('acquisition stalls: samples too old', () => {
 
 test('an outbox write failure makes it unhealthy until a write succeeds', () => {
   const clock = new ManualClock();
-  const h = new DataPathHealth({ clock, maxAnalysisGapMs: 10_000, startupGraceMs: 5_000 });
+  const h = new DataPathLiveness({ clock, maxAnalysisGapMs: 10_000, startupGraceMs: 5_000 });
   h.outboxWrite(false, 'SQLITE_FULL: database or disk is full');
   const r = h.report();
   assert.equal(r.healthy, false);
@@ -58,7 +58,7 @@ test('an outbox write failure makes it unhealthy until a write succeeds', () => 
 
 test('a gateway with no devices is judged on the outbox only', () => {
   const clock = new ManualClock();
-  const h = new DataPathHealth({ clock, maxAnalysisGapMs: 1_000, startupGraceMs: 1_000, expectData: false });
+  const h = new DataPathLiveness({ clock, maxAnalysisGapMs: 1_000, startupGraceMs: 1_000, expectData: false });
   clock.advance(60_000);
   assert.equal(h.isHealthy(), true);
   h.outboxWrite(false);
@@ -67,6 +67,6 @@ test('a gateway with no devices is judged on the outbox only', () => {
 
 test('rejects non-positive limits', () => {
   const clock = new ManualClock();
-  assert.throws(() => new DataPathHealth({ clock, maxAnalysisGapMs: 0, startupGraceMs: 1 }), RangeError);
-  assert.throws(() => new DataPathHealth({ clock, maxAnalysisGapMs: 1, startupGraceMs: Number.NaN }), RangeError);
+  assert.throws(() => new DataPathLiveness({ clock, maxAnalysisGapMs: 0, startupGraceMs: 1 }), RangeError);
+  assert.throws(() => new DataPathLiveness({ clock, maxAnalysisGapMs: 1, startupGraceMs: Number.NaN }), RangeError);
 });

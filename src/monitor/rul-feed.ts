@@ -2,7 +2,7 @@ import { createHealthFeatureScratch, extractHealthFeatures, HEALTH_FEATURE_COUNT
 import { RulTracker, type RulEstimate } from '../health/rul-tracker.js';
 import type { RulModel } from '../health/rul-model.js';
 
-export interface RobotRulOptions {
+export interface RulFeedOptions {
   robotId: string;
   windowSize: number;
   /** Feed the tracker at most once per this many ms (the model was trained on one snapshot per 10 s). */
@@ -15,7 +15,7 @@ export interface RobotRulOptions {
  * goes through the same health-feature code as training (src/health/features.ts) into the robot's
  * RulTracker (own baseline, smoothing), then through the ONNX model.
  */
-export class RobotRul {
+export class RulFeed {
   readonly tracker: RulTracker;
   private readonly scratch: HealthFeatureScratch;
   private readonly features = new Float64Array(HEALTH_FEATURE_COUNT);
@@ -23,7 +23,7 @@ export class RobotRul {
   private busy = false;
   latest: RulEstimate | null = null;
 
-  constructor(private readonly o: RobotRulOptions, private readonly model: () => RulModel | null) {
+  constructor(private readonly o: RulFeedOptions, private readonly model: () => RulModel | null) {
     this.tracker = new RulTracker({ robotId: o.robotId });
     this.scratch = createHealthFeatureScratch(o.windowSize);
   }

@@ -1,0 +1,104 @@
+/**
+ * config/schema.json -> TypeScript types (src/config/schema-types.ts), so that the schema is the one
+ * source of the config's shape: `npm run gen:config-types` regenerates the file, and
+ * test/unit/config-types.test.ts fails when the committed file is not what the schema gives.
+ *
+ * Why generated at build time rather than TypeBox or json-schema-to-ts: the schema stays the JSON
+ * file users and tools read (editors, `--check-config`, docs), with its descriptions and units;
+ * json-schema-to-ts needs the schema as a TypeScript `as const` literal and TypeBox would make the
+ * schema TypeScript code. The subset the schema uses is small (objects, enums, const, anyOf, type
+ * lists, arrays, $ref to definitions), so the generator is too.
+ *
+ * The types describe the config AFTER validation: a property with a `default` is always present
+ * (Ajv's useDefaults fills it), one without is optional unless `required`.
+ */
+type Node = {
+  type?: string | string[];
+  properties?: Record<string, Node>;
+  required?: string[];
+  additionalProperties?: boolean | Node;
+  items?: Node;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: Node[];
+  oneOf?: Node[];
+  $ref?: string;
+  default?: unknown;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+};
+
+export const typeName = (def: string) => def[0].toUpperCase() + def.slice(1) + 'Schema';
+
+function doc(n: Node, indent: string): string {
+  const parts = [n.description, n.minimum !== undefined || n.maximum !== undefined ? `Range: ${n.minimum ?? '-inf'} .. ${n.maximum ?? 'inf'}.` : '', n.default !== undefined && typeof n.default !== 'object' ? `Default: ${JSON.stringify(n.default)}.` : ''].filter(Boolean);
+  return parts.length ? `${indent}/** ${parts.join(' ').replace(/\*\//g, '*\\/')} */\n` : '';
+}
+
+function typeOf(n: Node, indent: string): string {
+  if (n.$ref) return typeName(n.$ref.replace('#/definitions/', ''));
+  if (n.const !== undefined) return JSON.stringify(n.const);
+  if (n.enum) return n.enum.map((v) => JSON.stringify(v)).join(' | ');
+  const alts = n.anyOf ?? n.oneOf;
+  if (alts) return alts.map((a) => typeOf(a, indent)).join(' | ');
+  const types = Array.isArray(n.type) ? n.type : n.type ? [n.type] : [];
+  if (types.length > 1) return types.map((t) => typeOf({ ...n, type: t }, indent)).join(' | ');
+  switch (types[0]) {
+    case 'integer':
+    case 'number':
+      return 'number';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'boolean';
+    case 'null':
+      return 'null';
+    case 'array':
+      return n.items ? `Array<${typeOf(n.items, indent)}>` : 'unknown[]';
+    case 'object':
+      return objectType(n, indent);
+    default:
+      return n.properties ? objectType(n, indent) : 'unknown';
+  }
+}
+
+function objectType(n: Node, indent: string): string {
+  const inner = indent + '  ';
+  const required = new Set(n.required ?? []);
+  const props = Object.entries(n.properties ?? {}).map(([k, p]) => {
+    const optional = !required.has(k) && p.default === undefined;
+    const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+    return `${doc(p, inner)}${inner}${key}${optional ? '?' : ''}: ${typeOf(p, inner)};\n`;
+  });
+  if (typeof n.additionalProperties === 'object') props.push(`${inner}[key: string]: ${typeOf(n.additionalProperties, inner)};\n`);
+  return props.length ? `{\n${props.join('')}${indent}}` : 'Record<string, never>';
+}
+
+/** The TypeScript source for a schema: one exported type per definition, and the root as `rootName`. */
+export function schemaToTs(schema: Node & { definitions?: Record<string, Node> }, rootName: string): string {
+  const out = ['// Generated from config/schema.json by src/config/schema-to-ts.ts (npm run gen:config-types). Do not edit.\n'];
+  for (const [name, def] of Object.entries(schema.definitions ?? {})) out.push(`${doc(def, '')}export type ${typeName(name)} = ${typeOf(def, '')};\n`);
+  out.push(`${doc(schema, '')}export type ${rootName} = ${typeOf(schema, '')};\n`);
+  return out.join('\n');
+}
+
+/** The wire payloads' types from docs/schemas/*.json: one `<Name>Message` type per file. */
+export function wireSchemasToTs(schemas: Array<{ file: string; schema: Node }>): string {
+  const out = ['// Generated from docs/schemas/*.json by src/config/schema-to-ts.ts (npm run gen:config-types). Do not edit.\n'];
+  for (const { file, schema } of schemas) out.push(`${doc(schema, '')}export type ${messageName(file)} = ${typeOf(schema, '')};\n`);
+  return out.join('\n');
+}
+
+export const messageName = (file: string) => file.replace(/\.json$/, '').split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('') + 'Message';
+
+/** `node --import tsx src/config/schema-to-ts.ts` writes src/config/schema-types.ts and src/state/wire-types.ts. */
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const { readFileSync, readdirSync, writeFileSync } = await import('node:fs');
+  const root = new URL('../../', import.meta.url);
+  const schema = JSON.parse(readFileSync(new URL('config/schema.json', root), 'utf8'));
+  writeFileSync(new URL('src/config/schema-types.ts', root), schemaToTs(schema, 'FabwatchConfigSchema'));
+  const dir = new URL('docs/schemas/', root);
+  const wire = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, schema: JSON.parse(readFileSync(new URL(file, dir), 'utf8')) }));
+  writeFileSync(new URL('src/state/wire-types.ts', root), wireSchemasToTs(wire));
+}

@@ -1,0 +1,143 @@
+// Generated from docs/schemas/*.json by src/config/schema-to-ts.ts (npm run gen:config-types). Do not edit.
+
+/** factory/{site}/{robot_id}/alerts (robot), cleanroom/{site}/alerts (counters), factory/{site}/gateways/{gateway_id}/alerts (gateway, e.g. OUTBOX_*). QoS 1, never dropped by the outbox, sent before telemetry. The same alert id is sent again when it is acknowledged. */
+export type AlertMessage = {
+  gateway_id: string;
+  site: string;
+  /** Production time, ISO-8601 UTC. */
+  ts: string;
+  /** Per-stream sequence number (stream = gateway_id + topic), +1 per message, persisted across restarts. A gap means lost messages (see the gateway's uplink.outbox.dropped_by_stream); an equal seq is a QoS 1 re-delivery of the same message. Range: 1 .. inf. */
+  seq: number;
+  /** true: produced while the uplink was down (or before a restart) and sent later from the outbox; ts is still the production time. */
+  replayed: boolean;
+  id: string;
+  robot_id?: string | null;
+  source: string;
+  /** Stable code (docs/error-codes.md), e.g. DEVICE_IO, OUTBOX_TELEMETRY_DROPPED, OUTBOX_WRITE_FAILED. */
+  code: string;
+  severity: "info" | "warning" | "critical";
+  message: string;
+  active: boolean;
+  acknowledged: boolean;
+};
+
+/** cleanroom/{site}/status, QoS 1, every cleanroom.publishIntervalS. Never dropped by the outbox. */
+export type CleanroomStatusMessage = {
+  gateway_id: string;
+  site: string;
+  /** Production time, ISO-8601 UTC. */
+  ts: string;
+  /** Per-stream sequence number (stream = gateway_id + topic), +1 per message, persisted across restarts. A gap means lost messages (see the gateway's uplink.outbox.dropped_by_stream); an equal seq is a QoS 1 re-delivery of the same message. Range: 1 .. inf. */
+  seq: number;
+  /** true: produced while the uplink was down (or before a restart) and sent later from the outbox; ts is still the production time. */
+  replayed: boolean;
+  locations: Array<{
+    counter_id: string;
+    location: string;
+    ts?: string;
+    sizes_um?: Array<number>;
+    counts?: Array<number>;
+    /** Particles per m3 per channel; null where the sample cannot be used (no data, invalid or unusable sample). */
+    concentration_per_m3?: Array<number | null>;
+  }>;
+  units?: {
+    [key: string]: string;
+  };
+};
+
+/** factory/{site}/{robot_id}/cmd/ack (through the outbox: durable, never dropped, sent first), and for MQTT 5 also to the command's Response Topic with its Correlation Data (not through the outbox). */
+export type CommandAckMessage = {
+  gateway_id: string;
+  site: string;
+  /** Production time, ISO-8601 UTC. */
+  ts: string;
+  /** Per-stream sequence number (stream = gateway_id + topic), +1 per message, persisted across restarts. A gap means lost messages (see the gateway's uplink.outbox.dropped_by_stream); an equal seq is a QoS 1 re-delivery of the same message. Range: 1 .. inf. */
+  seq: number;
+  /** true: produced while the uplink was down (or before a restart) and sent later from the outbox; ts is still the production time. */
+  replayed?: boolean;
+  /** The command's id (generated when absent; null when the body could not be read). */
+  id: string | null;
+  robot_id: string;
+  command: string | null;
+  source?: "mqtt";
+  status: "ok" | "rejected" | "failed";
+  /** When not ok: BAD_REQUEST (not JSON / wrong shape), UNKNOWN_COMMAND, BAD_PARAMETERS, UNKNOWN_ROBOT, EXPIRED, FAILED, or the command's own code. */
+  code?: string;
+  message: string;
+  result?: unknown;
+  duplicate?: boolean;
+};
+
+/** factory/{site}/{robot_id}/cmd, to the gateway that owns robot_id. MQTT 5: set Response Topic (and Correlation Data) to get the ack there as well. The same commands as REST (GET /api/commands lists them with their parameter schemas). */
+export type CommandMessage = {
+  /** start_acquisition | stop_acquisition | set_maintenance_mode | acknowledge_alert | ... */
+  command: string;
+  /** Validated against the command's own schema. */
+  parameters?: Record<string, never>;
+  /** Client-chosen; a repeated id is not executed again (the first outcome is returned with duplicate: true). */
+  id?: string;
+  /** Commands older than the TTL (60 s) are refused with EXPIRED. */
+  issued_at?: string;
+};
+
+/** factory/{site}/gateways/{gateway_id}/status, QoS 1, RETAINED. 'online' on every (re)connect (so a broker restarted without persistence has it again), 'offline' on a clean stop or by the MQTT last will. Not queued in the outbox and carries no seq: it is state, not an event. */
+export type GatewayStatusMessage = {
+  gateway_id: string;
+  site: string;
+  state: "online" | "offline";
+  /** Production time, ISO-8601 UTC. */
+  ts: string;
+};
+
+/** factory/{site}/{robot_id}/telemetry, QoS 1, not retained. One analysis window of one robot. */
+export type TelemetryMessage = {
+  gateway_id: string;
+  site: string;
+  /** Production time, ISO-8601 UTC. */
+  ts: string;
+  /** Per-stream sequence number (stream = gateway_id + topic), +1 per message, persisted across restarts. A gap means lost messages (see the gateway's uplink.outbox.dropped_by_stream); an equal seq is a QoS 1 re-delivery of the same message. Range: 1 .. inf. */
+  seq: number;
+  /** true: produced while the uplink was down (or before a restart) and sent later from the outbox; ts is still the production time. */
+  replayed: boolean;
+  robot_id: string;
+  /** degC */
+  temperature?: number | null;
+  vibration: {
+    /** g */
+    rms: number;
+    /** g */
+    peak: number;
+    axes?: {
+      x?: {
+        rms: number;
+        peak: number;
+      };
+      y?: {
+        rms: number;
+        peak: number;
+      };
+      z?: {
+        rms: number;
+        peak: number;
+      };
+    };
+    dominant_axis?: string;
+    sample_rate_hz?: number;
+    window_samples?: number;
+    /** Range: 0 .. inf. */
+    lost_samples?: number;
+  };
+  /** Range: 0 .. 100. */
+  health_score: number;
+  status: "starting" | "ok" | "warning" | "critical" | "fault";
+  spectrum?: {
+    df_hz?: number;
+    band_hz?: number;
+    amplitudes?: Array<number>;
+    peak_hz?: number;
+    peak_amplitude?: number;
+  };
+  units?: {
+    [key: string]: string;
+  };
+};

@@ -1,0 +1,94 @@
+import type { ComponentReport } from '../core/component.js';
+import type { DeviceFault } from '../core/device-fault.js';
+import type { UplinkStatus } from './uplink-status.js';
+
+/** GET /health: one robot's acquisition. */
+export interface SensorHealth {
+  robot_id: string;
+  faults: DeviceFault[];
+  samples_acquired: number;
+  samples_lost: number;
+  measured_rate_hz: number;
+  last_sample_at: string | null;
+  acquisition: 'interrupt' | 'polling';
+}
+
+/** GET /health: one particle counter's polling. */
+export interface CounterHealth {
+  counter_id: string;
+  fault: DeviceFault | null;
+  /** The Modbus circuit breaker's state, null without one. */
+  breaker: string | null;
+  polls: number;
+  failures: number;
+}
+
+export type ModelHealth = { available: true; name: string; version: string; confidence_level: number } | { available: false; reason: string; code: string | null };
+export type HistoryHealth = { available: boolean; records_written: number } | { available: false; reason: string };
+
+/** GET /health: `degraded` when a component failed, a device is faulted, or the uplink is down or faulted. */
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  gateway_id: string;
+  site: string;
+  version: string;
+  simulation: boolean;
+  uptime_s: number;
+  components: ComponentReport[];
+  sensors: SensorHealth[];
+  counters: CounterHealth[];
+  /** Present when the stack light (alarmOutput) is enabled. */
+  alarm_output?: { on: boolean; error: { code: string; message: string } | null };
+  uplink: UplinkStatus;
+  history: HistoryHealth;
+  model: ModelHealth;
+}
+
+/** What the report is read from; structural, so this module imports no component. */
+export interface HealthSources {
+  identity: { gatewayId: string; site: string; version: string; simulation: boolean };
+  uptimeMs(): number;
+  components(): ComponentReport[];
+  sensors(): Iterable<[string, { faults: DeviceFault[]; stats: { samplesAcquired: number; samplesLost: number; measuredRateHz: number; lastSampleAt: number | null; mode: 'interrupt' | 'polling' } }]>;
+  counters(): Array<{ name: string; currentFault: DeviceFault | null; breakerState?: string; stats: { polls: number; failures: number } }>;
+  uplink: { status(): UplinkStatus; readonly faulted: unknown };
+  stackLight?: { readonly on: boolean; readonly lastError: { code: string; message: string } | null };
+  history?: { readonly available: boolean; readonly written: number };
+  /** The RUL model component, absent when model.enabled is false. */
+  model?: { readonly name: string; readonly loaded: boolean; readonly card: { name: string }; readonly version: string };
+  modelConfidenceLevel: number;
+}
+
+export function buildHealthReport(src: HealthSources): HealthReport {
+  const components = src.components();
+  const robots = [...src.sensors()].map(([id, s]) => ({
+    robot_id: id,
+    faults: s.faults,
+    samples_acquired: s.stats.samplesAcquired,
+    samples_lost: s.stats.samplesLost,
+    measured_rate_hz: Math.round(s.stats.measuredRateHz * 10) / 10,
+    last_sample_at: s.stats.lastSampleAt === null ? null : new Date(s.stats.lastSampleAt).toISOString(),
+    acquisition: s.stats.mode,
+  }));
+  const counters = src.counters().map((p) => ({ counter_id: p.name.slice('counter:'.length), fault: p.currentFault, breaker: p.breakerState ?? null, polls: p.stats.polls, failures: p.stats.failures }));
+  const uplinkStatus = src.uplink.status();
+  const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected) || src.uplink.faulted !== null;
+  const { model, history, stackLight } = src;
+  return {
+    status: degraded ? 'degraded' : 'ok',
+    gateway_id: src.identity.gatewayId,
+    site: src.identity.site,
+    version: src.identity.version,
+    simulation: src.identity.simulation,
+    uptime_s: Math.round(src.uptimeMs() / 1000),
+    components,
+    sensors: robots,
+    counters,
+    ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
+    uplink: uplinkStatus,
+    history: history ? { available: history.available, records_written: history.written } : { available: false, reason: 'history.enabled is false' },
+    model: model?.loaded
+      ? { available: true, name: model.card.name, version: model.version, confidence_level: src.modelConfidenceLevel }
+      : { available: false, reason: model ? (components.find((c) => c.name === model.name)?.error?.message ?? 'loading') : 'disabled in config (model.enabled: false)', code: components.find((c) => c.name === 'rul-model')?.error?.code ?? null },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The uplink's status as /health, /metrics and the page read it. Its own module so that the API and
+ * the metrics can type it without importing src/uplink (uplink and api never import each other).
+ */
+export type OutboxFaultCode = 'OUTBOX_CORRUPT' | 'OUTBOX_UNAVAILABLE' | 'OUTBOX_WRITE_FAILED';
+
+export interface OutboxFault {
+  code: OutboxFaultCode;
+  message: string;
+  at: string;
+  /** Where the unreadable file was moved (OUTBOX_CORRUPT). */
+  quarantined?: string;
+}
+
+export interface OutboxStatus {
+  mode: 'sqlite' | 'memory';
+  durable: boolean;
+  path: string;
+  pending: number;
+  bytes: number;
+  cap_bytes: number;
+  produced: number;
+  acked: number;
+  dropped: number;
+  dropped_by_stream: Record<string, number>;
+  durability_window: { ms: number; messages: number; synchronous: string };
+  fault: OutboxFault | null;
+}
+
+export interface UplinkStatus {
+  enabled: boolean;
+  connected: boolean;
+  broker: string;
+  protocol_version: 4 | 5;
+  /** Messages waiting in the outbox (not yet acknowledged by the broker). */
+  queued: number;
+  in_flight: number;
+  /** Acknowledged by the broker (PUBACK) since start. */
+  published: number;
+  /** Telemetry dropped oldest-first at the outbox cap since start. */
+  dropped: number;
+  /** Refused by the broker (MQTT 5 PUBACK reason code >= 0x80): deleted, counted, logged. */
+  rejected: number;
+  replayed: number;
+  lastError: string | null;
+  connectedSince: string | null;
+  outbox: OutboxStatus | null;
+}
