@@ -40,7 +40,7 @@ import { RulModel } from './health/rul-model.js';
 import { rankMaintenance } from './health/priority.js';
 import { RobotRul } from './monitor/robot-rul.js';
 import { mlRoutes } from './api/ml-routes.js';
-import { resolve as resolvePath } from 'node:path';
+import { fromPackageRoot } from './core/package-root.js';
 import { robotCommands } from './commands/robot-commands.js';
 import { TelemetryHistory } from './store/history.js';
 import { GatewayMetrics } from './metrics/metrics.js';
@@ -128,7 +128,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   };
 
   // --- RUL model (optional: a missing or mismatched model disables RUL only).
-  const rulModel = config.model.enabled ? new RulModel({ modelPath: resolvePath(config.model.path) }) : undefined;
+  const rulModel = config.model.enabled ? new RulModel({ modelPath: fromPackageRoot(config.model.path) }) : undefined;
   const robotRuls = new Map<string, RobotRul>();
   /** Re-rank every robot for maintenance after an estimate changes. */
   const rerank = () => {

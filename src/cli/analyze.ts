@@ -13,7 +13,7 @@ import { windowSizeForResolution } from '../analysis/vibration/window-size.js';
 import { HANN_ENBW_BINS } from '../analysis/vibration/window.js';
 import { errorCode, errorMessage } from '../core/errors.js';
 import { readRecording, type Recording } from './recording.js';
-import { fileURLToPath } from 'node:url';
+import { defaultRulModelPath } from '../core/package-root.js';
 import { RulModel } from '../health/rul-model.js';
 import { replayRecording, type ReplayRow } from '../health/replay.js';
 import { readMultiSnapshotRecording } from '../health/femto.js';
@@ -34,7 +34,7 @@ Options:
                          or "AB,BC,CD" in mm/s (default group2_rigid)
   --sensor-bandwidth HZ  keep the envelope band below HZ (ADXL345: 1600, ADXL355: 1000)
   --bands N              bands in the JSON spectrum summaries (default 64)
-  --model PATH           RUL model for multi-snapshot recordings (default models/rul.onnx):
+  --model PATH           RUL model for multi-snapshot recordings (default: models/rul.onnx of the package):
                          per snapshot, health indicator and RUL with interval (rul_s,
                          rul_low_s, rul_high_s)
   --confidence L         confidence level of the RUL interval, 0 < L < 1 (default 0.9)
@@ -183,7 +183,7 @@ function formatEvidence(ev: { component: string; source: string; expectedHz: num
  * is reported on the output and the vibration analysis goes on without RUL.
  */
 async function rulReplay(jsonPath: string, args: Args): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {
-  const modelPath = args.modelPath ?? fileURLToPath(new URL('../../models/rul.onnx', import.meta.url));
+  const modelPath = args.modelPath ?? defaultRulModelPath();
   const model = new RulModel({ modelPath });
   try {
     await model.start();
