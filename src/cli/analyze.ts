@@ -12,16 +12,16 @@ import { WelchAccumulator } from '../analysis/vibration/welch.js';
 import { windowSizeForResolution } from '../analysis/vibration/window-size.js';
 import { HANN_ENBW_BINS } from '../analysis/vibration/window.js';
 import { errorCode, errorMessage } from '../core/errors.js';
-import { readRecording, type Recording } from './recording.js';
+import { readRecording, type Recording } from '../recording/recording.js';
 import { defaultRulModelPath } from '../core/package-root.js';
 import { RulModel } from '../health/rul-model.js';
 import { replayRecording, type ReplayRow } from '../health/replay.js';
-import { readMultiSnapshotRecording } from '../health/femto.js';
 
 export const ANALYZE_HELP = `Usage: fabwatch analyze RECORDING.json [options]
 
-Runs the gateway's vibration analysis on a recording (float32 LE samples in g + JSON sidecar with
-sampleRateHz, shaftHz and bearing geometry; see datasets/README.md) and prints a report.
+Runs the gateway's vibration analysis on a recording (samples in g as float32 LE, or int16 LE x
+scale, + JSON sidecar with sampleRateHz, shaftHz and bearing geometry; see datasets/README.md) and
+prints a report.
 
 Options:
   --json                 one JSON object (multi-snapshot recordings: one JSON line per snapshot)
@@ -182,12 +182,12 @@ function formatEvidence(ev: { component: string; source: string; expectedHz: num
  * RUL per snapshot through the gateway's RUL path (src/health/replay.ts). A missing or broken model
  * is reported on the output and the vibration analysis goes on without RUL.
  */
-async function rulReplay(jsonPath: string, args: Args): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {
+async function rulReplay(rec: Recording, args: Args): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {
   const modelPath = args.modelPath ?? defaultRulModelPath();
   const model = new RulModel({ modelPath });
   try {
     await model.start();
-    const rows = await replayRecording(readMultiSnapshotRecording(jsonPath), model, { confidenceLevel: args.confidence });
+    const rows = await replayRecording(rec, model, { confidenceLevel: args.confidence });
     return { version: model.version, rows: new Map(rows.map((r) => [r.snapshot, r])) };
   } catch (err) {
     // On stderr, so --json output stays one JSON object per snapshot.
@@ -249,7 +249,7 @@ async function run(argv: string[], write: (text: string) => Promise<void>, isClo
     await write(`fabwatch analyze: ${errorMessage(err)}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
-  const multi = rec.meta.snapshotLength !== undefined;
+  const multi = rec.multiSnapshot;
   const shortest = Math.min(...prep.snapshots.map((s) => s.length));
   if (shortest < 64) {
     await write(`fabwatch analyze: RECORDING_INVALID: recording too short (${shortest} samples)\n`);
@@ -282,7 +282,7 @@ async function run(argv: string[], write: (text: string) => Promise<void>, isClo
   };
 
   if (multi) {
-    const rul = args.rul ? await rulReplay(rec.jsonPath, args) : null;
+    const rul = args.rul ? await rulReplay(rec, args) : null;
     if (!args.json) {
       await write(`${rec.jsonPath}\n  ${prep.snapshots.length} snapshots of ${rec.meta.snapshotLength} samples at ${rec.meta.sampleRateHz} Hz; analysing the first ${windowSize} of each${prep.factor > 1 ? ` after decimation by ${prep.factor}` : ''}\n`);
       if (rul) await write(`  RUL: model ${rul.version}, interval at ${args.confidence} confidence (provisional * until the bearing's baseline is learnt)\n`);

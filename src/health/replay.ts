@@ -2,10 +2,10 @@
  * Replays a multi-snapshot recording (e.g. a FEMTO bearing) through the gateway's RUL path, one
  * row per snapshot: health indicator/score and RUL with interval. Meant for `fabwatch analyze` on
  * `../shared/datasets/femto/...json`, so a reliability engineer can watch a bearing's life.
- * No I/O here: the caller reads the recording (src/health/femto.ts) and loads the model.
+ * No I/O here: the caller reads the recording (src/recording/recording.ts) and loads the model.
  */
 import { createHealthFeatureScratch, extractHealthFeatures, HEALTH_FEATURE_COUNT } from './features.js';
-import type { MultiSnapshotRecording } from './femto.js';
+import type { Recording } from '../recording/recording.js';
 import type { RulModel } from './rul-model.js';
 import { RulTracker } from './rul-tracker.js';
 
@@ -33,17 +33,18 @@ export interface ReplayOptions {
   robotId?: string;
 }
 
-export async function replayRecording(rec: MultiSnapshotRecording, model: Pick<RulModel, 'predict'>, opts: ReplayOptions = {}): Promise<ReplayRow[]> {
+export async function replayRecording(rec: Recording, model: Pick<RulModel, 'predict'>, opts: ReplayOptions = {}): Promise<ReplayRow[]> {
   const every = Math.max(1, Math.floor(opts.every ?? 1));
   const confidence = opts.confidenceLevel ?? 0.9;
   const tracker = new RulTracker({ robotId: opts.robotId ?? String(rec.meta.bearing_id ?? 'recording') });
-  const scratch = createHealthFeatureScratch(rec.meta.snapshotLength);
+  const n = rec.snapshots.length;
+  const scratch = createHealthFeatureScratch(Math.max(...rec.snapshots.map((s) => s.length)));
   const feats = new Float64Array(HEALTH_FEATURE_COUNT);
   const rows: ReplayRow[] = [];
-  for (let i = 0; i < rec.meta.numSnapshots; i++) {
+  for (let i = 0; i < n; i++) {
     extractHealthFeatures(rec.snapshot(i), rec.meta.sampleRateHz, scratch, feats);
     tracker.update(feats, rec.timesS[i] * 1000);
-    if (i % every !== 0 && i !== rec.meta.numSnapshots - 1) continue;
+    if (i % every !== 0 && i !== n - 1) continue;
     const e = await tracker.estimate(model, confidence);
     if (!e) continue;
     rows.push({

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { skipWithoutDatasets } from '../helpers/datasets.js';
-import { datasetsDir, loadFemtoBearing, readMultiSnapshotRecording } from '../../src/health/femto.js';
+import { datasetsDir, loadFemtoBearing } from '../../src/health/femto.js';
+import { readRecordingSync } from '../../src/recording/recording.js';
 import { createHealthFeatureScratch, extractHealthFeatures } from '../../src/health/features.js';
 import { bearingRows } from '../../src/health/train/dataset.js';
 import { RulTracker } from '../../src/health/rul-tracker.js';
@@ -29,7 +30,7 @@ test('loader: shape, times and end of life of Bearing3_1', { skip: skipWithoutDa
   assert.ok(Math.abs(b.timesS[1] - 10) < 1e-6);
   // first horizontal 20 g exceedance is close to the end of the recording
   assert.ok(b.failureIndex > 480 && b.failureIndex < 515, `failure index ${b.failureIndex}`);
-  assert.throws(() => readMultiSnapshotRecording(path.join(dir, 'femto', 'nope.json')), (e) => errorCode(e) === 'DATASET_MISSING');
+  assert.throws(() => readRecordingSync(path.join(dir, 'femto', 'nope.json')), (e) => errorCode(e) === 'RECORDING_UNREADABLE');
 });
 
 test('the gateway path (RulTracker) feeds the model exactly what training used', { skip: skipWithoutDatasets('femto') }, () => {
@@ -70,7 +71,7 @@ test('replaying Bearing1_1: health and RUL fall from early life to just before f
 
 test('replayRecording gives one row per emitted snapshot with the interval fields analyze prints', { skip: skipWithoutDatasets('femto') }, async () => {
   const { replayRecording } = await import('../../src/health/replay.js');
-  const rec = readMultiSnapshotRecording(path.join(dir, 'femto', 'Learning_set_Bearing3_1_horiz.json'));
+  const rec = readRecordingSync(path.join(dir, 'femto', 'Learning_set_Bearing3_1_horiz.json'));
   const m = new RulModel({ modelPath: path.join(root, 'models', 'rul.onnx') });
   await m.start();
   try {
