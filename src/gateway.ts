@@ -138,6 +138,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
         const rul = r.rul?.baseline_ready ? r.rul : null;
         return {
           robot_id: r.robot_id,
+          rul_state: rul?.rul_state ?? null,
           rul_s: rul?.rul_s ?? null,
           rul_low_s: rul?.rul_low_s ?? null,
           rul_high_s: rul?.rul_high_s ?? null,

@@ -8,21 +8,24 @@ import { createHealthFeatureScratch, extractHealthFeatures, HEALTH_FEATURE_COUNT
 import type { Recording } from '../recording/recording.js';
 import type { RulModel } from './rul-model.js';
 import { RulTracker } from './rul-tracker.js';
+import type { RulState } from './rul-state.js';
 
 export interface ReplayRow {
   snapshot: number;
   t_s: number;
   health_indicator: number;
   health_score: number;
-  rul_s: number;
+  /** learning | no_degradation (rul_low_s is a lower bound, rul_s/rul_high_s null) | degrading | failed. */
+  rul_state: RulState;
+  rul_s: number | null;
   rul_low_s: number;
-  rul_high_s: number;
+  rul_high_s: number | null;
   unit: 's';
   confidence_level: number;
   baseline_ready: boolean;
   model_version: string;
   /** Median RUL (rul_s is the PHM-optimal 0.2 quantile) and which model answered. */
-  rul_median_s: number;
+  rul_median_s: number | null;
   rul_source: 'population' | 'degradation';
 }
 
@@ -52,6 +55,7 @@ export async function replayRecording(rec: Recording, model: Pick<RulModel, 'pre
       t_s: rec.timesS[i],
       health_indicator: e.health_indicator,
       health_score: e.health_score,
+      rul_state: e.rul_state,
       rul_s: e.rul_s,
       rul_low_s: e.rul_low_s,
       rul_high_s: e.rul_high_s,

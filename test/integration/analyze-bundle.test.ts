@@ -29,7 +29,7 @@ function syntheticRecording(dir: string, snapshots: number, len: number): string
   return p;
 }
 
-test('bundle: analyze --json on a multi-snapshot recording gives rul_s per snapshot (model from the package root)', { timeout: 120_000, skip: existsSync(BUNDLE) ? undefined : 'dist/fabwatch.mjs missing after the build' }, () => {
+test('bundle: analyze --json on a multi-snapshot recording gives rul_s and rul_state per snapshot (model from the package root)', { timeout: 120_000, skip: existsSync(BUNDLE) ? undefined : 'dist/fabwatch.mjs missing after the build' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'fabwatch-analyze-bundle-'));
   try {
     const rec = syntheticRecording(dir, 40, 2560);
@@ -38,7 +38,16 @@ test('bundle: analyze --json on a multi-snapshot recording gives rul_s per snaps
     assert.doesNotMatch(r.stderr, /RUL not available/, r.stderr);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(rows.length, 40);
-    for (const row of rows) assert.ok(typeof row.rul_s === 'number' && (row.rul_s as number) > 0, JSON.stringify(row).slice(0, 200));
+    for (const row of rows) {
+      assert.equal(typeof row.rul_state, 'string', JSON.stringify(row).slice(0, 200));
+      assert.ok(['learning', 'no_degradation', 'degrading', 'failed'].includes(row.rul_state as string));
+    }
+    // healthy, stationary vibration: learning first, then no degradation (a lower bound, no point estimate)
+    assert.equal(rows[0].rul_state, 'learning');
+    const last = rows[rows.length - 1];
+    assert.equal(last.rul_state, 'no_degradation', JSON.stringify(last).slice(0, 300));
+    assert.equal(last.rul_s, null);
+    assert.ok(typeof last.rul_low_s === 'number' && (last.rul_low_s as number) > 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -62,7 +62,7 @@ test('replaying Bearing1_1: health and RUL fall from early life to just before f
     }
     const late = await t.estimate(m, 0.9);
     assert.ok(early && late);
-    assert.ok(late.rul_s < early.rul_s, `late ${late.rul_s} early ${early.rul_s}`);
+    assert.ok(late.model_estimate.rul_s < early.model_estimate.rul_s, `late ${late.model_estimate.rul_s} early ${early.model_estimate.rul_s}`);
     assert.ok(late.health_score < early.health_score);
   } finally {
     await m.stop();
@@ -78,12 +78,18 @@ test('replayRecording gives one row per emitted snapshot with the interval field
     const rows = await replayRecording(rec, m, { every: 100, confidenceLevel: 0.8 });
     assert.deepEqual(rows.map((r) => r.snapshot), [0, 100, 200, 300, 400, 500, 514]);
     for (const r of rows) {
-      assert.ok(r.rul_low_s <= r.rul_s && r.rul_s <= r.rul_high_s);
+      if (r.rul_state === 'no_degradation') assert.ok(r.rul_s === null && r.rul_high_s === null && r.rul_low_s > 0, JSON.stringify(r));
+      else if (r.rul_state === 'failed') assert.ok(r.rul_s === 0 && r.rul_high_s === 0);
+      else assert.ok(r.rul_s !== null && r.rul_high_s !== null && r.rul_low_s <= r.rul_s && r.rul_s <= r.rul_high_s, JSON.stringify(r));
       assert.equal(r.unit, 's');
       assert.equal(r.confidence_level, 0.8);
       assert.ok(r.health_score >= 0 && r.health_score <= 100);
     }
     assert.equal(rows[0].baseline_ready, false);
+    assert.equal(rows[0].rul_state, 'learning');
+    // Bearing3_1 is flat until a step in its last 20 s: no degradation, then failed from its end of
+    // life (first snapshot over 20 g, index 493; the recording runs on to 514)
+    assert.deepEqual(rows.slice(1).map((r) => r.rul_state), ['no_degradation', 'no_degradation', 'no_degradation', 'no_degradation', 'failed', 'failed']);
     assert.equal(rows[rows.length - 1].baseline_ready, true);
   } finally {
     await m.stop();
