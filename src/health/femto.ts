@@ -13,6 +13,12 @@ export function datasetsDir(repoRoot: string = process.cwd()): string {
 }
 
 export const FEMTO_LEARNING_BEARINGS = ['Bearing1_1', 'Bearing2_1', 'Bearing3_1'] as const;
+
+/** Every whole bearing life in the shared datasets: the 6 learning bearings and the 7 challenge test bearings with full lives. */
+export const FEMTO_BEARINGS: ReadonlyArray<{ id: string; set: 'Learning_set' | 'Full_Test_Set' }> = [
+  ...['Bearing1_1', 'Bearing1_2', 'Bearing2_1', 'Bearing2_2', 'Bearing3_1', 'Bearing3_2'].map((id) => ({ id, set: 'Learning_set' as const })),
+  ...['Bearing1_4', 'Bearing1_5', 'Bearing1_6', 'Bearing1_7', 'Bearing2_3', 'Bearing2_5', 'Bearing2_6'].map((id) => ({ id, set: 'Full_Test_Set' as const })),
+];
 /** Challenge definition of end of life: first time the vibration amplitude exceeds 20 g. */
 export const FEMTO_FAILURE_THRESHOLD_G = 20;
 
@@ -36,6 +42,8 @@ export interface FemtoBearing {
   verticalExceedanceIndex: number;
   /** Time of end of life, s since the first snapshot (start of the failure snapshot). */
   failureTimeS: number;
+  /** Challenge test bearings: snapshots the challenge gave (analyse 0..n-1) and the RUL it scored against. */
+  challenge: { truncationSnapshots: number; actualRulS: number } | null;
 }
 
 function firstExceedance(rec: Recording, thresholdG: number): number {
@@ -71,5 +79,9 @@ export function loadFemtoBearing(dir: string, bearingId: string, set = 'Learning
     failureIndex,
     verticalExceedanceIndex: iv,
     failureTimeS: horiz.timesS[failureIndex],
+    challenge:
+      typeof horiz.meta.challengeTruncationSnapshots === 'number' && typeof horiz.meta.challengeActualRulS === 'number'
+        ? { truncationSnapshots: horiz.meta.challengeTruncationSnapshots, actualRulS: horiz.meta.challengeActualRulS }
+        : null,
   };
 }

@@ -21,6 +21,8 @@ import type { RulModel, RulPrediction } from './rul-model.js';
 import { normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from './rul-math.js';
 import { DEFAULT_SMOOTHING_WINDOW, TrailingMedian } from './smoothing.js';
 import { figuresFor, rulStateOf, type RulState } from './rul-state.js';
+import { calibratedFigures, type RulCalibration } from './rul-calibration.js';
+import { PHM_POINT_QUANTILE } from './rul-fusion.js';
 
 export interface RulTrackerState {
   robotId: string;
@@ -84,7 +86,7 @@ export interface RulEstimate extends Omit<RulPrediction, 'rul_s' | 'rul_high_s'>
 }
 
 /** What the tracker needs from a model: the ONNX population prediction, and the degradation prior from its card. */
-export type RulEstimator = Pick<RulModel, 'predict'> & { readonly degradationPrior?: DegradationPrior | null };
+export type RulEstimator = Pick<RulModel, 'predict'> & { readonly degradationPrior?: DegradationPrior | null; readonly calibration?: RulCalibration | null };
 
 export class RulTracker {
   readonly robotId: string;
@@ -185,10 +187,13 @@ export class RulTracker {
     const p = await model.predict(input, confidenceLevel);
     const z = normalQuantile(0.5 + confidenceLevel / 2);
     const sigma = p.rul_high_s > p.rul_s && p.rul_s > 0 ? Math.log(p.rul_high_s / p.rul_s) / z : 0;
-    const f = fuseRul({ mu: Math.log(Math.max(p.rul_s, 1e-9)), sigma, hi: p.health_indicator }, this.degradation, model.degradationPrior ?? null, confidenceLevel, this.lastMs, this.fusion);
+    const cal = model.calibration ?? null;
+    // with a calibration (v3 card) the fused 90 % interval only sets the scale; the quantiles come from the card
+    let f = fuseRul({ mu: Math.log(Math.max(p.rul_s, 1e-9)), sigma, hi: p.health_indicator }, this.degradation, model.degradationPrior ?? null, cal ? 0.9 : confidenceLevel, this.lastMs, this.fusion);
     // degrading is latched: a posterior slope that dips below significance does not undo a detected degradation
     if (this.degradingSinceMs === null && f.source === 'degradation') this.degradingSinceMs = this.lastMs;
     const rulState = rulStateOf({ baselineReady: this.base.ready, failed: this.failedAtMs !== null, degrading: this.degradingSinceMs !== null });
+    if (cal) f = { ...f, ...calibratedFigures(cal, rulState, { median: f.rul_median_s, low90: f.rul_low_s, high90: f.rul_high_s }, confidenceLevel, PHM_POINT_QUANTILE) };
     const shown = figuresFor(rulState, f.rul_s, f.rul_low_s, f.rul_high_s, f.rul_lower_bound_s);
     return {
       ...p,
