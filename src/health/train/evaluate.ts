@@ -134,6 +134,9 @@ export interface FoldResult {
   params: RulModelParams;
   /** Conformal calibration learnt inside this fold (null with RUL_CALIBRATE=0). */
   calibration: RulCalibration | null;
+  /** Channel variant used in this fold and the inner-fold scores it was chosen on (evaluateFoldSelected). */
+  channels?: ChannelVariant;
+  innerScores?: Partial<Record<ChannelVariant, number>>;
   /** The shipped estimator: population model + the asset's own degradation model (rul-fusion.ts). */
   fused: FusedFold;
   prior: DegradationPrior;
@@ -345,16 +348,63 @@ function constantBaseline(rows: BearingRows[]): number {
 /** `RUL_CALIBRATE=0 npm run train` reproduces the uncalibrated (v2-style) estimator for the comparison in docs/rul.md. */
 export const CALIBRATE = process.env.RUL_CALIBRATE !== '0';
 
-/** Held-out residuals of inner bearing `id` within `train`: model, its sigma (nested) and the prior learnt without it. */
-function innerFusedResiduals(train: BearingRows[], id: string, opts: FitOptions): CalibrationSample[] {
+/** Inner fold: bearing `id` of `train` replayed (uncalibrated) through a model, its sigma (nested) and a prior learnt without it. */
+function innerFused(train: BearingRows[], id: string, opts: FitOptions): FusedFold {
   const rest = train.filter((r) => r.id !== id);
   const held = train.find((r) => r.id === id && r.channel === 'horiz') ?? train.find((r) => r.id === id)!;
   const { params } = fitCalibrated(rest, opts);
   const prior = fitDegradationPrior(rest.filter((r) => r.channel === 'horiz')).prior;
-  return fusedFold(params, prior, held).residuals;
+  return fusedFold(params, prior, held);
 }
 
-export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOptions): FoldResult {
+function innerFolds(train: BearingRows[], opts: FitOptions): FusedFold[] {
+  return [...new Set(train.map((r) => r.id))].map((id) => innerFused(train, id, opts));
+}
+
+/**
+ * Which channels train the population model: the horizontal one only, or horizontal + vertical
+ * (the gateway has 3 axes and feeds its dominant one). `RUL_CHANNELS=horiz|both` fixes it;
+ * by default it is selected per fold from the inner folds (nested model selection).
+ */
+export type ChannelVariant = 'horiz' | 'both';
+export const CHANNEL_VARIANTS: readonly ChannelVariant[] =
+  process.env.RUL_CHANNELS === 'horiz' ? ['horiz'] : process.env.RUL_CHANNELS === 'both' ? ['both'] : ['horiz', 'both'];
+
+export function channelRows(all: BearingRows[], v: ChannelVariant): BearingRows[] {
+  return v === 'both' ? all : all.filter((r) => r.channel === 'horiz');
+}
+
+const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Nested selection of the channel variant for held-out `heldOutId`: each variant's mean PHM score
+ * (uncalibrated estimator) over the inner folds of the 12 training bearings; the better one (ties:
+ * horizontal only) is then evaluated on the held-out bearing, reusing its inner folds for the
+ * conformal table.
+ */
+export function evaluateFoldSelected(all: BearingRows[], heldOutId: string, opts: FitOptions): FoldResult {
+  const train = all.filter((r) => r.id !== heldOutId);
+  const inner = new Map<ChannelVariant, FusedFold[]>();
+  const innerScores: Partial<Record<ChannelVariant, number>> = {};
+  let best: ChannelVariant = CHANNEL_VARIANTS[0];
+  for (const v of CHANNEL_VARIANTS) {
+    const folds = innerFolds(channelRows(train, v), opts);
+    inner.set(v, folds);
+    innerScores[v] = meanOf(folds.map((f) => f.meanAccuracy));
+    if (innerScores[v]! > innerScores[best]!) best = v;
+  }
+  return { ...evaluateFold(channelRows(all, best), heldOutId, opts, inner.get(best)), channels: best, innerScores };
+}
+
+/** The uncalibrated estimator's PHM score on held-out `heldOutId` with variant `v` (for choosing the final model's variant). */
+export function uncalibratedFoldScore(all: BearingRows[], heldOutId: string, v: ChannelVariant, opts: FitOptions): number {
+  const train = channelRows(all, v).filter((r) => r.id !== heldOutId);
+  const held = all.find((r) => r.id === heldOutId && r.channel === 'horiz')!;
+  const { params } = fitCalibrated(train, opts);
+  return fusedFold(params, fitDegradationPrior(train.filter((r) => r.channel === 'horiz')).prior, held).meanAccuracy;
+}
+
+export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOptions, inner?: FusedFold[]): FoldResult {
   const held = all.find((r) => r.id === heldOutId && r.channel === 'horiz');
   if (!held) throw new Error(`unknown bearing ${heldOutId}`);
   // every channel of the held-out bearing leaves the training set
@@ -417,7 +467,7 @@ export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOpt
   const { prior, bearings: priorBearings } = fitDegradationPrior(train.filter((r) => r.channel === 'horiz'));
   // conformal calibration of the fused estimator, nested: each training bearing replayed through the
   // model, sigma and prior learnt without it; the held-out bearing is not involved
-  const calibration = CALIBRATE ? buildCalibration([...new Set(train.map((r) => r.id))].flatMap((id) => innerFusedResiduals(train, id, opts))) : null;
+  const calibration = CALIBRATE ? buildCalibration((inner ?? innerFolds(train, opts)).flatMap((f) => f.residuals)) : null;
   return {
     fused: fusedFold(params, prior, held, calibration),
     calibration,

@@ -27,7 +27,7 @@ import {
   type RulModelParams,
 } from '../rul-math.js';
 import { baselines, bearingRows, type BearingRows } from './dataset.js';
-import { buildCalibration, CALIBRATE, CALIBRATION_LEVEL, COVERAGE_LEVELS, evaluateFold, sigmaScaleFrom, standardisedResiduals, TRUNCATION_FRACTIONS, type FoldResult, type FusedTruncation } from './evaluate.js';
+import { buildCalibration, CALIBRATE, CALIBRATION_LEVEL, CHANNEL_VARIANTS, channelRows, COVERAGE_LEVELS, evaluateFoldSelected, uncalibratedFoldScore, type ChannelVariant, sigmaScaleFrom, standardisedResiduals, TRUNCATION_FRACTIONS, type FoldResult, type FusedTruncation } from './evaluate.js';
 import { DEFAULT_FIT, fitRulModel } from './fit.js';
 import { fitDegradationPrior } from './degradation-prior.js';
 import { DEFAULT_DEGRADATION_CONFIG } from '../degradation.js';
@@ -38,7 +38,6 @@ export const MODEL_NAME = 'rul';
 export const MODEL_VERSION = '3.0.0';
 export const MODEL_VERSION_INT = 3;
 
-const BOTH_CHANNELS = process.env.RUL_BOTH_CHANNELS === '1';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 const median = (xs: number[]) => {
@@ -106,6 +105,8 @@ function foldSummary(f: FoldResult) {
   return {
     held_out: f.heldOut,
     trained_on: f.trainedOn,
+    channels: f.channels,
+    channel_scores_inner_folds: f.innerScores && Object.fromEntries(Object.entries(f.innerScores).map(([k, v]) => [k, r3(v as number)])),
     life_s: f.lifeS,
     shipped_estimator: {
       phm_score: r3(u.meanAccuracy),
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   for (const { id, set } of FEMTO_BEARINGS) {
     const b = loadFemtoBearing(dir, id, set);
     rows.push(bearingRows(b, 'horiz'));
-    if (BOTH_CHANNELS) rows.push(bearingRows(b, 'vert'));
+    if (CHANNEL_VARIANTS.includes('both')) rows.push(bearingRows(b, 'vert'));
     bearingsInfo.push({
       id,
       set,
@@ -178,12 +179,17 @@ async function main(): Promise<void> {
   console.log(`features: ${rows.map((r) => `${r.id}/${r.channel} ${r.n} snapshots`).join(', ')} in ${((tFeatures - t0) / 1000).toFixed(1)} s`);
 
   const opts = DEFAULT_FIT;
-  const folds = FEMTO_BEARINGS.map(({ id }) => evaluateFold(rows, id, opts));
+  const folds = FEMTO_BEARINGS.map(({ id }) => evaluateFoldSelected(rows, id, opts));
+  // The final model's channels: the same criterion as inside each fold, over all 13 bearings.
+  const variantScores = Object.fromEntries(CHANNEL_VARIANTS.map((v) => [v, FEMTO_BEARINGS.reduce((acc, { id }) => acc + uncalibratedFoldScore(rows, id, v, opts), 0) / FEMTO_BEARINGS.length]));
+  let finalChannels: ChannelVariant = CHANNEL_VARIANTS[0];
+  for (const v of CHANNEL_VARIANTS) if (variantScores[v] > variantScores[finalChannels]) finalChannels = v;
+  const trainRows = channelRows(rows, finalChannels);
   const tEval = performance.now();
 
   // Final model: all 13 bearings; interval calibrated on the out-of-fold residuals of the
   // leave-one-bearing-out models (each held-out bearing weighted equally).
-  const finalParams = fitRulModel(rows, opts);
+  const finalParams = fitRulModel(trainRows, opts);
   const oof = folds.flatMap((f) => standardisedResiduals(f.params, [rows.find((r) => r.id === f.heldOut && r.channel === 'horiz')!]).map((v) => ({ r: v.r, w: v.w / folds.length })));
   finalParams.sigmaScale = sigmaScaleFrom(oof);
 
@@ -228,7 +234,7 @@ async function main(): Promise<void> {
     metadata,
   });
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const par = await parity(bytes, finalParams, rows);
+  const par = await parity(bytes, finalParams, trainRows);
   const parityOk = par.max_rel_diff_rul_median < 1e-4 && par.max_abs_diff_log_sigma < 1e-5 && par.max_abs_diff_health_indicator < 1e-5;
 
   const card = {
@@ -297,7 +303,7 @@ async function main(): Promise<void> {
     training_data: {
       source: 'FEMTO-ST PRONOSTIA, IEEE PHM 2012 challenge: the 6 learning bearings and the 7 test bearings with full lives (shared datasets femto/, Nectoux et al. 2012)',
       bearings: bearingsInfo,
-      channel: 'horizontal accelerometer, 25.6 kHz, 2560-sample snapshot every 10 s; every snapshot used (no subsampling)',
+      channel: `population model trained on ${finalChannels === 'both' ? 'the horizontal and vertical channels (each as its own asset history)' : 'the horizontal channel'}, chosen by the uncalibrated leave-one-bearing-out score over the 13 bearings (${Object.entries(variantScores).map(([k, v]) => `${k} ${r3(v)}`).join(', ')}); in the evaluation the choice is made per fold from its inner folds (validation.folds[].channels). 25.6 kHz, 2560-sample snapshot every 10 s; every snapshot used. Degradation prior and calibration: horizontal channel.`,
       end_of_life: `first snapshot where the horizontal channel exceeds ${FEMTO_FAILURE_THRESHOLD_G} g (challenge definition). The vertical channel is not used for end of life because Bearing1_1 shows 22-29 g vertical transients at ~13 000 s with 4 more hours of life.`,
       target: `ln(max(RUL, ${RUL_FLOOR_S} s))`,
     },
@@ -340,6 +346,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`overall PHM score ${overall.phm_score_mean_over_bearings} (median as point: ${fusedOverall.phm_score_if_median_were_the_point}; population model alone ${overall.population_model_alone.phm_score_mean_over_bearings}; constant baseline ${overall.constant_baseline_phm_score}; published winners 0.25-0.31 on the official test set)`);
+  console.log(`channels: final model ${finalChannels} (uncalibrated LOBO score ${Object.entries(variantScores).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}); per fold (nested): ${folds.map((f) => `${f.heldOut} ${f.channels}`).join(', ')}`);
   for (const f of folds) {
     const c = f.fused.challenge;
     if (c) console.log(`challenge ${f.heldOut}: cut at ${Math.round(c.tS)} s (${c.state}), ActRUL ${c.actualRulS} s, predicted ${Math.round(c.rulS)} s [${Math.round(c.lowS['0.9'])}, ${Math.round(c.highS['0.9'])}] -> A ${c.accuracy.toFixed(3)}`);
