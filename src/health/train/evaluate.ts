@@ -327,7 +327,7 @@ export function buildCalibration(samples: CalibrationSample[]): RulCalibration {
   return { grid: [...CALIBRATION_GRID], byState: { no_degradation: by('no_degradation'), degrading: by('degrading') } };
 }
 
-function truncationIndex(r: BearingRows, fraction: number): number {
+export function truncationIndex(r: BearingRows, fraction: number): number {
   const tCut = fraction * r.lifeS;
   let i = 0;
   while (i + 1 < r.n && r.tS[i + 1] <= tCut) i++;

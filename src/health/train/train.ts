@@ -33,6 +33,7 @@ import { fitDegradationPrior } from './degradation-prior.js';
 import { DEFAULT_DEGRADATION_CONFIG } from '../degradation.js';
 import { PHM_POINT_QUANTILE } from '../rul-fusion.js';
 import { exportRulOnnx } from './onnx-export.js';
+import { protocolSummary } from './protocol-summary.js';
 
 export const MODEL_NAME = 'rul';
 export const MODEL_VERSION = '3.0.0';
@@ -79,26 +80,6 @@ async function parity(bytes: Uint8Array, p: RulModelParams, rows: BearingRows[])
 
 const r3n = (v: number) => (Number.isFinite(v) ? r3(v) : null);
 
-/**
- * The issue's figures over a set of held-out cuts: mean PHM score (the model's point at every cut,
- * whatever the state), coverage of the model's 80/90/95 % intervals, sharpness (median high/low
- * of the 90 % interval), and the states the gateway would have shown.
- */
-export function protocolSummary(cuts: FusedTruncation[]) {
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const ratios = cuts.map((c) => c.highS['0.9'] / c.lowS['0.9']);
-  const states: Record<string, number> = {};
-  for (const c of cuts) states[c.state] = (states[c.state] ?? 0) + 1;
-  const noDeg = cuts.filter((c) => c.state === 'no_degradation');
-  return {
-    cuts: cuts.length,
-    phm_score: r3(mean(cuts.map((c) => c.accuracy))),
-    coverage: Object.fromEntries(COVERAGE_LEVELS.map((l) => [String(l), r3(cuts.filter((c) => c.actualRulS >= c.lowS[String(l)] && c.actualRulS <= c.highS[String(l)]).length / cuts.length)])),
-    median_ratio_high_over_low_90: r3(median(ratios)),
-    states_at_cuts: states,
-    no_degradation_lower_bound_90_holds: noDeg.length ? r3(noDeg.filter((c) => c.actualRulS >= c.lowS['0.9']).length / noDeg.length) : null,
-  };
-}
 
 function foldSummary(f: FoldResult) {
   const u = f.fused;
