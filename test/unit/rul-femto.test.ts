@@ -33,6 +33,19 @@ test('loader: shape, times and end of life of Bearing3_1', { skip: skipWithoutDa
   assert.throws(() => readRecordingSync(path.join(dir, 'femto', 'nope.json')), (e) => errorCode(e) === 'RECORDING_UNREADABLE');
 });
 
+test('loader: an int16 challenge test bearing (Bearing2_6) with its challenge cut and true RUL', { skip: skipWithoutDatasets('femto') }, () => {
+  const b = loadFemtoBearing(dir, 'Bearing2_6', 'Full_Test_Set');
+  assert.equal(b.numSnapshots, 701);
+  assert.equal(b.horiz.meta.dtype, 'int16le');
+  assert.deepEqual(b.challenge, { truncationSnapshots: 572, actualRulS: 1290 });
+  // values are in g (int16 x 0.001): a healthy early snapshot is well below 20 g but not all zero
+  let peak = 0;
+  for (const v of b.horiz.snapshot(10)) peak = Math.max(peak, Math.abs(v));
+  assert.ok(peak > 0.05 && peak < 5, `peak ${peak} g`);
+  // its end of life (first 20 g snapshot) leaves exactly the challenge's RUL after the cut
+  assert.equal(b.failureTimeS - b.timesS[b.challenge!.truncationSnapshots - 1], 1290);
+});
+
 test('the gateway path (RulTracker) feeds the model exactly what training used', { skip: skipWithoutDatasets('femto') }, () => {
   const b = loadFemtoBearing(dir, 'Bearing3_1');
   const rows = bearingRows(b);
