@@ -12,16 +12,16 @@ import { WelchAccumulator } from '../analysis/vibration/welch.js';
 import { windowSizeForResolution } from '../analysis/vibration/window-size.js';
 import { HANN_ENBW_BINS } from '../analysis/vibration/window.js';
 import { errorCode, errorMessage } from '../core/errors.js';
-import { readRecording, type Recording } from './recording.js';
-import { fileURLToPath } from 'node:url';
+import { readRecording, type Recording } from '../recording/recording.js';
+import { defaultRulModelPath } from '../core/package-root.js';
 import { RulModel } from '../health/rul-model.js';
 import { replayRecording, type ReplayRow } from '../health/replay.js';
-import { readMultiSnapshotRecording } from '../health/femto.js';
 
 export const ANALYZE_HELP = `Usage: fabwatch analyze RECORDING.json [options]
 
-Runs the gateway's vibration analysis on a recording (float32 LE samples in g + JSON sidecar with
-sampleRateHz, shaftHz and bearing geometry; see datasets/README.md) and prints a report.
+Runs the gateway's vibration analysis on a recording (samples in g as float32 LE, or int16 LE x
+scale, + JSON sidecar with sampleRateHz, shaftHz and bearing geometry; see datasets/README.md) and
+prints a report.
 
 Options:
   --json                 one JSON object (multi-snapshot recordings: one JSON line per snapshot)
@@ -34,9 +34,10 @@ Options:
                          or "AB,BC,CD" in mm/s (default group2_rigid)
   --sensor-bandwidth HZ  keep the envelope band below HZ (ADXL345: 1600, ADXL355: 1000)
   --bands N              bands in the JSON spectrum summaries (default 64)
-  --model PATH           RUL model for multi-snapshot recordings (default models/rul.onnx):
-                         per snapshot, health indicator and RUL with interval (rul_s,
-                         rul_low_s, rul_high_s)
+  --model PATH           RUL model for multi-snapshot recordings (default: models/rul.onnx of the package):
+                         per snapshot, health indicator, rul_state and RUL with
+                         interval (rul_s, rul_low_s, rul_high_s; no_degradation:
+                         only the lower bound rul_low_s)
   --confidence L         confidence level of the RUL interval, 0 < L < 1 (default 0.9)
   --no-rul               skip the RUL replay
   -h, --help             this text
@@ -156,6 +157,14 @@ function prepare(rec: Recording, resampleTo: number | undefined): Prepared {
   return { samples: out, rateHz: resampleTo, factor, snapshots: snaps };
 }
 
+/** One snapshot's RUL as the state allows: no_degradation is a lower bound only. */
+function formatRul(row: ReplayRow): string {
+  const r = (v: number | null) => String(Math.round(v ?? Number.NaN));
+  if (row.rul_state === 'no_degradation') return `no_degradation: > ${r(row.rul_low_s)}`;
+  if (row.rul_state === 'failed') return 'failed';
+  return `${row.rul_state}: ${r(row.rul_s)} [${r(row.rul_low_s)}, ${r(row.rul_high_s)}]`;
+}
+
 const f2 = (x: number): string => x.toFixed(2);
 const f3 = (x: number): string => x.toFixed(3);
 
@@ -182,12 +191,12 @@ function formatEvidence(ev: { component: string; source: string; expectedHz: num
  * RUL per snapshot through the gateway's RUL path (src/health/replay.ts). A missing or broken model
  * is reported on the output and the vibration analysis goes on without RUL.
  */
-async function rulReplay(jsonPath: string, args: Args): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {
-  const modelPath = args.modelPath ?? fileURLToPath(new URL('../../models/rul.onnx', import.meta.url));
+async function rulReplay(rec: Recording, args: Args): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {
+  const modelPath = args.modelPath ?? defaultRulModelPath();
   const model = new RulModel({ modelPath });
   try {
     await model.start();
-    const rows = await replayRecording(readMultiSnapshotRecording(jsonPath), model, { confidenceLevel: args.confidence });
+    const rows = await replayRecording(rec, model, { confidenceLevel: args.confidence });
     return { version: model.version, rows: new Map(rows.map((r) => [r.snapshot, r])) };
   } catch (err) {
     // On stderr, so --json output stays one JSON object per snapshot.
@@ -249,7 +258,7 @@ async function run(argv: string[], write: (text: string) => Promise<void>, isClo
     await write(`fabwatch analyze: ${errorMessage(err)}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
-  const multi = rec.meta.snapshotLength !== undefined;
+  const multi = rec.multiSnapshot;
   const shortest = Math.min(...prep.snapshots.map((s) => s.length));
   if (shortest < 64) {
     await write(`fabwatch analyze: RECORDING_INVALID: recording too short (${shortest} samples)\n`);
@@ -282,11 +291,11 @@ async function run(argv: string[], write: (text: string) => Promise<void>, isClo
   };
 
   if (multi) {
-    const rul = args.rul ? await rulReplay(rec.jsonPath, args) : null;
+    const rul = args.rul ? await rulReplay(rec, args) : null;
     if (!args.json) {
       await write(`${rec.jsonPath}\n  ${prep.snapshots.length} snapshots of ${rec.meta.snapshotLength} samples at ${rec.meta.sampleRateHz} Hz; analysing the first ${windowSize} of each${prep.factor > 1 ? ` after decimation by ${prep.factor}` : ''}\n`);
-      if (rul) await write(`  RUL: model ${rul.version}, interval at ${args.confidence} confidence (provisional * until the bearing's baseline is learnt)\n`);
-      await write(`  snapshot   rms g   kurt  vel mm/s zone  diagnosis (confidence)${rul ? '        HI   RUL s [low, high]' : ''}\n`);
+      if (rul) await write(`  RUL: model ${rul.version}, interval at ${args.confidence} confidence; state learning | no_degradation (lower bound only) | degrading | failed\n`);
+      await write(`  snapshot   rms g   kurt  vel mm/s zone  diagnosis (confidence)${rul ? '        HI   RUL state: s [low, high]' : ''}\n`);
     }
     for (let i = 0; i < prep.snapshots.length && !isClosed(); i++) {
       const s = prep.snapshots[i];
@@ -295,12 +304,12 @@ async function run(argv: string[], write: (text: string) => Promise<void>, isClo
         const t = rec.meta.snapshotStartSecondsOfDay?.[i];
         const row = rul?.rows.get(i);
         const rulFields = row
-          ? { health_indicator: row.health_indicator, health_score: row.health_score, rul_s: row.rul_s, rul_low_s: row.rul_low_s, rul_high_s: row.rul_high_s, rul_unit: row.unit, rul_confidence_level: row.confidence_level, rul_baseline_ready: row.baseline_ready, model_version: row.model_version }
+          ? { health_indicator: row.health_indicator, health_score: row.health_score, rul_state: row.rul_state, rul_s: row.rul_s, rul_low_s: row.rul_low_s, rul_high_s: row.rul_high_s, rul_unit: row.unit, rul_confidence_level: row.confidence_level, rul_baseline_ready: row.baseline_ready, model_version: row.model_version }
           : {};
         await write(JSON.stringify({ ...header, snapshot: i, startSecondsOfDay: t ?? null, ...toSerializable(r, { spectrumBands: args.bands, envelopeBands: args.bands }), ...rulFields }) + '\n');
       } else {
         const row = rul?.rows.get(i);
-        const rulText = row ? `  ${row.health_indicator.toFixed(3).padStart(7)}   ${Math.round(row.rul_s)} [${Math.round(row.rul_low_s)}, ${Math.round(row.rul_high_s)}]${row.baseline_ready ? '' : ' *'}` : '';
+        const rulText = row ? `  ${row.health_indicator.toFixed(3).padStart(7)}   ${formatRul(row)}` : '';
         await write(`  ${String(i).padStart(8)} ${f3(r.features.rms).padStart(7)} ${f2(r.features.kurtosis).padStart(6)} ${f2(r.iso20816.velocityRmsMmS).padStart(9)}   ${r.iso20816.zone}   ${r.diagnosis.label} (${f2(r.diagnosis.confidence)})${rulText}\n`);
       }
     }

@@ -12,6 +12,7 @@ import { Notifier } from '../core/sd-notify.js';
 import { DataPathLiveness } from '../core/data-path-liveness.js';
 import { VERSION } from '../version.js';
 import { HELP } from './help.js';
+import { fromPackageRoot } from '../core/package-root.js';
 import { simulateDeviceCommand } from './simulate-device.js';
 import { hashTokenCommand } from './hash-token.js';
 
@@ -21,7 +22,7 @@ function defaultConfigPath(): string {
   if (process.env.FABWATCH_CONFIG) return process.env.FABWATCH_CONFIG;
   const local = resolve('config/simulated.yaml');
   if (existsSync(local)) return local;
-  return fileURLToPath(new URL('../../config/simulated.yaml', import.meta.url));
+  return fromPackageRoot('config/simulated.yaml');
 }
 
 function printConfigError(err: unknown): number {

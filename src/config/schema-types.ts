@@ -392,7 +392,7 @@ export type FabwatchConfigSchema = {
     flushIntervalMs: number;
   };
   model: {
-    /** ONNX RUL model (env MODEL_PATH); its card is the same path with .json. Default: "models/rul.onnx". */
+    /** ONNX RUL model (env MODEL_PATH); its card is the same path with .json. A relative path is relative to the fabwatch package root (the folder with package.json, models/ and dist/), not the working directory. Default: "models/rul.onnx". */
     path: string;
     /** Load the RUL model; when it cannot be loaded the rest of the gateway runs and /health says RUL is unavailable. Default: true. */
     enabled: boolean;

@@ -4,17 +4,24 @@
  * Each robot gets an urgency in [0, 1] from three independent signals, combined as a noisy-OR
  * (any one of them alone can make a robot urgent; several together make it more so):
  *   - RUL: the LOWER end of the RUL interval (conservative: an uncertain estimate counts as
- *     shorter), mapped on a log scale from `rulUrgentS` (urgency 1) to `rulRelaxedS` (0);
+ *     shorter), mapped on a log scale from `rulUrgentS` (urgency 1) to `rulRelaxedS` (0) - only
+ *     when `rul_state` is 'degrading' (or absent: a stateless REST estimate). 'no_degradation'
+ *     carries only a lower bound ("more than X"), which says nothing about an imminent failure:
+ *     it adds no urgency. 'learning' adds none either; 'failed' is urgency 1 (critical);
  *   - ISO 20816 zone: A 0, B 0.2, C 0.6, D 0.95;
  *   - diagnosis: a detected bearing fault, weighted by the diagnosis confidence (0-1).
  * Levels: critical (>= 0.8 or zone D), high (>= 0.5), medium (>= 0.25), low. Ties are broken by
  * the lower RUL bound, then robot id, so the order is stable.
  */
+import type { RulState } from './rul-state.js';
+
 export type IsoZone = 'A' | 'B' | 'C' | 'D';
 export type PriorityLevel = 'critical' | 'high' | 'medium' | 'low';
 
 export interface PriorityInput {
   robot_id: string;
+  /** RUL state (src/health/rul-state.ts); absent = a plain interval (rul_s/low/high) to be used as is. */
+  rul_state?: RulState | null;
   /** RUL interval in seconds; null/undefined when RUL is unavailable for this robot. */
   rul_s?: number | null;
   rul_low_s?: number | null;
@@ -64,9 +71,16 @@ export function maintenanceUrgency(r: PriorityInput, opts: PriorityOptions = {})
 
   let uRul = 0;
   const low = r.rul_low_s ?? r.rul_s;
-  if (typeof low === 'number' && Number.isFinite(low)) {
+  if (r.rul_state === 'failed') {
+    uRul = 1;
+    reasons.push('RUL: past the failure criterion');
+  } else if (r.rul_state === 'learning') {
+    reasons.push('RUL: learning the baseline');
+  } else if (r.rul_state === 'no_degradation') {
+    reasons.push(typeof low === 'number' && Number.isFinite(low) ? `RUL: no degradation detected (more than ${fmtDuration(low)})` : 'RUL: no degradation detected');
+  } else if (typeof low === 'number' && Number.isFinite(low)) {
     uRul = clamp01(1 - Math.log(Math.max(low, 1) / urgentS) / Math.log(relaxedS / urgentS));
-    if (uRul > 0) reasons.push(`RUL lower bound ${fmtDuration(low)}${r.rul_s != null ? ` (median ${fmtDuration(r.rul_s)})` : ''}`);
+    if (uRul > 0) reasons.push(`RUL lower bound ${fmtDuration(low)}${r.rul_s != null ? ` (estimate ${fmtDuration(r.rul_s)})` : ''}`);
     if (r.rul_high_s != null && low > 0 && r.rul_high_s / low > 20) reasons.push('RUL interval is wide (low confidence)');
   } else {
     reasons.push('RUL unavailable');
@@ -88,6 +102,13 @@ export function maintenanceUrgency(r: PriorityInput, opts: PriorityOptions = {})
   return { urgency, level, reasons };
 }
 
+/** Lower RUL bound for tie-breaking; a no_degradation or learning bound does not make a robot look sooner. */
+function rulTieKey(r: PriorityInput): number {
+  if (r.rul_state === 'failed') return 0;
+  if (r.rul_state === 'no_degradation' || r.rul_state === 'learning') return Infinity;
+  return r.rul_low_s ?? r.rul_s ?? Infinity;
+}
+
 /** Rank robots, most urgent first (rank 1). */
 export function rankMaintenance(robots: readonly PriorityInput[], opts: PriorityOptions = {}): PriorityResult[] {
   const levelOrder: Record<PriorityLevel, number> = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -95,8 +116,8 @@ export function rankMaintenance(robots: readonly PriorityInput[], opts: Priority
   scored.sort((a, b) => {
     if (levelOrder[a.level] !== levelOrder[b.level]) return levelOrder[a.level] - levelOrder[b.level];
     if (b.urgency !== a.urgency) return b.urgency - a.urgency;
-    const la = a.r.rul_low_s ?? a.r.rul_s ?? Infinity;
-    const lb = b.r.rul_low_s ?? b.r.rul_s ?? Infinity;
+    const la = rulTieKey(a.r);
+    const lb = rulTieKey(b.r);
     if (la !== lb) return la - lb;
     return a.r.robot_id < b.r.robot_id ? -1 : a.r.robot_id > b.r.robot_id ? 1 : 0;
   });

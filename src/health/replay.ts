@@ -2,27 +2,30 @@
  * Replays a multi-snapshot recording (e.g. a FEMTO bearing) through the gateway's RUL path, one
  * row per snapshot: health indicator/score and RUL with interval. Meant for `fabwatch analyze` on
  * `../shared/datasets/femto/...json`, so a reliability engineer can watch a bearing's life.
- * No I/O here: the caller reads the recording (src/health/femto.ts) and loads the model.
+ * No I/O here: the caller reads the recording (src/recording/recording.ts) and loads the model.
  */
 import { createHealthFeatureScratch, extractHealthFeatures, HEALTH_FEATURE_COUNT } from './features.js';
-import type { MultiSnapshotRecording } from './femto.js';
+import type { Recording } from '../recording/recording.js';
 import type { RulModel } from './rul-model.js';
 import { RulTracker } from './rul-tracker.js';
+import type { RulState } from './rul-state.js';
 
 export interface ReplayRow {
   snapshot: number;
   t_s: number;
   health_indicator: number;
   health_score: number;
-  rul_s: number;
+  /** learning | no_degradation (rul_low_s is a lower bound, rul_s/rul_high_s null) | degrading | failed. */
+  rul_state: RulState;
+  rul_s: number | null;
   rul_low_s: number;
-  rul_high_s: number;
+  rul_high_s: number | null;
   unit: 's';
   confidence_level: number;
   baseline_ready: boolean;
   model_version: string;
   /** Median RUL (rul_s is the PHM-optimal 0.2 quantile) and which model answered. */
-  rul_median_s: number;
+  rul_median_s: number | null;
   rul_source: 'population' | 'degradation';
 }
 
@@ -33,17 +36,18 @@ export interface ReplayOptions {
   robotId?: string;
 }
 
-export async function replayRecording(rec: MultiSnapshotRecording, model: Pick<RulModel, 'predict'>, opts: ReplayOptions = {}): Promise<ReplayRow[]> {
+export async function replayRecording(rec: Recording, model: Pick<RulModel, 'predict'>, opts: ReplayOptions = {}): Promise<ReplayRow[]> {
   const every = Math.max(1, Math.floor(opts.every ?? 1));
   const confidence = opts.confidenceLevel ?? 0.9;
   const tracker = new RulTracker({ robotId: opts.robotId ?? String(rec.meta.bearing_id ?? 'recording') });
-  const scratch = createHealthFeatureScratch(rec.meta.snapshotLength);
+  const n = rec.snapshots.length;
+  const scratch = createHealthFeatureScratch(Math.max(...rec.snapshots.map((s) => s.length)));
   const feats = new Float64Array(HEALTH_FEATURE_COUNT);
   const rows: ReplayRow[] = [];
-  for (let i = 0; i < rec.meta.numSnapshots; i++) {
+  for (let i = 0; i < n; i++) {
     extractHealthFeatures(rec.snapshot(i), rec.meta.sampleRateHz, scratch, feats);
     tracker.update(feats, rec.timesS[i] * 1000);
-    if (i % every !== 0 && i !== rec.meta.numSnapshots - 1) continue;
+    if (i % every !== 0 && i !== n - 1) continue;
     const e = await tracker.estimate(model, confidence);
     if (!e) continue;
     rows.push({
@@ -51,6 +55,7 @@ export async function replayRecording(rec: MultiSnapshotRecording, model: Pick<R
       t_s: rec.timesS[i],
       health_indicator: e.health_indicator,
       health_score: e.health_score,
+      rul_state: e.rul_state,
       rul_s: e.rul_s,
       rul_low_s: e.rul_low_s,
       rul_high_s: e.rul_high_s,

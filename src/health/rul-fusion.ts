@@ -37,6 +37,8 @@ export interface FusedRul {
   rul_low_s: number;
   rul_high_s: number;
   rul_median_s: number;
+  /** One-sided lower bound at the confidence: the (1 - c) quantile (the only figure shown in no_degradation). */
+  rul_lower_bound_s: number;
   source: 'population' | 'degradation';
   health_indicator: number;
   degradation: {
@@ -77,6 +79,7 @@ export function fuseRul(pop: PopulationRul, deg: ExponentialDegradation, prior: 
     rul_low_s: low,
     rul_high_s: high,
     rul_median_s: q(0.5),
+    rul_lower_bound_s: q(1 - confidence),
     source: established ? 'degradation' : 'population',
     health_indicator: Math.min(pop.hi, amplitudeHealth(deg.level, deg.baseline, f)),
     degradation: {

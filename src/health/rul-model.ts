@@ -9,6 +9,7 @@
  *                        (names, shapes) disagree with the card or with this code's input contract
  * Prediction errors: RUL_BAD_FEATURES, RUL_BAD_CONFIDENCE, RUL_MODEL_NOT_LOADED.
  */
+import { validCalibration, type RulCalibration } from './rul-calibration.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Component } from '../core/component.js';
@@ -55,6 +56,8 @@ export interface RulModelCard {
   outputs: Array<{ name: string; shape: Array<number | string> }>;
   /** Prior of the per-asset exponential degradation model (src/health/degradation.ts), learnt in training. */
   degradation?: { prior?: DegradationPrior; [key: string]: unknown };
+  /** Conformal calibration per rul_state (src/health/rul-calibration.ts), learnt in training (v3). */
+  calibration?: unknown;
   validation?: unknown;
   training_data?: unknown;
   [key: string]: unknown;
@@ -158,6 +161,11 @@ export class RulModel implements Component {
     const vals = [p.meanA, p.sdA, p.meanB, p.sdB, p.noiseSd, p.noiseVarianceInflation];
     if (!vals.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(p.sdA > 0 && p.sdB > 0 && p.noiseSd > 0)) return null;
     return p;
+  }
+
+  /** Conformal calibration of the per-asset RUL from the card (src/health/rul-calibration.ts), or null (v1/v2 cards). */
+  get calibration(): RulCalibration | null {
+    return validCalibration(this.cardData?.calibration);
   }
 
   /** Reference baseline from the card (absolute feature levels), in model-input order. */

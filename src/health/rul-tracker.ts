@@ -20,6 +20,9 @@ import { DEFAULT_FUSION, fuseRul, type FusedRul, type FusionMode } from './rul-f
 import type { RulModel, RulPrediction } from './rul-model.js';
 import { normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from './rul-math.js';
 import { DEFAULT_SMOOTHING_WINDOW, TrailingMedian } from './smoothing.js';
+import { figuresFor, rulStateOf, type RulState } from './rul-state.js';
+import { calibratedFigures, type RulCalibration } from './rul-calibration.js';
+import { PHM_POINT_QUANTILE } from './rul-fusion.js';
 
 export interface RulTrackerState {
   robotId: string;
@@ -32,6 +35,10 @@ export interface RulTrackerState {
   amplitudeBaseline?: number | null;
   /** The asset's degradation-model state (absent in v1 states). */
   degradation?: DegradationState;
+  /** When a snapshot first reached the failure threshold (absent/null: never). */
+  failedAtMs?: number | null;
+  /** When the degradation model was first established (rul_state degrading from then on; absent/null: never). */
+  degradingSinceMs?: number | null;
 }
 
 export interface RulTrackerOptions {
@@ -47,14 +54,31 @@ export interface RulTrackerOptions {
   fusion?: FusionMode;
 }
 
-export interface RulEstimate extends RulPrediction {
+export interface RulEstimate extends Omit<RulPrediction, 'rul_s' | 'rul_high_s'> {
   robot_id: string;
+  /**
+   * What the estimate can say (src/health/rul-state.ts): learning | no_degradation (only the lower
+   * bound rul_low_s, rul_s and rul_high_s null) | degrading (point + interval) | failed (all 0).
+   */
+  rul_state: RulState;
+  /** Point estimate (the 0.2 quantile); null in no_degradation. */
+  rul_s: number | null;
+  /** Lower end of the interval; in no_degradation the one-sided lower bound at the confidence level. */
+  rul_low_s: number;
+  /** Upper end of the interval; null in no_degradation. */
+  rul_high_s: number | null;
+  /**
+   * The model's full answer whatever the state (two-sided interval, 0.2-quantile point): for the
+   * evaluation, which must score a point at every cut. Not for display: in no_degradation the
+   * model cannot know when degradation will start.
+   */
+  model_estimate: { rul_s: number; rul_low_s: number; rul_high_s: number };
   /** Snapshots that fed the smoothed input, and the time span they cover. */
   input_window: { snapshots: number; from_ms: number; to_ms: number };
   /** False during the first BASELINE_SNAPSHOTS snapshots of a new asset: estimate is provisional. */
   baseline_ready: boolean;
-  /** Median of the RUL distribution (rul_s is its PHM-optimal 0.2 quantile, see rul-fusion.ts). */
-  rul_median_s: number;
+  /** Median of the RUL distribution (rul_s is its PHM-optimal 0.2 quantile, see rul-fusion.ts); null unless degrading. */
+  rul_median_s: number | null;
   /** Which model answered: the population ONNX model, or the asset's own degradation model. */
   rul_source: FusedRul['source'];
   /** The asset's degradation model: onset, slope, amplitude indicator vs its baseline and threshold. */
@@ -62,7 +86,7 @@ export interface RulEstimate extends RulPrediction {
 }
 
 /** What the tracker needs from a model: the ONNX population prediction, and the degradation prior from its card. */
-export type RulEstimator = Pick<RulModel, 'predict'> & { readonly degradationPrior?: DegradationPrior | null };
+export type RulEstimator = Pick<RulModel, 'predict'> & { readonly degradationPrior?: DegradationPrior | null; readonly calibration?: RulCalibration | null };
 
 export class RulTracker {
   readonly robotId: string;
@@ -78,6 +102,8 @@ export class RulTracker {
   private count = 0;
   private firstMs: number | null = null;
   private lastMs: number | null = null;
+  private failedAtMs: number | null = null;
+  private degradingSinceMs: number | null = null;
 
   constructor(opts: RulTrackerOptions) {
     this.robotId = opts.robotId;
@@ -92,6 +118,8 @@ export class RulTracker {
       this.count = opts.restore.snapshots;
       this.firstMs = opts.restore.firstMs;
       this.lastMs = opts.restore.lastMs;
+      this.failedAtMs = opts.restore.failedAtMs ?? null;
+      this.degradingSinceMs = opts.restore.degradingSinceMs ?? null;
     }
   }
 
@@ -106,6 +134,9 @@ export class RulTracker {
       if (!Number.isFinite(v) || v < 0) return false;
       this.raw[k] = v;
     }
+    // end of life (FEMTO / PHM 2012): the first snapshot whose peak reaches the threshold; latched
+    const peak = features[FEATURE_INDEX.peak_g];
+    if (this.failedAtMs === null && peak >= this.degradation.cfg.failureThresholdG) this.failedAtMs = timestampMs;
     // amplitude indicator: a snapshot without a valid peak only skips the degradation model
     if (this.amplitude.push(features[FEATURE_INDEX.peak_g])) this.degradation.observe(this.amplitude.level, this.amplitude.baseline, timestampMs, this.amplitude.ready);
     this.base.observe(this.raw);
@@ -156,18 +187,25 @@ export class RulTracker {
     const p = await model.predict(input, confidenceLevel);
     const z = normalQuantile(0.5 + confidenceLevel / 2);
     const sigma = p.rul_high_s > p.rul_s && p.rul_s > 0 ? Math.log(p.rul_high_s / p.rul_s) / z : 0;
-    const f = fuseRul({ mu: Math.log(Math.max(p.rul_s, 1e-9)), sigma, hi: p.health_indicator }, this.degradation, model.degradationPrior ?? null, confidenceLevel, this.lastMs, this.fusion);
+    const cal = model.calibration ?? null;
+    // with a calibration (v3 card) the fused 90 % interval only sets the scale; the quantiles come from the card
+    let f = fuseRul({ mu: Math.log(Math.max(p.rul_s, 1e-9)), sigma, hi: p.health_indicator }, this.degradation, model.degradationPrior ?? null, cal ? 0.9 : confidenceLevel, this.lastMs, this.fusion);
+    // degrading is latched: a posterior slope that dips below significance does not undo a detected degradation
+    if (this.degradingSinceMs === null && f.source === 'degradation') this.degradingSinceMs = this.lastMs;
+    const rulState = rulStateOf({ baselineReady: this.base.ready, failed: this.failedAtMs !== null, degrading: this.degradingSinceMs !== null });
+    if (cal) f = { ...f, ...calibratedFigures(cal, rulState, { median: f.rul_median_s, low90: f.rul_low_s, high90: f.rul_high_s }, confidenceLevel, PHM_POINT_QUANTILE) };
+    const shown = figuresFor(rulState, f.rul_s, f.rul_low_s, f.rul_high_s, f.rul_lower_bound_s);
     return {
       ...p,
-      rul_s: f.rul_s,
-      rul_low_s: f.rul_low_s,
-      rul_high_s: f.rul_high_s,
-      health_indicator: f.health_indicator,
-      health_score: Math.round(100 * f.health_indicator),
+      ...shown,
+      rul_state: rulState,
+      model_estimate: { rul_s: f.rul_s, rul_low_s: f.rul_low_s, rul_high_s: f.rul_high_s },
+      health_indicator: rulState === 'failed' ? 0 : f.health_indicator,
+      health_score: rulState === 'failed' ? 0 : Math.round(100 * f.health_indicator),
       robot_id: this.robotId,
       input_window: window,
       baseline_ready: this.base.ready,
-      rul_median_s: f.rul_median_s,
+      rul_median_s: rulState === 'degrading' ? f.rul_median_s : rulState === 'failed' ? 0 : null,
       rul_source: f.source,
       degradation: f.degradation,
     };
@@ -182,6 +220,8 @@ export class RulTracker {
       lastMs: this.lastMs,
       amplitudeBaseline: this.amplitude.ready ? this.amplitude.baseline : null,
       degradation: this.degradation.state,
+      failedAtMs: this.failedAtMs,
+      degradingSinceMs: this.degradingSinceMs,
     };
   }
 }

@@ -12,10 +12,11 @@ export const AXES = ['x', 'y', 'z'] as const;
 export const round = (v: number, digits = 5) => (Number.isFinite(v) ? Number(v.toPrecision(digits)) : v);
 
 export function rulState(e: RulEstimate, ts: number): RobotRulState {
-  const r = (v: number) => Math.round(v);
+  const r = (v: number | null) => (v === null ? null : Math.round(v));
   return {
+    rul_state: e.rul_state,
     rul_s: r(e.rul_s),
-    rul_low_s: r(e.rul_low_s),
+    rul_low_s: Math.round(e.rul_low_s),
     rul_high_s: r(e.rul_high_s),
     unit: 's',
     confidence_level: e.confidence_level,

@@ -98,9 +98,18 @@ export interface RobotState {
 }
 
 export interface RobotRul {
-  rul_s: number;
+  /**
+   * learning (baseline being learnt: provisional) | no_degradation (only the lower bound rul_low_s;
+   * rul_s and rul_high_s null) | degrading (point + interval) | failed (past the failure criterion).
+   * See docs/rul.md, "RUL state".
+   */
+  rul_state: 'learning' | 'no_degradation' | 'degrading' | 'failed';
+  /** Point estimate, s; null in no_degradation. */
+  rul_s: number | null;
+  /** Lower end of the interval (no_degradation: one-sided lower bound at confidence_level), s. */
   rul_low_s: number;
-  rul_high_s: number;
+  /** Upper end of the interval, s; null in no_degradation. */
+  rul_high_s: number | null;
   unit: 's';
   confidence_level: number;
   health_indicator: number;

@@ -129,6 +129,32 @@ export type TelemetryMessage = {
   };
   /** Range: 0 .. 100. */
   health_score: number;
+  /** Where health_score comes from: the RUL model, or the interim RMS mapping until the model has an estimate. */
+  health_source?: "rul_model" | "rms";
+  /** Remaining useful life (docs/rul.md); null until the first estimate or without a model. What it may say depends on rul_state: learning (baseline being learnt, provisional), no_degradation (only the lower bound rul_low_s: the RUL exceeds it with confidence_level; rul_s and rul_high_s are null), degrading (point estimate rul_s and interval [rul_low_s, rul_high_s]), failed (past the failure criterion; all 0). */
+  rul?: null | {
+    rul_state: "learning" | "no_degradation" | "degrading" | "failed";
+    /** point estimate, s (the 0.2 quantile: the PHM 2012 score's Bayes point); null in no_degradation Range: 0 .. inf. */
+    rul_s: number | null;
+    /** lower end of the interval, s; in no_degradation the one-sided lower bound at confidence_level Range: 0 .. inf. */
+    rul_low_s: number;
+    /** upper end of the interval, s; null in no_degradation Range: 0 .. inf. */
+    rul_high_s: number | null;
+    unit: "s";
+    confidence_level: number;
+    /** Range: 0 .. 1. */
+    health_indicator?: number;
+    model_version: string;
+    baseline_ready: boolean;
+    /** The snapshots the estimate was computed from. */
+    input_window?: {
+      /** Range: 0 .. inf. */
+      snapshots: number;
+      from: string;
+      to: string;
+    };
+    ts?: string;
+  };
   status: "starting" | "ok" | "warning" | "critical" | "fault";
   spectrum?: {
     df_hz?: number;

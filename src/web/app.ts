@@ -136,8 +136,11 @@ function duration(s: number): string {
 
 function rulText(r: Json): string | undefined {
   const rul = r.rul;
-  if (!rul || typeof rul.rul_s !== 'number') return undefined;
+  if (!rul) return undefined;
   const pct = Math.round((rul.confidence_level ?? 0) * 100);
+  if (rul.rul_state === 'failed') return 'failed (past the failure criterion)';
+  if (rul.rul_state === 'no_degradation' && typeof rul.rul_low_s === 'number') return `no degradation: > ${duration(rul.rul_low_s)} (${pct} %)`;
+  if (typeof rul.rul_s !== 'number') return undefined;
   return `${duration(rul.rul_s)} [${duration(rul.rul_low_s)}–${duration(rul.rul_high_s)}, ${pct} %]${rul.baseline_ready ? '' : ' (learning baseline)'}`;
 }
 

@@ -1,8 +1,8 @@
-import { resolve as resolvePath } from 'node:path';
 import type { FabwatchConfig, RobotConfig } from '../config/types.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { RulModel } from '../health/rul-model.js';
 import { rankMaintenance } from '../health/priority.js';
+import { fromPackageRoot } from '../core/package-root.js';
 import { RulFeed } from '../monitor/rul-feed.js';
 
 export interface Prognosis {
@@ -20,7 +20,7 @@ export interface Prognosis {
  * disables RUL only (its component fails, /health says why), the rest of the gateway runs.
  */
 export function createPrognosis(config: FabwatchConfig, state: GatewayState): Prognosis {
-  const model = config.model.enabled ? new RulModel({ modelPath: resolvePath(config.model.path) }) : undefined;
+  const model = config.model.enabled ? new RulModel({ modelPath: fromPackageRoot(config.model.path) }) : undefined;
   const feeds = new Map<string, RulFeed>();
   return {
     model,
@@ -43,6 +43,7 @@ export function rankRobots(state: GatewayState): void {
       const rul = r.rul?.baseline_ready ? r.rul : null;
       return {
         robot_id: r.robot_id,
+        rul_state: rul?.rul_state ?? null,
         rul_s: rul?.rul_s ?? null,
         rul_low_s: rul?.rul_low_s ?? null,
         rul_high_s: rul?.rul_high_s ?? null,

@@ -45,19 +45,22 @@ test('a growing simulated bearing defect drives RUL down; predicted failure prec
       const e = await rul.onWindow(x, fs, t * 1000);
       if (e && e.baseline_ready && t % 600 === 0) estimates.push({ t, e });
     }
-    if (process.env.RUL_TRACE) for (const { t, e } of estimates) console.log((t / 3600).toFixed(2), Math.round(e.rul_s), Math.round(e.rul_low_s), Math.round(e.rul_high_s), e.health_score, ((t + e.rul_s) / 3600).toFixed(2));
+    if (process.env.RUL_TRACE) for (const { t, e } of estimates) console.log((t / 3600).toFixed(2), Math.round(e.model_estimate.rul_s), Math.round(e.model_estimate.rul_low_s), Math.round(e.model_estimate.rul_high_s), e.health_score, ((t + e.model_estimate.rul_s) / 3600).toFixed(2));
     assert.ok(estimates.length > 20, `estimates made: ${estimates.length}`);
     const simulatedFailure = healthyS + failureS;
     const defectOnset = estimates.filter(({ t }) => t >= healthyS + failureS * 0.5);
     for (const { t, e } of defectOnset) {
-      assert.ok(t + e.rul_s <= simulatedFailure, `at ${(t / 3600).toFixed(2)} h predicted failure ${((t + e.rul_s) / 3600).toFixed(2)} h is after the simulated ${(simulatedFailure / 3600).toFixed(2)} h`);
+      assert.ok(t + e.model_estimate.rul_s <= simulatedFailure, `at ${(t / 3600).toFixed(2)} h predicted failure ${((t + e.model_estimate.rul_s) / 3600).toFixed(2)} h is after the simulated ${(simulatedFailure / 3600).toFixed(2)} h`);
     }
+    // the state machine: no degradation while healthy (a lower bound only), degrading at the end
+    for (const { t, e } of estimates.filter(({ t }) => t < healthyS)) assert.equal(e.rul_state, 'no_degradation', `at ${t} s`);
+    assert.equal(estimates.at(-1)!.e.rul_state, 'degrading');
     const early = estimates.find(({ t }) => t >= healthyS)!.e;
     const late = estimates.at(-1)!.e;
-    assert.ok(late.rul_s < early.rul_s / 2, `RUL falls: ${early.rul_s.toFixed(0)} -> ${late.rul_s.toFixed(0)} s`);
+    assert.ok(late.model_estimate.rul_s < early.model_estimate.rul_s / 2, `RUL falls: ${early.model_estimate.rul_s.toFixed(0)} -> ${late.model_estimate.rul_s.toFixed(0)} s`);
     assert.ok(late.health_score < early.health_score, `health ${early.health_score} -> ${late.health_score}`);
     for (let k = 1; k < defectOnset.length; k++) {
-      assert.ok(defectOnset[k].e.rul_s <= defectOnset[k - 1].e.rul_high_s, `monotone within the interval at ${(defectOnset[k].t / 3600).toFixed(2)} h`);
+      assert.ok(defectOnset[k].e.model_estimate.rul_s <= defectOnset[k - 1].e.model_estimate.rul_high_s, `monotone within the interval at ${(defectOnset[k].t / 3600).toFixed(2)} h`);
     }
   } finally {
     await model.stop();

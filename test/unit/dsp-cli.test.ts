@@ -96,11 +96,19 @@ test('a FEMTO multi-snapshot recording: per-snapshot RUL with interval in the JS
   assert.equal(await analyzeCommand([file, '--json', '--confidence', '0.8'], o.stream), 0);
   const lines = o.text().trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 911);
-  for (const l of lines) {
-    assert.ok(l.rul_low_s <= l.rul_s && l.rul_s <= l.rul_high_s, `interval ordered at snapshot ${l.snapshot}`);
+  const order = ['learning', 'no_degradation', 'degrading', 'failed'];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
     assert.equal(l.rul_confidence_level, 0.8);
     assert.ok(l.health_indicator >= 0 && l.health_indicator <= 1);
+    if (l.rul_state === 'no_degradation') assert.ok(l.rul_s === null && l.rul_high_s === null && l.rul_low_s > 0, `lower bound only at snapshot ${l.snapshot}`);
+    else assert.ok(l.rul_low_s <= l.rul_s && l.rul_s <= l.rul_high_s, `interval ordered at snapshot ${l.snapshot}`);
+    // the state only moves forward: learning -> no_degradation -> degrading -> failed
+    if (i > 0) assert.ok(order.indexOf(l.rul_state) >= order.indexOf(lines[i - 1].rul_state), `state ${lines[i - 1].rul_state} -> ${l.rul_state} at ${i}`);
   }
-  // The bearing runs to failure: the last estimates are far shorter than the early ones.
-  assert.ok(lines.at(-1).rul_s < lines[100].rul_s / 5, `RUL ${lines[100].rul_s} -> ${lines.at(-1).rul_s}`);
+  // The bearing runs to failure: degrading well before its end of life, RUL falling, then failed.
+  const degrading = lines.filter((l) => l.rul_state === 'degrading');
+  assert.ok(degrading.length > 100, `degrading at ${degrading.length} snapshots`);
+  assert.ok(degrading.at(-1).rul_s < degrading[0].rul_s / 3, `RUL ${degrading[0].rul_s} -> ${degrading.at(-1).rul_s}`);
+  assert.equal(lines.at(-1).rul_state, 'failed');
 });

@@ -115,6 +115,11 @@ test('tracker: amplitude growth alone (kurtosis, crest unchanged) drives RUL and
   for (let i = 0; i < 60; i++, ms += 10_000) t.update(features(0.05, 0.12), ms);
   const healthy = (await t.estimate(blindModel, 0.9))!;
   assert.equal(healthy.rul_source, 'population');
+  // no degradation yet: only a lower bound, no point estimate and no upper bound
+  assert.equal(healthy.rul_state, 'no_degradation');
+  assert.equal(healthy.rul_s, null);
+  assert.equal(healthy.rul_high_s, null);
+  assert.ok(healthy.rul_low_s > 0 && healthy.rul_low_s <= healthy.model_estimate.rul_s);
   const hours = 6;
   for (let s = 0; s < hours * 3600; s += 10, ms += 10_000) {
     const d = 0.1 * Math.exp(0.8 * (s / 3600));
@@ -122,7 +127,9 @@ test('tracker: amplitude growth alone (kurtosis, crest unchanged) drives RUL and
   }
   const worn = (await t.estimate(blindModel, 0.9))!;
   assert.equal(worn.rul_source, 'degradation');
-  assert.ok(worn.rul_s < healthy.rul_s / 2, `${healthy.rul_s} -> ${worn.rul_s}`);
+  assert.equal(worn.rul_state, 'degrading');
+  assert.ok(worn.rul_s !== null && worn.rul_high_s !== null && worn.rul_low_s <= worn.rul_s && worn.rul_s <= worn.rul_high_s);
+  assert.ok(worn.model_estimate.rul_s < healthy.model_estimate.rul_s / 2, `${healthy.model_estimate.rul_s} -> ${worn.model_estimate.rul_s}`);
   assert.ok(worn.health_score < healthy.health_score);
   assert.ok(worn.degradation.slope_per_h! > 0.6 && worn.degradation.slope_per_h! < 1);
   const r = new RulTracker({ robotId: 'r', restore: JSON.parse(JSON.stringify(t.snapshot())) });
@@ -130,12 +137,12 @@ test('tracker: amplitude growth alone (kurtosis, crest unchanged) drives RUL and
   r.update(features(0.05 + (0.1 * Math.exp(4.8)) / 3, 0.12 + 0.1 * Math.exp(4.8)), ms);
   const again = (await r.estimate(blindModel, 0.9))!;
   assert.equal(again.rul_source, 'degradation');
-  assert.ok(Math.abs(again.rul_s - worn.rul_s) / worn.rul_s < 0.1, `${worn.rul_s} vs restored ${again.rul_s}`);
+  assert.ok(Math.abs(again.model_estimate.rul_s - worn.model_estimate.rul_s) / worn.model_estimate.rul_s < 0.1, `${worn.model_estimate.rul_s} vs restored ${again.model_estimate.rul_s}`);
   // the 'switch' combination answers with the degradation model alone: never shorter than competing risks
   const sw = new RulTracker({ robotId: 'r', restore: JSON.parse(JSON.stringify(t.snapshot())), fusion: 'switch' });
   sw.update(features(0.05 + (0.1 * Math.exp(4.8)) / 3, 0.12 + 0.1 * Math.exp(4.8)), ms);
   const alone = (await sw.estimate(blindModel, 0.9))!;
-  assert.ok(alone.rul_s >= again.rul_s, `switch ${alone.rul_s} vs competing ${again.rul_s}`);
+  assert.ok(alone.model_estimate.rul_s >= again.model_estimate.rul_s, `switch ${alone.model_estimate.rul_s} vs competing ${again.model_estimate.rul_s}`);
   // without a prior (a v1 card) the tracker answers with the population model only
   const v1 = (await t.estimate({ predict: blindModel.predict }, 0.9))!;
   assert.equal(v1.rul_source, 'population');

@@ -54,3 +54,22 @@ test('RUL unavailable is said, not invented; ties break by robot id for a stable
   assert.ok(ranked[0].reasons.includes('RUL unavailable'));
   assert.equal(ranked[0].score, ranked[1].score);
 });
+
+test('rul_state: a no_degradation lower bound is not an imminent failure; degrading and failed are', () => {
+  // the issue's case: every robot had a lower bound under 1 h and was rated critical
+  const healthy: PriorityInput = { robot_id: 'healthy', rul_state: 'no_degradation', rul_s: null, rul_low_s: 14 * 60, rul_high_s: null, iso_zone: 'A' };
+  const degrading: PriorityInput = { robot_id: 'degrading', rul_state: 'degrading', rul_s: 2 * H, rul_low_s: 40 * 60, rul_high_s: 5 * H, iso_zone: 'B' };
+  const failed: PriorityInput = { robot_id: 'failed', rul_state: 'failed', rul_s: 0, rul_low_s: 0, rul_high_s: 0, iso_zone: 'A' };
+  const learning: PriorityInput = { robot_id: 'learning', rul_state: 'learning', rul_s: 10, rul_low_s: 1, rul_high_s: 100 };
+  const u = maintenanceUrgency(healthy);
+  assert.equal(u.level, 'low');
+  assert.equal(u.urgency, 0);
+  assert.ok(u.reasons.some((r) => /no degradation detected \(more than 14 min\)/.test(r)), u.reasons.join('; '));
+  assert.equal(maintenanceUrgency(learning).level, 'low');
+  assert.equal(maintenanceUrgency(failed).level, 'critical');
+  assert.equal(maintenanceUrgency(degrading).level, 'critical');
+  const ranked = rankMaintenance([healthy, learning, degrading, failed]);
+  assert.deepEqual(ranked.map((r) => r.robot_id), ['failed', 'degrading', 'healthy', 'learning']);
+  // the same lower bound without a state (a stateless REST estimate) still counts as before
+  assert.equal(maintenanceUrgency({ ...healthy, rul_state: undefined, rul_s: 30 * 60 }).level, 'critical');
+});

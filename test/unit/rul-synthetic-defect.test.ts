@@ -45,12 +45,12 @@ test('a growing outer-race defect drives RUL and health score down', async () =>
     }
     const healthy = estimates[2]; // ~30 % of life, after the baseline is learnt
     const worn = estimates[estimates.length - 1];
-    assert.ok(worn.rul_s < healthy.rul_s / 3, `RUL ${healthy.rul_s.toFixed(0)} -> ${worn.rul_s.toFixed(0)} s`);
+    assert.ok(worn.model_estimate.rul_s < healthy.model_estimate.rul_s / 3, `RUL ${healthy.model_estimate.rul_s.toFixed(0)} -> ${worn.model_estimate.rul_s.toFixed(0)} s`);
     assert.ok(worn.health_score < healthy.health_score, `health ${healthy.health_score} -> ${worn.health_score}`);
     // from the defect's onset on, each estimate is not above the previous one's interval
     const fromOnset = estimates.slice(4);
     for (let k = 1; k < fromOnset.length; k++) {
-      assert.ok(fromOnset[k].rul_s <= fromOnset[k - 1].rul_high_s, `estimate ${k}: ${fromOnset[k].rul_s} > ${fromOnset[k - 1].rul_high_s}`);
+      assert.ok(fromOnset[k].model_estimate.rul_s <= fromOnset[k - 1].model_estimate.rul_high_s, `estimate ${k}: ${fromOnset[k].model_estimate.rul_s} > ${fromOnset[k - 1].model_estimate.rul_high_s}`);
     }
   } finally {
     await model.stop();

@@ -31,6 +31,8 @@ export interface BearingRows {
   ampReady: Uint8Array;
   n: number;
   lifeS: number;
+  /** Challenge test bearings: the challenge's cut (snapshots analysed) and the RUL it scored against. */
+  challenge: FemtoBearing['challenge'];
 }
 
 /** Rows for snapshots 0..failureIndex (inclusive) of one channel (end of life is always the horizontal channel's). */
@@ -74,6 +76,6 @@ export function bearingRows(b: FemtoBearing, channel: 'horiz' | 'vert' = 'horiz'
     ampBase[i] = amp.baseline;
     ampReady[i] = amp.ready ? 1 : 0;
   }
-  return { id: b.id, channel, x, features: feats, rulS, tS, n, lifeS: b.failureTimeS, ampLevel, ampBase, ampReady };
+  return { id: b.id, channel, x, features: feats, rulS, tS, n, lifeS: b.failureTimeS, ampLevel, ampBase, ampReady, challenge: b.challenge };
 }
 

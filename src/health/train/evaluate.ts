@@ -13,6 +13,12 @@ import { DEFAULT_FUSION, fuseRul, type FusedRul, type FusionMode } from '../rul-
 /** Fusion evaluated (and described in the card); `RUL_FUSION=switch` reproduces the compared variant. */
 export const FUSION_MODE: FusionMode = process.env.RUL_FUSION === 'switch' ? 'switch' : DEFAULT_FUSION;
 import type { BearingRows } from './dataset.js';
+import { FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../features.js';
+import { DEFAULT_DEGRADATION_CONFIG } from '../degradation.js';
+import { rulStateOf, type RulState } from '../rul-state.js';
+import { CALIBRATION_GRID, calibratedFigures, normalisedResidual, type RulCalibration } from '../rul-calibration.js';
+import { PHM_POINT_QUANTILE } from '../rul-fusion.js';
+import { RUL_FLOOR_S } from '../rul-math.js';
 import { fitDegradationPrior } from './degradation-prior.js';
 import { fitRulModel, logRul, type FitOptions } from './fit.js';
 
@@ -126,6 +132,11 @@ export interface FoldResult {
   medianWidthRatio90: number;
   /** Model as fitted for this fold (for parity checks / plots). */
   params: RulModelParams;
+  /** Conformal calibration learnt inside this fold (null with RUL_CALIBRATE=0). */
+  calibration: RulCalibration | null;
+  /** Channel variant used in this fold and the inner-fold scores it was chosen on (evaluateFoldSelected). */
+  channels?: ChannelVariant;
+  innerScores?: Partial<Record<ChannelVariant, number>>;
   /** The shipped estimator: population model + the asset's own degradation model (rul-fusion.ts). */
   fused: FusedFold;
   prior: DegradationPrior;
@@ -134,6 +145,8 @@ export interface FoldResult {
 
 export interface FusedTruncation {
   fraction: number;
+  /** What the gateway would show at this cut (src/health/rul-state.ts); the score uses the model's point in every state. */
+  state: RulState;
   tS: number;
   actualRulS: number;
   rulS: number;
@@ -159,13 +172,51 @@ export interface FusedFold {
   /** First time (s) the degradation model answered, as a fraction of life too. */
   firstDegradationS: number | null;
   medianWidthRatio90: number;
+  /** Normalised residuals of the uncalibrated estimator at every held-out snapshot (for calibration). */
+  residuals: CalibrationSample[];
+  /** PHM 2012 challenge protocol (test bearings only): analyse the first truncationSnapshots snapshots, score against the challenge's ActRUL. */
+  challenge: FusedTruncation | null;
+}
+
+/** States along the held-out replay, as RulTracker latches them (learning until the baseline is learnt). */
+function statesAlong(held: BearingRows, per: Array<Record<string, FusedRul>>): RulState[] {
+  let degrading = false;
+  return per.map((row, i) => {
+    if (row['0.9'].source === 'degradation') degrading = true;
+    const failed = held.features[i * HEALTH_FEATURE_COUNT + FEATURE_INDEX.peak_g] >= DEFAULT_DEGRADATION_CONFIG.failureThresholdG;
+    return rulStateOf({ baselineReady: held.ampReady[i] === 1, failed, degrading });
+  });
+}
+
+function cutResult(per: Array<Record<string, FusedRul>>, states: RulState[], held: BearingRows, i: number, fraction: number, actual: number): FusedTruncation {
+  const e = per[i]['0.9'];
+  const lowS: Record<string, number> = {};
+  const highS: Record<string, number> = {};
+  for (const lvl of COVERAGE_LEVELS) {
+    lowS[String(lvl)] = per[i][String(lvl)].rul_low_s;
+    highS[String(lvl)] = per[i][String(lvl)].rul_high_s;
+  }
+  return {
+    fraction,
+    state: states[i],
+    tS: held.tS[i],
+    actualRulS: actual,
+    rulS: e.rul_s,
+    medianS: e.rul_median_s,
+    lowS,
+    highS,
+    source: e.source,
+    percentError: (100 * (actual - e.rul_s)) / actual,
+    accuracy: phmAccuracy(actual, e.rul_s),
+    accuracyOfMedian: phmAccuracy(actual, e.rul_median_s),
+  };
 }
 
 /**
  * Runs the held-out bearing causally through exactly the gateway's estimator (population model +
  * per-asset degradation model, rul-fusion.ts) at every snapshot and every coverage level.
  */
-export function fusedFold(params: RulModelParams, prior: DegradationPrior, held: BearingRows): FusedFold {
+export function fusedFold(params: RulModelParams, prior: DegradationPrior, held: BearingRows, cal: RulCalibration | null = null): FusedFold {
   const d = RUL_MODEL_INPUT_COUNT;
   const buf = new Float64Array(params.hidden);
   const deg = new ExponentialDegradation();
@@ -174,33 +225,38 @@ export function fusedFold(params: RulModelParams, prior: DegradationPrior, held:
     deg.observe(held.ampLevel[i], held.ampBase[i], held.tS[i] * 1000, held.ampReady[i] === 1);
     const pop = rulForward(params, held.x.subarray(i * d, i * d + d), buf);
     const row: Record<string, FusedRul> = {};
-    for (const lvl of COVERAGE_LEVELS) row[String(lvl)] = fuseRul(pop, deg, prior, lvl, held.tS[i] * 1000, FUSION_MODE);
+    // with a calibration only the 90 % fused interval is needed (it sets the scale), as in RulTracker
+    for (const lvl of cal ? [0.9] : COVERAGE_LEVELS) row[String(lvl)] = fuseRul(pop, deg, prior, lvl, held.tS[i] * 1000, FUSION_MODE);
     per.push(row);
   }
+  const statesRaw = statesAlong(held, per);
+  // normalised residuals of the uncalibrated estimator, for building a calibration from this bearing
+  const residuals: CalibrationSample[] = [];
+  for (let i = 0; i < held.n; i++) {
+    const e = per[i]['0.9'];
+    const raw = statesRaw[i];
+    if (raw === 'failed') continue;
+    const st = raw === 'degrading' ? 'degrading' : 'no_degradation';
+    residuals.push({ bearing: held.id, state: st, u: normalisedResidual(Math.max(held.rulS[i], RUL_FLOOR_S), { median: e.rul_median_s, low90: e.rul_low_s, high90: e.rul_high_s }) });
+  }
+  if (cal) {
+    for (let i = 0; i < held.n; i++) {
+      const e = per[i]['0.9'];
+      const spread = { median: e.rul_median_s, low90: e.rul_low_s, high90: e.rul_high_s };
+      for (const lvl of COVERAGE_LEVELS) per[i][String(lvl)] = { ...e, ...calibratedFigures(cal, statesRaw[i], spread, lvl, PHM_POINT_QUANTILE) };
+    }
+  }
+  const states = statesAlong(held, per);
   const truncations: FusedTruncation[] = TRUNCATION_FRACTIONS.map((fraction) => {
     const i = truncationIndex(held, fraction);
-    const e = per[i]['0.9'];
-    const actual = held.rulS[i];
-    const lowS: Record<string, number> = {};
-    const highS: Record<string, number> = {};
-    for (const lvl of COVERAGE_LEVELS) {
-      lowS[String(lvl)] = per[i][String(lvl)].rul_low_s;
-      highS[String(lvl)] = per[i][String(lvl)].rul_high_s;
-    }
-    return {
-      fraction,
-      tS: held.tS[i],
-      actualRulS: actual,
-      rulS: e.rul_s,
-      medianS: e.rul_median_s,
-      lowS,
-      highS,
-      source: e.source,
-      percentError: (100 * (actual - e.rul_s)) / actual,
-      accuracy: phmAccuracy(actual, e.rul_s),
-      accuracyOfMedian: phmAccuracy(actual, e.rul_median_s),
-    };
+    return cutResult(per, states, held, i, fraction, held.rulS[i]);
   });
+  let challenge: FusedTruncation | null = null;
+  if (held.challenge) {
+    // the challenge gave snapshots 0..truncationSnapshots-1; rows end at end of life (Bearing1_4: its cut)
+    const i = Math.min(held.challenge.truncationSnapshots - 1, held.n - 1);
+    challenge = cutResult(per, states, held, i, held.tS[i] / held.lifeS, held.challenge.actualRulS);
+  }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const coverageTruncations: Record<string, number> = {};
   const coverageAllSnapshots: Record<string, number> = {};
@@ -240,10 +296,38 @@ export function fusedFold(params: RulModelParams, prior: DegradationPrior, held:
     degradationSnapshots: degN,
     firstDegradationS: firstDeg,
     medianWidthRatio90: ratios[ratios.length >> 1],
+    challenge,
+    residuals,
   };
 }
 
-function truncationIndex(r: BearingRows, fraction: number): number {
+export interface CalibrationSample {
+  bearing: string;
+  state: 'no_degradation' | 'degrading';
+  u: number;
+}
+
+/**
+ * Conformal calibration table from held-out normalised residuals (src/health/rul-calibration.ts):
+ * per state, weighted quantiles of u on CALIBRATION_GRID, each bearing weighted equally. A state no
+ * bearing reached falls back to the pooled residuals.
+ */
+export function buildCalibration(samples: CalibrationSample[]): RulCalibration {
+  const table = (sel: CalibrationSample[]) => {
+    const count = new Map<string, number>();
+    for (const x of sel) count.set(x.bearing, (count.get(x.bearing) ?? 0) + 1);
+    const res: Residual[] = sel.map((x) => ({ r: x.u, w: 1 / (count.get(x.bearing)! * count.size) }));
+    return CALIBRATION_GRID.map((p) => weightedQuantile(res, p));
+  };
+  const pooled = samples.length ? table(samples) : CALIBRATION_GRID.map(() => 0);
+  const by = (st: CalibrationSample['state']) => {
+    const sel = samples.filter((x) => x.state === st);
+    return sel.length ? table(sel) : pooled;
+  };
+  return { grid: [...CALIBRATION_GRID], byState: { no_degradation: by('no_degradation'), degrading: by('degrading') } };
+}
+
+export function truncationIndex(r: BearingRows, fraction: number): number {
   const tCut = fraction * r.lifeS;
   let i = 0;
   while (i + 1 < r.n && r.tS[i + 1] <= tCut) i++;
@@ -261,7 +345,66 @@ function constantBaseline(rows: BearingRows[]): number {
   return Math.exp(s);
 }
 
-export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOptions): FoldResult {
+/** `RUL_CALIBRATE=0 npm run train` reproduces the uncalibrated (v2-style) estimator for the comparison in docs/rul.md. */
+export const CALIBRATE = process.env.RUL_CALIBRATE !== '0';
+
+/** Inner fold: bearing `id` of `train` replayed (uncalibrated) through a model, its sigma (nested) and a prior learnt without it. */
+function innerFused(train: BearingRows[], id: string, opts: FitOptions): FusedFold {
+  const rest = train.filter((r) => r.id !== id);
+  const held = train.find((r) => r.id === id && r.channel === 'horiz') ?? train.find((r) => r.id === id)!;
+  const { params } = fitCalibrated(rest, opts);
+  const prior = fitDegradationPrior(rest.filter((r) => r.channel === 'horiz')).prior;
+  return fusedFold(params, prior, held);
+}
+
+function innerFolds(train: BearingRows[], opts: FitOptions): FusedFold[] {
+  return [...new Set(train.map((r) => r.id))].map((id) => innerFused(train, id, opts));
+}
+
+/**
+ * Which channels train the population model: the horizontal one only, or horizontal + vertical
+ * (the gateway has 3 axes and feeds its dominant one). `RUL_CHANNELS=horiz|both` fixes it;
+ * by default it is selected per fold from the inner folds (nested model selection).
+ */
+export type ChannelVariant = 'horiz' | 'both';
+export const CHANNEL_VARIANTS: readonly ChannelVariant[] =
+  process.env.RUL_CHANNELS === 'horiz' ? ['horiz'] : process.env.RUL_CHANNELS === 'both' ? ['both'] : ['horiz', 'both'];
+
+export function channelRows(all: BearingRows[], v: ChannelVariant): BearingRows[] {
+  return v === 'both' ? all : all.filter((r) => r.channel === 'horiz');
+}
+
+const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Nested selection of the channel variant for held-out `heldOutId`: each variant's mean PHM score
+ * (uncalibrated estimator) over the inner folds of the 12 training bearings; the better one (ties:
+ * horizontal only) is then evaluated on the held-out bearing, reusing its inner folds for the
+ * conformal table.
+ */
+export function evaluateFoldSelected(all: BearingRows[], heldOutId: string, opts: FitOptions): FoldResult {
+  const train = all.filter((r) => r.id !== heldOutId);
+  const inner = new Map<ChannelVariant, FusedFold[]>();
+  const innerScores: Partial<Record<ChannelVariant, number>> = {};
+  let best: ChannelVariant = CHANNEL_VARIANTS[0];
+  for (const v of CHANNEL_VARIANTS) {
+    const folds = innerFolds(channelRows(train, v), opts);
+    inner.set(v, folds);
+    innerScores[v] = meanOf(folds.map((f) => f.meanAccuracy));
+    if (innerScores[v]! > innerScores[best]!) best = v;
+  }
+  return { ...evaluateFold(channelRows(all, best), heldOutId, opts, inner.get(best)), channels: best, innerScores };
+}
+
+/** The uncalibrated estimator's PHM score on held-out `heldOutId` with variant `v` (for choosing the final model's variant). */
+export function uncalibratedFoldScore(all: BearingRows[], heldOutId: string, v: ChannelVariant, opts: FitOptions): number {
+  const train = channelRows(all, v).filter((r) => r.id !== heldOutId);
+  const held = all.find((r) => r.id === heldOutId && r.channel === 'horiz')!;
+  const { params } = fitCalibrated(train, opts);
+  return fusedFold(params, fitDegradationPrior(train.filter((r) => r.channel === 'horiz')).prior, held).meanAccuracy;
+}
+
+export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOptions, inner?: FusedFold[]): FoldResult {
   const held = all.find((r) => r.id === heldOutId && r.channel === 'horiz');
   if (!held) throw new Error(`unknown bearing ${heldOutId}`);
   // every channel of the held-out bearing leaves the training set
@@ -322,8 +465,12 @@ export function evaluateFold(all: BearingRows[], heldOutId: string, opts: FitOpt
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   // degradation prior from the training bearings' horizontal channels only
   const { prior, bearings: priorBearings } = fitDegradationPrior(train.filter((r) => r.channel === 'horiz'));
+  // conformal calibration of the fused estimator, nested: each training bearing replayed through the
+  // model, sigma and prior learnt without it; the held-out bearing is not involved
+  const calibration = CALIBRATE ? buildCalibration((inner ?? innerFolds(train, opts)).flatMap((f) => f.residuals)) : null;
   return {
-    fused: fusedFold(params, prior, held),
+    fused: fusedFold(params, prior, held, calibration),
+    calibration,
     prior,
     priorBearings,
     heldOut: held.id,

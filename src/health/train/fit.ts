@@ -122,9 +122,24 @@ export function fitRulModel(rows: BearingRows[], opts: FitOptions = DEFAULT_FIT)
   const pre = new Float64Array(h);
   const b1 = 0.9;
   const b2 = 0.999;
+  // Linear least squares (the shipped configuration): the gradient only needs the weighted moments
+  // of (z, y), so each epoch is O(d^2) instead of a pass over every row (same maths; 13 bearings x
+  // nested leave-one-bearing-out is ~170 fits).
+  const moments = linear && opts.homoscedastic ? weightedMoments(data, h) : null;
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     grad.fill(0);
-    for (let k = 0; k < data.n; k++) {
+    if (moments) {
+      const { s0, sz, szz, sy, szy } = moments;
+      let g0 = s0 * theta[oBMu] - sy;
+      for (let j = 0; j < h; j++) g0 += sz[j] * theta[oMu + j];
+      grad[oBMu] = g0;
+      for (let j = 0; j < h; j++) {
+        let g = sz[j] * theta[oBMu] - szy[j];
+        for (let i = 0; i < h; i++) g += szz[i * h + j] * theta[oMu + i];
+        grad[oMu + j] = g;
+      }
+    }
+    for (let k = 0; moments === null && k < data.n; k++) {
       const zo = k * d;
       for (let j = 0; j < h; j++) {
         if (linear) {
@@ -203,6 +218,29 @@ export function fitRulModel(rows: BearingRows[], opts: FitOptions = DEFAULT_FIT)
   };
   params.hiLogRulHigh = healthyLogRul(params, rows);
   return params;
+}
+
+/** Weighted moments sum w, sum w z_j, sum w z_i z_j, sum w y, sum w z_j y of the flattened rows. */
+function weightedMoments(data: Flat, d: number) {
+  const sz = new Float64Array(d);
+  const szz = new Float64Array(d * d);
+  const szy = new Float64Array(d);
+  let s0 = 0;
+  let sy = 0;
+  for (let k = 0; k < data.n; k++) {
+    const w = data.w[k];
+    const y = data.y[k];
+    const zo = k * d;
+    s0 += w;
+    sy += w * y;
+    for (let i = 0; i < d; i++) {
+      const zi = data.z[zo + i];
+      sz[i] += w * zi;
+      szy[i] += w * zi * y;
+      for (let j = 0; j < d; j++) szz[i * d + j] += w * zi * data.z[zo + j];
+    }
+  }
+  return { s0, sz, szz, sy, szy };
 }
 
 /**
