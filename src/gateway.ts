@@ -10,6 +10,7 @@ import { LocationMonitor } from './cleanroom/location-monitor.js';
 import { locationStatusJson } from './cleanroom/status-json.js';
 import type { AlarmTransition } from './cleanroom/alarm.js';
 import { MqttUplink } from './uplink/mqtt-uplink.js';
+import { createSparkplug, jsonUplinkConfig } from './uplink/sparkplug/factory.js';
 import { ApiServer, type HealthReport } from './api/server.js';
 import type { GpioLine, I2cBus } from '../drivers/transports.js';
 import { Adxl345 } from '../drivers/adxl345.js';
@@ -351,7 +352,9 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     }),
   });
 
-  const uplink = new MqttUplink(config.mqtt, state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands });
+  const uplink = new MqttUplink(jsonUplinkConfig(config.mqtt), state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands });
+
+  const sparkplug = createSparkplug(config, { state, clock, log, commands });
 
   const health = (): HealthReport => {
     const components = supervisor.report();
@@ -379,6 +382,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       counters,
       ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
       uplink: uplinkStatus,
+      ...(sparkplug ? { sparkplug: sparkplug.status() } : {}),
       history: history ? { available: history.available, records_written: history.written } : { available: false, reason: 'history.enabled is false' },
       model: rulModel?.loaded
         ? { available: true, name: rulModel.card.name, version: rulModel.version, confidence_level: config.model.confidenceLevel }
@@ -417,6 +421,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   );
   if (rulModel) supervisor.add(rulModel);
   supervisor.add(uplink);
+  if (sparkplug) supervisor.add(sparkplug);
   if (history) supervisor.add(history);
   if (api) supervisor.add(api, { critical: true });
   for (const s of sensors.values()) supervisor.add(s);

@@ -132,6 +132,20 @@ export interface MqttConfig {
   tls?: MqttTlsConfig;
   commands: { enabled: boolean };
   outbox: OutboxConfig;
+  sparkplug: SparkplugConfig;
+}
+
+/** mqtt.sparkplug: the optional Eclipse Sparkplug B 3.0 output (src/uplink/sparkplug/). */
+export interface SparkplugConfig {
+  enabled: boolean;
+  groupId: string;
+  primaryHostId?: string;
+  /** Also run the JSON uplink (false = Sparkplug only). */
+  jsonTopics: boolean;
+  clientId?: string;
+  dataQos: 0 | 1;
+  /** DCMD -> CommandService. */
+  commands: boolean;
 }
 
 export interface MqttTlsConfig {

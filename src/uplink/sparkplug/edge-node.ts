@@ -1,0 +1,516 @@
+import { join } from 'node:path';
+import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Component } from '../../core/component.js';
+import { errorMessage } from '../../core/errors.js';
+import type { MqttConfig } from '../../config/types.js';
+import type { GatewayState } from '../../state/gateway-state.js';
+import type { Alert, CleanroomStatus, RobotState, TelemetryRecord } from '../../state/types.js';
+import type { CommandService } from '../../commands/service.js';
+import type { CommandOutcome } from '../../commands/types.js';
+import { Outbox, type MessageKind, type OutboxStatus } from '../outbox.js';
+import type { OutboxRow } from '../outbox-store.js';
+import { backoffDelay } from '../backoff.js';
+import { ReplayRate } from '../replay-rate.js';
+import { clientOptions } from '../mqtt-options.js';
+import { redactUrl } from '../mqtt-uplink.js';
+import { decodePayload, encodePayload, toNumber, type UMetric } from './codec.js';
+import { BdSeqStore } from './bdseq.js';
+import { HostTracker, parseHostState } from './host-state.js';
+import { spbTopics, parseTopic } from './topics.js';
+import { EntityCatalogue, birthMetrics, dataMetrics, type SpbEntity } from './devices.js';
+import { COMMAND_RESULT, MAINTENANCE, REBIRTH, STREAM_SEQ, locationMetrics, nodeAlerts, robotTelemetry, type MetricGroup, type MetricValue } from './metrics.js';
+import { commandMetrics, outcomeText, runDcmdWrite } from './dcmd.js';
+
+export interface SparkplugOptions {
+  /** The whole mqtt section: broker, credentials, TLS, keepalive, outbox settings, and mqtt.sparkplug. */
+  mqtt: MqttConfig;
+  state: GatewayState;
+  clock: Clock;
+  log: Logger;
+  stateDir: string;
+  robots: string[];
+  locations: Array<{ id: string; sizesUm: number[] }>;
+  commands?: CommandService;
+  version: string;
+  simulation: boolean;
+}
+
+export interface SparkplugStatus {
+  enabled: true;
+  group_id: string;
+  edge_node_id: string;
+  connected: boolean;
+  /** NBIRTH and the DBIRTHs are out: data is being sent. */
+  online: boolean;
+  primary_host: { id: string; online: boolean } | null;
+  bd_seq: number | null;
+  births: number;
+  sent: number;
+  historical: number;
+  /** Rows of a device that had no birth in the session (never expected; counted and logged). */
+  skipped: number;
+  bad_commands: number;
+  outbox: OutboxStatus;
+}
+
+/** What a stored outbox row holds: data of one entity, or a device going down / up. */
+type Row = { k: 'data'; t: number; m: Record<string, MetricValue> } | { k: 'death' } | { k: 'birth' };
+
+/** Outbox kinds: robot data may be dropped oldest-first at the cap like JSON telemetry; everything else never (and all stay in one lane, in order). */
+const DROPPABLE: MessageKind = 'telemetry';
+const KEPT: MessageKind = 'cleanroom';
+
+const ACCEL = '/accelerometer';
+
+/**
+ * An Eclipse Sparkplug B 3.0 edge node (edge node id = gateway id; devices = robots and particle
+ * counters) on its own MQTT connection, whose last will is the NDEATH with the persisted bdSeq.
+ * Everything produced goes through a durable outbox first (report by exception, aliases); it is
+ * sent only after NBIRTH/DBIRTH of the current session, which wait for the primary host's STATE.
+ * Rows older than the current births are sent with is_historical and their production time.
+ */
+export class SparkplugNode implements Component {
+  readonly name = 'uplink:sparkplug';
+  readonly outbox: Outbox;
+  private readonly cfg: MqttConfig['sparkplug'];
+  private readonly entities: EntityCatalogue;
+  private readonly byTopic = new Map<string, SpbEntity>();
+  private readonly bdSeqStore: BdSeqStore;
+  private readonly host = new HostTracker();
+  private client?: MqttClient;
+  private session = 0;
+  private bdSeq: number | null = null;
+  private seq = 0;
+  private born = false;
+  private bornAt = 0;
+  private started = false;
+  private attempt = 0;
+  private reconnectTimer?: TimerHandle;
+  private pumpTimer?: TimerHandle;
+  private pumping = false;
+  private inflight = 0;
+  private readonly replayRate: ReplayRate;
+  private readonly counters = { births: 0, sent: 0, historical: 0, skipped: 0, badCommands: 0 };
+  private readonly unsubscribers: Array<() => void> = [];
+  private readonly nodeId: string;
+  private incoming: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: SparkplugOptions) {
+    this.cfg = o.mqtt.sparkplug;
+    this.nodeId = o.state.identity.gatewayId;
+    const cmds = o.commands && this.cfg.commands ? commandMetrics(o.commands.catalogue()) : [];
+    this.entities = new EntityCatalogue({ robots: o.robots, locations: o.locations, commands: cmds });
+    this.byTopic.set(this.topicOf(this.entities.node), this.entities.node);
+    for (const d of this.entities.devices.values()) this.byTopic.set(this.topicOf(d), d);
+    this.entities.node.values.set('Properties/Site', o.state.identity.site);
+    this.entities.node.values.set('Properties/Version', o.version);
+    this.entities.node.values.set('Properties/Simulation', o.simulation);
+    for (const id of o.robots) this.entities.devices.get(id)!.values.set(MAINTENANCE.name, o.state.maintenance.has(id));
+    this.replayRate = new ReplayRate(o.clock, o.mqtt.outbox.replayRatePerS);
+    this.bdSeqStore = new BdSeqStore(join(o.stateDir, 'sparkplug-bdseq'));
+    this.outbox = new Outbox({ path: join(o.stateDir, 'sparkplug-outbox.db'), ...o.mqtt.outbox }, o.clock, o.log.child({ component: 'sparkplug-outbox' }), {
+      onCommitted: () => this.pump(),
+      onFault: (f) => o.clock.setTimeout(() => o.state.raiseAlert({ source: 'uplink:sparkplug', code: f.code, severity: 'critical', message: `sparkplug ${f.message}` }), 0),
+    });
+  }
+
+  private topicOf(e: SpbEntity): string {
+    return e.id === null ? spbTopics.node(this.cfg.groupId, 'NDATA', this.nodeId) : spbTopics.device(this.cfg.groupId, 'DDATA', this.nodeId, e.id);
+  }
+
+  get connected(): boolean {
+    return Boolean(this.client?.connected);
+  }
+
+  status(): SparkplugStatus {
+    return {
+      enabled: true,
+      group_id: this.cfg.groupId,
+      edge_node_id: this.nodeId,
+      connected: this.connected,
+      online: this.born,
+      primary_host: this.cfg.primaryHostId ? { id: this.cfg.primaryHostId, online: this.host.online } : null,
+      bd_seq: this.bdSeq,
+      births: this.counters.births,
+      sent: this.counters.sent,
+      historical: this.counters.historical,
+      skipped: this.counters.skipped,
+      bad_commands: this.counters.badCommands,
+      outbox: this.outbox.status(),
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.outbox.open();
+    const s = this.o.state;
+    const onTelemetry = (r: TelemetryRecord) => this.onTelemetry(r);
+    const onCleanroom = (c: CleanroomStatus) => this.onCleanroom(c);
+    const onRobot = (r: RobotState) => this.onRobot(r);
+    const onAlert = (a: Alert) => this.produce(this.entities.node, nodeAlerts.read(a), this.o.clock.now(), KEPT);
+    s.on('telemetry', onTelemetry);
+    s.on('cleanroom', onCleanroom);
+    s.on('robot_update', onRobot);
+    s.on('alert', onAlert);
+    this.unsubscribers.push(() => s.off('telemetry', onTelemetry), () => s.off('cleanroom', onCleanroom), () => s.off('robot_update', onRobot), () => s.off('alert', onAlert));
+    this.connect();
+  }
+
+  // ---------------------------------------------------------------- produce side (state events -> outbox)
+
+  private store(e: SpbEntity, row: Row, kind: MessageKind): void {
+    this.outbox.produce(this.topicOf(e), row, kind, this.born && this.connected);
+  }
+
+  /** Queue the changed values of an entity (nothing if none changed and `always` is false). */
+  private produce(e: SpbEntity, values: Record<string, MetricValue>, t: number, kind: MessageKind, always = false): void {
+    if (e.id !== null && !e.alive) {
+      // Data means the device is producing again: it is re-born (in order, through the outbox).
+      e.alive = true;
+      this.store(e, { k: 'birth' }, KEPT);
+    }
+    const m = EntityCatalogue.changes(e, values);
+    if (!always && Object.keys(m).length === 0) return;
+    this.store(e, { k: 'data', t, m }, kind);
+  }
+
+  private kill(e: SpbEntity): void {
+    if (!e.alive) return;
+    e.alive = false;
+    this.store(e, { k: 'death' }, KEPT);
+  }
+
+  private onTelemetry(r: TelemetryRecord): void {
+    const e = this.entities.devices.get(r.robot_id);
+    if (!e || e.kind !== 'robot') return;
+    const t = Date.parse(r.ts);
+    // Every record is a row (its Stream Seq moves even when no value changed).
+    this.produce(e, robotTelemetry.read(r), Number.isFinite(t) ? t : this.o.clock.now(), DROPPABLE, true);
+  }
+
+  private onRobot(r: RobotState): void {
+    const e = this.entities.devices.get(r.robot_id);
+    if (!e || e.kind !== 'robot') return;
+    // The robot device is down while its accelerometer is faulted (a temperature fault alone is not).
+    if (r.faults.some((f) => f.device.endsWith(ACCEL))) return this.kill(e);
+    if (e.values.get(MAINTENANCE.name) !== r.maintenance) this.produce(e, { [MAINTENANCE.name]: r.maintenance }, this.o.clock.now(), KEPT);
+  }
+
+  private readonly locationGroups = new Map<string, MetricGroup<CleanroomStatus['locations'][number]>>();
+
+  private onCleanroom(c: CleanroomStatus): void {
+    for (const l of c.locations) {
+      const e = this.entities.devices.get(l.counter_id);
+      if (!e || e.kind !== 'location') continue;
+      if (l.device_fault) {
+        this.kill(e);
+        continue;
+      }
+      let g = this.locationGroups.get(l.counter_id);
+      if (!g) this.locationGroups.set(l.counter_id, (g = locationMetrics(this.o.locations.find((x) => x.id === l.counter_id)?.sizesUm ?? [])));
+      const t = Date.parse(l.ts);
+      this.produce(e, g.read(l), Number.isFinite(t) ? t : this.o.clock.now(), KEPT);
+    }
+  }
+
+  // ---------------------------------------------------------------- connection and session
+
+  private connect(): void {
+    if (!this.started || this.client) return;
+    const session = ++this.session;
+    this.bdSeq = this.bdSeqStore.next();
+    const clientId = this.cfg.clientId ?? `fabwatch-${this.nodeId}-spb`;
+    const ndeath = encodePayload({ timestamp: this.o.clock.now(), metrics: [{ name: 'bdSeq', type: 'Int64', value: this.bdSeq }] });
+    const opts = clientOptions(this.o.mqtt, { clientId }, { topic: '', payload: '' });
+    // Sparkplug 3.0: clean session / clean start with no session expiry; the will is the NDEATH (QoS 1, not retained).
+    opts.clean = true;
+    delete opts.properties;
+    opts.will = { topic: spbTopics.node(this.cfg.groupId, 'NDEATH', this.nodeId), payload: ndeath, qos: 1, retain: false };
+    // One client per session: nothing of a lost session (queued packets, callbacks) reaches the next one.
+    const client = mqtt.connect(this.o.mqtt.url, { ...opts, writeCache: false, reconnectPeriod: 0 });
+    this.client = client;
+    client.on('connect', () => {
+      if (session !== this.session) return;
+      this.attempt = 0;
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+      this.o.log.info({ broker: redactUrl(this.o.mqtt.url), bd_seq: this.bdSeq, primary_host: this.cfg.primaryHostId ?? null, backlog: this.outbox.status().pending }, 'sparkplug: connected');
+      const subs = [spbTopics.node(this.cfg.groupId, 'NCMD', this.nodeId)];
+      if (this.o.commands && this.cfg.commands) subs.push(spbTopics.device(this.cfg.groupId, 'DCMD', this.nodeId, '+'));
+      if (this.cfg.primaryHostId) subs.push(spbTopics.state(this.cfg.primaryHostId));
+      client.subscribe(subs, { qos: 1 }, (err) => {
+        if (session !== this.session) return;
+        if (err) {
+          this.o.log.error({ err: err.message }, 'sparkplug: subscription failed; reconnecting');
+          client.end(true);
+          return;
+        }
+        // Without a primary host, births follow the connect; with one, they wait for its STATE.
+        if (!this.cfg.primaryHostId) this.birth('connect');
+      });
+    });
+    client.on('message', (topic, payload, packet) => {
+      // One at a time, in arrival order: a command's result is reported before the next one runs.
+      if (session === this.session) this.incoming = this.incoming.then(() => this.onMessage(topic, payload, packet));
+    });
+    client.on('error', (err) => this.o.log.warn({ err: err.message, code: (err as NodeJS.ErrnoException).code }, 'sparkplug: connection error'));
+    client.on('close', () => {
+      if (session !== this.session) return;
+      this.endSession(client, 'connection closed');
+    });
+  }
+
+  /** The session is over: forget the births, rewind the outbox (unsent rows are sent after the next births) and reconnect. */
+  private endSession(client: MqttClient, why: string, graceful = false): void {
+    if (this.client !== client) return;
+    this.session++;
+    this.client = undefined;
+    client.removeAllListeners('message');
+    // A graceful end sends DISCONNECT (the broker discards the will: the NDEATH was published already);
+    // after a lost connection there is nothing to say goodbye on.
+    client.end(!graceful);
+    const wasBorn = this.born;
+    this.born = false;
+    for (const d of this.entities.devices.values()) d.born = false;
+    this.pumpTimer?.cancel();
+    this.pumpTimer = undefined;
+    this.inflight = 0;
+    // Close and reopen: every row not acknowledged is read again and, being older than the next births, sent as historical.
+    this.outbox.close();
+    if (!this.started) return;
+    this.outbox.open();
+    if (wasBorn) this.o.log.warn({ why, backlog: this.outbox.status().pending }, 'sparkplug: session ended; storing in the outbox until the next births');
+    const delay = backoffDelay(this.attempt++, this.o.mqtt.reconnectMinMs, this.o.mqtt.reconnectMaxMs);
+    this.reconnectTimer = this.o.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) % 256;
+    return this.seq;
+  }
+
+  private publish(topic: string, payload: Buffer, qos: 0 | 1, cb?: (err?: Error) => void): void {
+    this.client!.publish(topic, payload, { qos, retain: false }, (err) => cb?.(err ?? undefined));
+  }
+
+  /** NBIRTH (seq 0, bdSeq of this connection) then a DBIRTH per device, each with every metric, alias, datatype and unit. */
+  private birth(why: string): void {
+    const c = this.client;
+    if (!c?.connected) return;
+    const now = this.o.clock.now();
+    const node = this.entities.node;
+    this.seq = 0;
+    this.publish(spbTopics.node(this.cfg.groupId, 'NBIRTH', this.nodeId), encodePayload({ timestamp: now, seq: 0, metrics: birthMetrics(node, now, { bdSeq: this.bdSeq, [REBIRTH.name]: false }) }), this.cfg.dataQos);
+    for (const d of this.entities.devices.values()) {
+      this.publish(spbTopics.device(this.cfg.groupId, 'DBIRTH', this.nodeId, d.id!), this.dbirth(d, now), this.cfg.dataQos);
+      d.born = true;
+    }
+    this.born = true;
+    this.bornAt = now;
+    this.counters.births++;
+    this.o.log.info({ why, bd_seq: this.bdSeq, devices: this.entities.devices.size, backlog: this.outbox.status().pending }, 'sparkplug: NBIRTH and DBIRTHs published');
+    // A device that is down now is declared so after whatever of it is still queued.
+    for (const d of this.entities.devices.values()) if (!d.alive) this.store(d, { k: 'death' }, KEPT);
+    this.pump();
+  }
+
+  private dbirth(d: SpbEntity, now: number): Buffer {
+    return encodePayload({ timestamp: now, seq: this.nextSeq(), metrics: birthMetrics(d, now, { [STREAM_SEQ.name]: this.outbox.lastSeq(this.topicOf(d)) }) });
+  }
+
+  /** The node leaves on purpose: NDEATH with this connection's bdSeq (the will would say the same on a crash). */
+  private async sayDeath(c: MqttClient): Promise<void> {
+    if (!c.connected || this.bdSeq === null) return;
+    const payload = encodePayload({ timestamp: this.o.clock.now(), metrics: [{ name: 'bdSeq', type: 'Int64', value: this.bdSeq }] });
+    await Promise.race([
+      new Promise<void>((resolve) => c.publish(spbTopics.node(this.cfg.groupId, 'NDEATH', this.nodeId), payload, { qos: 1, retain: false }, () => resolve())),
+      new Promise<void>((resolve) => setTimeout(resolve, 1000)),
+    ]);
+  }
+
+  // ---------------------------------------------------------------- sending (outbox -> DDATA/NDATA/DDEATH/DBIRTH)
+
+  private pump(): void {
+    const c = this.client;
+    if (!c?.connected || !this.born || this.pumping || this.pumpTimer) return;
+    this.pumping = true;
+    try {
+      while (this.inflight < this.o.mqtt.maxInFlight) {
+        const row = this.outbox.peek(1);
+        if (!row) break;
+        const historical = this.outbox.isReplay(row) || row.ts < this.bornAt;
+        if (historical && this.o.mqtt.outbox.replayRatePerS > 0) {
+          const wait = this.replayRate.take();
+          if (wait > 0) {
+            this.pumpTimer = this.o.clock.setTimeout(() => {
+              this.pumpTimer = undefined;
+              this.pump();
+            }, wait);
+            break;
+          }
+        }
+        this.outbox.take(1);
+        this.send(row, historical);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(row: OutboxRow, historical: boolean): void {
+    const e = this.byTopic.get(row.topic);
+    let body: Row;
+    try {
+      body = JSON.parse(row.payload) as Row;
+    } catch {
+      body = { k: 'death' };
+    }
+    const done = () => this.outbox.ack(row);
+    if (!e) return this.skip(row, 'unknown entity (configuration changed since it was stored)');
+    const now = this.o.clock.now();
+    let topic: string;
+    let payload: Buffer;
+    if (body.k === 'data') {
+      if (e.id !== null && !e.born) return this.skip(row, 'device has no birth in this session');
+      const metrics: UMetric[] = dataMetrics(e, body.m, body.t, historical);
+      if (e.id !== null) metrics.push(...dataMetrics(e, { [STREAM_SEQ.name]: row.seq }, body.t, historical));
+      topic = e.id === null ? spbTopics.node(this.cfg.groupId, 'NDATA', this.nodeId) : spbTopics.device(this.cfg.groupId, 'DDATA', this.nodeId, e.id);
+      payload = encodePayload({ timestamp: now, seq: this.nextSeq(), metrics });
+      if (historical) this.counters.historical++;
+    } else if (body.k === 'death') {
+      if (e.id === null || !e.born) return done();
+      e.born = false;
+      topic = spbTopics.device(this.cfg.groupId, 'DDEATH', this.nodeId, e.id);
+      payload = encodePayload({ timestamp: now, seq: this.nextSeq(), metrics: [] });
+    } else {
+      if (e.id === null || e.born) return done();
+      e.born = true;
+      topic = spbTopics.device(this.cfg.groupId, 'DBIRTH', this.nodeId, e.id);
+      payload = this.dbirth(e, now);
+    }
+    const session = this.session;
+    this.inflight++;
+    this.publish(topic, payload, this.cfg.dataQos, (err) => {
+      // A callback from a lost session: the row was rewound with the outbox and is sent again.
+      if (session !== this.session) return;
+      this.inflight--;
+      if (err) return;
+      this.counters.sent++;
+      done();
+      this.pump();
+    });
+  }
+
+  private skip(row: OutboxRow, why: string): void {
+    this.counters.skipped++;
+    this.o.log.warn({ topic: row.topic, seq: row.seq, why, skipped: this.counters.skipped }, 'sparkplug: stored row not sendable: deleted and counted');
+    this.outbox.ack(row);
+  }
+
+  // ---------------------------------------------------------------- incoming: STATE, NCMD, DCMD
+
+  private async onMessage(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    try {
+      if (this.cfg.primaryHostId && topic === spbTopics.state(this.cfg.primaryHostId)) return this.onHostState(payload);
+      const t = parseTopic(topic);
+      if (!t || t.group !== this.cfg.groupId || t.node !== this.nodeId) return;
+      if (packet.retain) {
+        this.badCommand(topic, 'retained command ignored (Sparkplug commands are never retained)');
+        return;
+      }
+      if (t.type === 'NCMD') return this.onNcmd(topic, payload);
+      if (t.type === 'DCMD' && t.device) return await this.onDcmd(t.device, topic, payload);
+    } catch (err) {
+      this.o.log.error({ err: errorMessage(err), topic }, 'sparkplug: message handling failed');
+    }
+  }
+
+  private onHostState(payload: Buffer): void {
+    const s = parseHostState(payload);
+    if (!s) {
+      this.o.log.warn({ code: 'SPARKPLUG_BAD_STATE', host: this.cfg.primaryHostId }, 'sparkplug: primary host STATE is not {"online": bool, "timestamp": ms}: ignored');
+      return;
+    }
+    const change = this.host.update(s);
+    if (change === 'stale') return;
+    if (s.online) {
+      if (!this.born) this.birth('primary host online');
+      else if (change === 'online') this.birth('primary host came back');
+    } else if (this.born && this.client) {
+      // Sparkplug 3.0: the host went away, so this session ends (NDEATH) and the node reconnects and waits for it.
+      const c = this.client;
+      this.o.log.warn({ host: this.cfg.primaryHostId }, 'sparkplug: primary host offline: NDEATH, reconnecting, storing until it is back');
+      this.born = false;
+      void this.sayDeath(c).then(() => this.endSession(c, 'primary host offline', true));
+    }
+  }
+
+  private decode(topic: string, payload: Buffer): UMetric[] | null {
+    try {
+      return decodePayload(payload).metrics ?? [];
+    } catch (err) {
+      this.badCommand(topic, `not a Sparkplug B payload (${errorMessage(err)})`);
+      return null;
+    }
+  }
+
+  private badCommand(topic: string, why: string): void {
+    this.counters.badCommands++;
+    this.o.log.warn({ code: 'SPARKPLUG_BAD_COMMAND', topic, bad_commands: this.counters.badCommands }, `sparkplug: command refused: ${why}`);
+  }
+
+  private onNcmd(topic: string, payload: Buffer): void {
+    const metrics = this.decode(topic, payload);
+    if (!metrics) return;
+    const node = this.entities.node;
+    for (const m of metrics) {
+      const name = m.name ?? node.byAlias.get(toNumber(m.alias) ?? -1)?.name;
+      if (name === REBIRTH.name && m.value === true) {
+        if (this.born) this.birth('NCMD Node Control/Rebirth');
+      } else this.badCommand(topic, `unknown or unwritable node metric ${JSON.stringify(name ?? m.alias ?? null)} = ${JSON.stringify(m.value)}`);
+    }
+  }
+
+  private async onDcmd(deviceId: string, topic: string, payload: Buffer): Promise<void> {
+    const e = this.entities.devices.get(deviceId);
+    if (!e) return this.badCommand(topic, `unknown device ${deviceId}`);
+    const result = (text: string) => this.produce(e, { [COMMAND_RESULT.name]: text }, this.o.clock.now(), KEPT);
+    if (e.kind !== 'robot' || !this.o.commands) {
+      this.badCommand(topic, `device ${deviceId} takes no commands`);
+      return;
+    }
+    let decoded;
+    try {
+      decoded = decodePayload(payload);
+    } catch (err) {
+      this.badCommand(topic, `not a Sparkplug B payload (${errorMessage(err)})`);
+      return result(`rejected - [SPARKPLUG_BAD_COMMAND]: not a Sparkplug B payload`);
+    }
+    const ts = toNumber(decoded.timestamp);
+    for (const m of decoded.metrics ?? []) {
+      const name = m.name ?? e.byAlias.get(toNumber(m.alias) ?? -1)?.name ?? `alias ${String(toNumber(m.alias))}`;
+      const value = (typeof m.value === 'object' && m.value !== null ? toNumber(m.value) : m.value) as MetricValue;
+      const outcome: CommandOutcome = await runDcmdWrite(this.o.commands, e.commands, { robotId: deviceId, name, value, timestamp: toNumber(m.timestamp) ?? ts, actor: `sparkplug:${this.cfg.primaryHostId ?? 'host'}` }, () => this.o.clock.now());
+      if (outcome.code === 'SPARKPLUG_BAD_COMMAND') this.badCommand(topic, outcome.message);
+      result(outcomeText(outcome));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const off of this.unsubscribers.splice(0)) off();
+    this.reconnectTimer?.cancel();
+    this.reconnectTimer = undefined;
+    const c = this.client;
+    if (c) {
+      await this.sayDeath(c);
+      this.endSession(c, 'stop', true);
+    } else this.outbox.close();
+  }
+}
