@@ -135,7 +135,8 @@ export class SparkplugHost {
           const bd = Number(m.metrics.find((x) => x.name === 'bdSeq')?.value);
           if (m.metrics.length !== 1) v(m, 'NDEATH carries more than bdSeq');
           r.deaths.push(bd);
-          if (bdSeq !== null && bd !== bdSeq) v(m, `NDEATH bdSeq ${bd} does not match the NBIRTH's ${bdSeq}`);
+          // An NDEATH whose bdSeq is not the NBIRTH's is stale (a host ignores it); only one ending a born session must match.
+          if (lastSeq !== null && bd !== bdSeq) v(m, `NDEATH bdSeq ${bd} does not match the NBIRTH's ${bdSeq}`);
           lastSeq = null;
           devices.clear();
           break;

@@ -509,6 +509,10 @@ export class SparkplugNode implements Component {
     this.reconnectTimer = undefined;
     const c = this.client;
     if (c) {
+      // Nothing may follow the NDEATH: the sender stops first (what it has not sent stays in the outbox).
+      this.born = false;
+      this.pumpTimer?.cancel();
+      this.pumpTimer = undefined;
       await this.sayDeath(c);
       this.endSession(c, 'stop', true);
     } else this.outbox.close();
