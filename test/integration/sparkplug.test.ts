@@ -130,9 +130,11 @@ test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE d
   assert.ok(await waitFor(() => afterDeath().length >= 3, 5000));
   assert.deepEqual(afterDeath().slice(0, 3), ['DDEATH', 'DBIRTH', 'DDATA'], 'DBIRTH before data after recovery');
 
-  // Stream Seq: every robot-a record arrived exactly once, in order.
-  const seqs = host.check(NODE).data.get('robot-a')!.map((d) => d.values['Stream Seq']).filter((s): s is number => typeof s === 'number');
-  assert.deepEqual([...new Set(seqs)], Array.from({ length: Math.max(...seqs) }, (_, i) => i + 1), 'robot-a Stream Seq 1..N without a gap');
+  // Stream Seq: every DDATA of each robot arrived exactly once, in order (a DDEATH/DBIRTH takes no number).
+  for (const robot of ['robot-a', 'robot-b']) {
+    const seqs = host.check(NODE).data.get(robot)!.map((d) => d.values['Stream Seq']).filter((s): s is number => typeof s === 'number');
+    assert.deepEqual([...new Set(seqs)], Array.from({ length: Math.max(...seqs) }, (_, i) => i + 1), `${robot} Stream Seq 1..N without a gap`);
+  }
 
   // 7. A clean stop says NDEATH itself; a new node on the same state dir continues the bdSeq.
   await node.stop();

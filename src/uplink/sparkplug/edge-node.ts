@@ -103,7 +103,10 @@ export class SparkplugNode implements Component {
     const cmds = o.commands && this.cfg.commands ? commandMetrics(o.commands.catalogue()) : [];
     this.entities = new EntityCatalogue({ robots: o.robots, locations: o.locations, commands: cmds });
     this.byTopic.set(this.topicOf(this.entities.node), this.entities.node);
-    for (const d of this.entities.devices.values()) this.byTopic.set(this.topicOf(d), d);
+    for (const d of this.entities.devices.values()) {
+      this.byTopic.set(this.topicOf(d), d);
+      this.byTopic.set(this.lifecycleTopicOf(d), d);
+    }
     this.entities.node.values.set('Properties/Site', o.state.identity.site);
     this.entities.node.values.set('Properties/Version', o.version);
     this.entities.node.values.set('Properties/Simulation', o.simulation);
@@ -118,6 +121,11 @@ export class SparkplugNode implements Component {
 
   private topicOf(e: SpbEntity): string {
     return e.id === null ? spbTopics.node(this.cfg.groupId, 'NDATA', this.nodeId) : spbTopics.device(this.cfg.groupId, 'DDATA', this.nodeId, e.id);
+  }
+
+  /** Death/birth rows are stored under the DDEATH topic, so the DDATA stream's seq (`Stream Seq`) counts data only. */
+  private lifecycleTopicOf(e: SpbEntity): string {
+    return spbTopics.device(this.cfg.groupId, 'DDEATH', this.nodeId, e.id!);
   }
 
   get connected(): boolean {
@@ -162,7 +170,7 @@ export class SparkplugNode implements Component {
   // ---------------------------------------------------------------- produce side (state events -> outbox)
 
   private store(e: SpbEntity, row: Row, kind: MessageKind): void {
-    this.outbox.produce(this.topicOf(e), row, kind, this.born && this.connected);
+    this.outbox.produce(row.k === 'data' ? this.topicOf(e) : this.lifecycleTopicOf(e), row, kind, this.born && this.connected);
   }
 
   /** Queue the changed values of an entity (nothing if none changed and `always` is false). */

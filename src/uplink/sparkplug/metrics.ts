@@ -24,8 +24,8 @@ export interface MetricGroup<S> {
 
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Present in every device: the outbox stream seq of the record (the JSON `seq`), so a host can prove nothing was lost. */
-export const STREAM_SEQ: MetricDef = { name: 'Stream Seq', type: 'UInt64', json: 'seq' };
+/** In every DDATA: the device's outbox stream seq (+1 per DDATA produced, persisted), so a host can prove nothing was lost. */
+export const STREAM_SEQ: MetricDef = { name: 'Stream Seq', type: 'UInt64', json: 'seq (own numbering: +1 per DDATA of the device)' };
 
 const AXES = ['x', 'y', 'z'] as const;
 
