@@ -91,6 +91,8 @@ export class SparkplugNode implements Component {
   private pumpTimer?: TimerHandle;
   private pumping = false;
   private inflight = 0;
+  /** Rows were taken from the outbox in this session (it is rewound when the session ends). */
+  private tookRows = false;
   private readonly replayRate: ReplayRate;
   private readonly counters = { births: 0, sent: 0, historical: 0, skipped: 0, badCommands: 0 };
   private readonly unsubscribers: Array<() => void> = [];
@@ -285,10 +287,14 @@ export class SparkplugNode implements Component {
     this.pumpTimer?.cancel();
     this.pumpTimer = undefined;
     this.inflight = 0;
-    // Close and reopen: every row not acknowledged is read again and, being older than the next births, sent as historical.
-    this.outbox.close();
-    if (!this.started) return;
-    this.outbox.open();
+    if (!this.started) return this.outbox.close();
+    // If this session took rows to send, close and reopen the outbox: every row not yet acknowledged
+    // is read again and, being older than the next births, sent as historical.
+    if (this.tookRows) {
+      this.tookRows = false;
+      this.outbox.close();
+      this.outbox.open();
+    }
     if (wasBorn) this.o.log.warn({ why, backlog: this.outbox.status().pending }, 'sparkplug: session ended; storing in the outbox until the next births');
     const delay = backoffDelay(this.attempt++, this.o.mqtt.reconnectMinMs, this.o.mqtt.reconnectMaxMs);
     this.reconnectTimer = this.o.clock.setTimeout(() => {
@@ -363,6 +369,7 @@ export class SparkplugNode implements Component {
           }
         }
         this.outbox.take(1);
+        this.tookRows = true;
         this.send(row, historical);
       }
     } finally {
