@@ -111,3 +111,17 @@ test('docs/mqtt.md lists every Sparkplug metric with its datatype and unit', () 
   const missing = defs.filter((d) => !doc.includes(row(d))).map(row);
   assert.deepEqual(missing, []);
 });
+
+test('config: mqtt.sparkplug defaults, bad ids refused, jsonTopics: false turns the JSON uplink off', async () => {
+  const { validateConfig } = await import('../../src/config/load.js');
+  const { jsonUplinkConfig, checkSparkplugIds } = await import('../../src/uplink/sparkplug/factory.js');
+  const c = validateConfig({ gateway: { id: 'gw-1' } }, 'test');
+  assert.deepEqual(c.mqtt.sparkplug, { enabled: false, groupId: 'fabwatch', jsonTopics: true, dataQos: 0, commands: true });
+  assert.throws(() => validateConfig({ gateway: { id: 'gw-1' }, mqtt: { sparkplug: { groupId: 'a/b' } } }, 'test'), /sparkplug\/groupId/);
+  assert.equal(jsonUplinkConfig(c.mqtt).enabled, true);
+  const only = validateConfig({ gateway: { id: 'gw-1' }, mqtt: { sparkplug: { enabled: true, jsonTopics: false } } }, 'test');
+  assert.equal(jsonUplinkConfig(only.mqtt).enabled, false);
+  // A robot and a counter with the same id would be one Sparkplug device.
+  const clash = { gateway: { id: 'gw-1' }, robots: [{ id: 'x-1' }], cleanroom: { counters: [{ id: 'x-1' }] } } as unknown as Parameters<typeof checkSparkplugIds>[0];
+  assert.throws(() => checkSparkplugIds(clash), (e: Error & { code?: string }) => e.code === 'SPARKPLUG_CONFIG' && /x-1/.test(e.message));
+});
