@@ -20,6 +20,8 @@ export interface LifecycleReport {
   births: number[];
   /** bdSeq of each NDEATH, in order. */
   deaths: number[];
+  /** Exact repeats of a message of the session (QoS 1 redelivery), skipped. */
+  duplicates: number;
   /** Times seq went 255 -> 0 inside a session. */
   wraps: number;
   /** Per device: every DDATA metric resolved to its name through the births' aliases. */
@@ -49,12 +51,13 @@ export class SparkplugHost {
 
   constructor(readonly hostId: string, readonly group: string) {}
 
-  static async connect(url: string, o: { hostId: string; group: string; online?: boolean }): Promise<SparkplugHost> {
+  /** `clean: false` = a persistent session: the broker queues QoS 1 messages for the host while it is away. */
+  static async connect(url: string, o: { hostId: string; group: string; online?: boolean; clean?: boolean }): Promise<SparkplugHost> {
     const h = new SparkplugHost(o.hostId, o.group);
     h.online = o.online ?? true;
     h.stateTs = Date.now();
     const stateTopic = `spBv1.0/STATE/${o.hostId}`;
-    h.client = await mqtt.connectAsync(url, { clientId: `host-${o.hostId}`, reconnectPeriod: 300, clean: true, will: { topic: stateTopic, payload: Buffer.from(JSON.stringify({ online: false, timestamp: h.stateTs })), qos: 1, retain: true } });
+    h.client = await mqtt.connectAsync(url, { clientId: `host-${o.hostId}`, reconnectPeriod: 300, clean: o.clean ?? true, will: { topic: stateTopic, payload: Buffer.from(JSON.stringify({ online: false, timestamp: h.stateTs })), qos: 1, retain: true } });
     h.client.on('message', (topic, payload) => h.record(topic, payload));
     // A real host: a new will timestamp for every connection, STATE online once subscribed.
     h.client.on('close', () => {
@@ -96,7 +99,7 @@ export class SparkplugHost {
 
   /** Replays what was received as a host would and lists every lifecycle violation. */
   check(node: string): LifecycleReport {
-    const r: LifecycleReport = { violations: [], births: [], deaths: [], wraps: 0, data: new Map() };
+    const r: LifecycleReport = { violations: [], births: [], deaths: [], duplicates: 0, wraps: 0, data: new Map() };
     let bdSeq: number | null = null;
     let lastSeq: number | null = null;
     let nodeAliases = new Map<number, { name: string; type: string }>();
@@ -117,7 +120,17 @@ export class SparkplugHost {
       if (lastSeq === 255 && m.seq === 0) r.wraps++;
       lastSeq = m.seq;
     };
+    // QoS 1 is at-least-once: a broker may deliver a message again (DUP after a reconnect). A host
+    // ignores an exact repeat of a message of the current session.
+    let seen = new Set<string>();
     for (const m of this.messages.filter((x) => x.node === node)) {
+      const key = `${m.topic} ${m.seq} ${m.timestamp} ${JSON.stringify(m.metrics)}`;
+      if (m.type === 'NBIRTH') seen = new Set();
+      else if (seen.has(key)) {
+        r.duplicates++;
+        continue;
+      }
+      seen.add(key);
       switch (m.type) {
         case 'NBIRTH': {
           const bd = m.metrics.find((x) => x.name === 'bdSeq');

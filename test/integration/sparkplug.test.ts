@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startBroker, skipWithoutMosquitto } from '../helpers/mosquitto.js';
+import { freePort } from '../../simulators/free-port.js';
 import { SparkplugHost } from '../helpers/sparkplug-host.js';
 import { makeTelemetry } from '../helpers/telemetry.js';
 import { sleep, waitFor } from '../helpers/stream-recorder.js';
@@ -27,13 +28,10 @@ function location(ts: number, conc: number): CleanroomLocationStatus {
   };
 }
 
-test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE data by alias, seq wrap, NCMD rebirth, DCMD via the command service, store-and-forward while the host is away, DDEATH on a fault', { skip: skipWithoutMosquitto(), timeout: 60_000 }, async (t) => {
-  const broker = await startBroker();
-  t.after(() => broker.stop());
+/** A gateway state with two robots, the command service, and a factory for edge nodes on one state dir. */
+function fixture(url: string, sparkplug: Record<string, unknown> = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), 'fabwatch-spb-'));
-  const host = await SparkplugHost.connect(broker.url, { hostId: 'scada', group: 'fab', online: false });
-  t.after(() => host.close());
-  const config = validateConfig({ gateway: { id: NODE, stateDir }, mqtt: { url: broker.url, reconnectMinMs: 200, reconnectMaxMs: 1000, sparkplug: { enabled: true, groupId: 'fab', primaryHostId: 'scada' } } }, 'test');
+  const config = validateConfig({ gateway: { id: NODE, stateDir }, mqtt: { url, reconnectMinMs: 200, reconnectMaxMs: 1000, sparkplug: { enabled: true, groupId: 'fab', primaryHostId: 'scada', ...sparkplug } } }, 'test');
   const state = new GatewayState({ gatewayId: NODE, site: 'main' }, systemClock, 100, [{ id: 'robot-a' }, { id: 'robot-b' }]);
   const auditLines: Array<Record<string, unknown>> = [];
   const audit = pino({ level: 'info' }, { write: (l: string) => void auditLines.push(JSON.parse(l)) });
@@ -41,6 +39,15 @@ test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE d
   const logLines: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'info' }, { write: (l: string) => void logLines.push(JSON.parse(l)) });
   const make = () => new SparkplugNode({ mqtt: config.mqtt, state, clock: systemClock, log, stateDir, robots: ['robot-a', 'robot-b'], locations: [{ id: 'pc-1', sizesUm: [0.5, 5] }], commands, version: 'test', simulation: true });
+  return { state, make, auditLines, logLines };
+}
+
+test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE data by alias, seq wrap, NCMD rebirth, DCMD via the command service, store-and-forward while the host is away, DDEATH on a fault', { skip: skipWithoutMosquitto(), timeout: 60_000 }, async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const host = await SparkplugHost.connect(broker.url, { hostId: 'scada', group: 'fab', online: false });
+  t.after(() => host.close());
+  const { state, make, auditLines, logLines } = fixture(broker.url);
   let node = make();
   t.after(() => node.stop());
   await node.start();
@@ -150,4 +157,34 @@ test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE d
   assert.deepEqual(report.births, [b, b, b + 1, b + 2], 'bdSeq +1 per connection, persisted across a restart');
   assert.deepEqual(report.deaths, [b, b + 1], 'each NDEATH carries the bdSeq of its NBIRTH');
   assert.equal(logLines.filter((l) => (l.level as number) >= 50).length, 0, 'no error logged');
+});
+
+test('dataQos 1: data in flight when the broker goes down is sent again after the rebirth (historical), nothing lost', { skip: skipWithoutMosquitto(), timeout: 60_000 }, async (t) => {
+  const port = await freePort();
+  const persistenceDir = mkdtempSync(join(tmpdir(), 'fabwatch-mosq-data-'));
+  let broker = await startBroker({ port, persistenceDir });
+  t.after(() => broker.stop());
+  // A persistent host session: what the broker accepted before it stopped is delivered after it restarts.
+  const host = await SparkplugHost.connect(broker.url, { hostId: 'scada', group: 'fab', clean: false });
+  t.after(() => host.close());
+  const { state, make, logLines } = fixture(broker.url, { dataQos: 1 });
+  const node = make();
+  t.after(() => node.stop());
+  await node.start();
+  assert.ok(await waitFor(() => host.of('DBIRTH').length >= 3, 5000));
+  const t0 = Date.now();
+  for (let i = 0; i < 600; i++) state.addTelemetry(makeTelemetry('robot-a', t0 + i, 0.1 + (i % 13) * 0.01));
+  // Stop the broker while the first window of QoS 1 messages waits for PUBACKs.
+  assert.ok(await waitFor(() => node.status().sent > 0, 5000, 1));
+  await broker.stop();
+  assert.ok(await waitFor(() => logLines.some((l) => l.msg === 'sparkplug: session ended; storing in the outbox until the next births'), 5000), 'session ended');
+  broker = await startBroker({ port, persistenceDir });
+  assert.ok(await waitFor(() => host.of('NBIRTH').length >= 2 && node.status().online && node.status().outbox.pending === 0, 20_000), `drained after the rebirth (${JSON.stringify(node.status().outbox.pending)})`);
+  await sleep(300);
+  const report = host.check(NODE);
+  assert.deepEqual(report.violations, [], report.violations.join('\n'));
+  const rows = report.data.get('robot-a')!;
+  const seqs = [...new Set(rows.map((d) => d.values['Stream Seq']))];
+  assert.deepEqual(seqs, Array.from({ length: 600 }, (_, i) => i + 1), 'all 600 records, in order, none lost');
+  assert.ok(rows.some((d) => d.historical), 'the rest came after the rebirth as historical');
 });
