@@ -29,6 +29,10 @@ test('bdSeq: starts at 0, +1 per connection, persisted, wraps 255 -> 0, an unrea
   assert.equal(readFileSync(path, 'utf8'), '0\n');
   writeFileSync(path, 'garbage');
   assert.equal(new BdSeqStore(path).next(), 0);
+  // Not writable (a file where the directory should be): still advances, in memory, and says why.
+  const blocked = new BdSeqStore(join(path, 'x', 'bdseq'));
+  assert.deepEqual([blocked.next(), blocked.next()], [0, 1]);
+  assert.match(blocked.lastError ?? '', /ENOTDIR|EEXIST/);
 });
 
 test('primary host STATE: JSON {online, timestamp}; older messages are stale; a newer online is a comeback', () => {

@@ -18,21 +18,29 @@ export class BdSeqStore {
     return this.last;
   }
 
-  /** Persist and return the bdSeq for the next CONNECT. */
+  /** Why the last next() could not persist its value (null when it did). */
+  lastError: string | null = null;
+
+  /** Persist and return the bdSeq for the next CONNECT. If it cannot be saved (full or read-only disk) it still advances, in memory, and `lastError` says why. */
   next(): number {
     const prev = this.current();
     const value = prev === null ? 0 : (prev + 1) % 256;
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, `${value}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
     this.last = value;
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      const tmp = `${this.path}.tmp`;
+      const fd = openSync(tmp, 'w', 0o644);
+      try {
+        writeSync(fd, `${value}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path);
+      this.lastError = null;
+    } catch (err) {
+      this.lastError = `${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.trim();
+    }
     return value;
   }
 

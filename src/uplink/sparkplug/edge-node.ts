@@ -3,7 +3,7 @@ import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Component } from '../../core/component.js';
-import { errorMessage } from '../../core/errors.js';
+import { errorCode, errorMessage } from '../../core/errors.js';
 import type { MqttConfig } from '../../config/types.js';
 import type { GatewayState } from '../../state/gateway-state.js';
 import type { Alert, CleanroomStatus, RobotState, TelemetryRecord } from '../../state/types.js';
@@ -232,6 +232,7 @@ export class SparkplugNode implements Component {
     if (!this.started || this.client) return;
     const session = ++this.session;
     this.bdSeq = this.bdSeqStore.next();
+    if (this.bdSeqStore.lastError) this.o.log.error({ code: 'SPARKPLUG_BDSEQ_UNSAVED', err: this.bdSeqStore.lastError, bd_seq: this.bdSeq }, 'sparkplug: bdSeq could not be saved (continuing with it in memory; after a restart a bdSeq may repeat)');
     const clientId = this.cfg.clientId ?? `fabwatch-${this.nodeId}-spb`;
     const ndeath = encodePayload({ timestamp: this.o.clock.now(), metrics: [{ name: 'bdSeq', type: 'Int64', value: this.bdSeq }] });
     const opts = clientOptions(this.o.mqtt, { clientId }, { topic: '', payload: '' });
@@ -296,10 +297,21 @@ export class SparkplugNode implements Component {
       this.outbox.open();
     }
     if (wasBorn) this.o.log.warn({ why, backlog: this.outbox.status().pending }, 'sparkplug: session ended; storing in the outbox until the next births');
+    this.reconnectLater();
+  }
+
+  private reconnectLater(): void {
     const delay = backoffDelay(this.attempt++, this.o.mqtt.reconnectMinMs, this.o.mqtt.reconnectMaxMs);
     this.reconnectTimer = this.o.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
-      this.connect();
+      try {
+        this.connect();
+      } catch (err) {
+        // e.g. a TLS file removed since the start (files are read per connection): keep trying, never crash.
+        this.client = undefined;
+        this.o.log.error({ code: errorCode(err), err: errorMessage(err) }, 'sparkplug: cannot connect; retrying');
+        if (this.started) this.reconnectLater();
+      }
     }, delay);
   }
 
