@@ -65,7 +65,8 @@ test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE d
   const nbirth = host.of('NBIRTH')[0];
   const dbirthA = host.of('DBIRTH', 'robot-a')[0];
   const rms = dbirthA.metrics.find((m) => m.name === 'Vibration/RMS')!;
-  assert.deepEqual([rms.type, rms.unit, typeof rms.alias], ['Float', 'g', 'number']);
+  assert.deepEqual([rms.type, rms.unit, typeof rms.alias, rms.value], ['Double', 'g', 'number', 0.1], 'the birth carries the latest value, exactly');
+  assert.equal(dbirthA.metrics.find((m) => m.name === 'RUL/Remaining')!.value, null, 'no RUL estimate: is_null');
   assert.ok(dbirthA.metrics.some((m) => m.name === 'Commands/set_maintenance_mode' && m.type === 'Boolean'));
   assert.ok(host.of('DBIRTH', 'pc-1')[0].metrics.some((m) => m.name === 'Concentration/0.5 um' && m.unit === 'particles/m3'));
   // The record stored before the birth comes after it, historical, with its own time.
