@@ -188,4 +188,14 @@ test('dataQos 1: data in flight when the broker goes down is sent again after th
   const seqs = [...new Set(rows.map((d) => d.values['Stream Seq']))];
   assert.deepEqual(seqs, Array.from({ length: 600 }, (_, i) => i + 1), 'all 600 records, in order, none lost');
   assert.ok(rows.some((d) => d.historical), 'the rest came after the rebirth as historical');
+
+  // The host flaps (offline, online at once): the NDEATH ends the session; the next births are a new session's.
+  const deaths = host.of('NDEATH').length;
+  await Promise.all([host.setOnline(false), host.setOnline(true)]);
+  assert.ok(await waitFor(() => host.of('NDEATH').length > deaths && host.messages.at(-1)?.type !== 'NDEATH' && node.status().online, 5000));
+  await sleep(300);
+  const after = host.messages.slice(host.messages.indexOf(host.of('NDEATH').at(-1)!));
+  const bdOf = (m: (typeof after)[number]) => Number(m.metrics.find((x) => x.name === 'bdSeq')!.value);
+  assert.deepEqual(after.filter((m) => m.type === 'NBIRTH' || m.type === 'NDEATH').map((m) => [m.type, bdOf(m) - bdOf(after[0])]), [['NDEATH', 0], ['NBIRTH', 1]], 'no birth on the session that said NDEATH');
+  assert.deepEqual(host.check(NODE).violations, []);
 });

@@ -93,6 +93,8 @@ export class SparkplugNode implements Component {
   private inflight = 0;
   /** Rows were taken from the outbox in this session (it is rewound when the session ends). */
   private tookRows = false;
+  /** The session is ending on purpose (NDEATH being published): no more births on it. */
+  private closing = false;
   private readonly replayRate: ReplayRate;
   private readonly counters = { births: 0, sent: 0, historical: 0, skipped: 0, badCommands: 0 };
   private readonly unsubscribers: Array<() => void> = [];
@@ -231,6 +233,7 @@ export class SparkplugNode implements Component {
   private connect(): void {
     if (!this.started || this.client) return;
     const session = ++this.session;
+    this.closing = false;
     this.bdSeq = this.bdSeqStore.next();
     if (this.bdSeqStore.lastError) this.o.log.error({ code: 'SPARKPLUG_BDSEQ_UNSAVED', err: this.bdSeqStore.lastError, bd_seq: this.bdSeq }, 'sparkplug: bdSeq could not be saved (continuing with it in memory; after a restart a bdSeq may repeat)');
     const clientId = this.cfg.clientId ?? `fabwatch-${this.nodeId}-spb`;
@@ -327,7 +330,8 @@ export class SparkplugNode implements Component {
   /** NBIRTH (seq 0, bdSeq of this connection) then a DBIRTH per device, each with every metric, alias, datatype and unit. */
   private birth(why: string): void {
     const c = this.client;
-    if (!c?.connected) return;
+    // Not on a session that is saying its NDEATH (host offline, stop): the births belong to the next one.
+    if (!c?.connected || this.closing) return;
     const now = this.o.clock.now();
     const node = this.entities.node;
     this.seq = 0;
@@ -473,6 +477,7 @@ export class SparkplugNode implements Component {
       const c = this.client;
       this.o.log.warn({ host: this.cfg.primaryHostId }, 'sparkplug: primary host offline: NDEATH, reconnecting, storing until it is back');
       this.born = false;
+      this.closing = true;
       void this.sayDeath(c).then(() => this.endSession(c, 'primary host offline', true));
     }
   }
@@ -538,6 +543,7 @@ export class SparkplugNode implements Component {
     if (c) {
       // Nothing may follow the NDEATH: the sender stops first (what it has not sent stays in the outbox).
       this.born = false;
+      this.closing = true;
       this.pumpTimer?.cancel();
       this.pumpTimer = undefined;
       await this.sayDeath(c);
