@@ -1,7 +1,8 @@
 import type { CommandService } from '../../commands/service.js';
 import type { CommandOutcome } from '../../commands/types.js';
-import type { TypeStr } from './codec.js';
+import { decodePayload, toNumber, type TypeStr } from './codec.js';
 import type { MetricDef, MetricValue } from './metrics.js';
+import type { SpbEntity } from './devices.js';
 
 const PREFIX = 'Commands/';
 
@@ -68,4 +69,31 @@ export async function runDcmdWrite(commands: CommandService, metrics: readonly C
 /** The value of `Commands/Last Result`. */
 export function outcomeText(o: CommandOutcome): string {
   return `${o.status} ${o.command}${o.code ? ` [${o.code}]` : ''}${o.duplicate ? ' (duplicate)' : ''}: ${o.message}`;
+}
+
+/** One metric write of an NCMD/DCMD, its name resolved from the alias when the host sent only that. */
+export interface MetricWrite {
+  name: string;
+  value: MetricValue;
+  /** The metric's timestamp, else the payload's (ms), else null. */
+  timestamp: number | null;
+}
+
+/** Decode an NCMD/DCMD payload into writes to `e`'s metrics; an error string for bytes that are not a Sparkplug B payload. */
+export function decodeWrites(payload: Uint8Array, e: SpbEntity): MetricWrite[] | string {
+  let decoded;
+  try {
+    decoded = decodePayload(payload);
+  } catch (err) {
+    return `not a Sparkplug B payload (${(err as Error).message})`;
+  }
+  const ts = toNumber(decoded.timestamp);
+  return (decoded.metrics ?? []).map((m) => {
+    const alias = toNumber(m.alias);
+    return {
+      name: m.name ?? e.byAlias.get(alias ?? -1)?.name ?? `alias ${String(alias)}`,
+      value: (typeof m.value === 'object' && m.value !== null ? toNumber(m.value) : m.value) as MetricValue,
+      timestamp: toNumber(m.timestamp) ?? ts,
+    };
+  });
 }

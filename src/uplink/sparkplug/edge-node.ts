@@ -6,22 +6,21 @@ import type { Component } from '../../core/component.js';
 import { errorCode, errorMessage } from '../../core/errors.js';
 import type { MqttConfig } from '../../config/types.js';
 import type { GatewayState } from '../../state/gateway-state.js';
-import type { Alert, CleanroomStatus, RobotState, TelemetryRecord } from '../../state/types.js';
 import type { CommandService } from '../../commands/service.js';
-import type { CommandOutcome } from '../../commands/types.js';
-import { Outbox, type MessageKind, type OutboxStatus } from '../outbox.js';
+import { Outbox, type OutboxStatus } from '../outbox.js';
 import type { OutboxRow } from '../outbox-store.js';
 import { backoffDelay } from '../backoff.js';
 import { ReplayRate } from '../replay-rate.js';
 import { clientOptions } from '../mqtt-options.js';
 import { redactUrl } from '../mqtt-uplink.js';
-import { decodePayload, encodePayload, toNumber, type UMetric } from './codec.js';
+import { encodePayload, type UMetric } from './codec.js';
 import { BdSeqStore } from './bdseq.js';
 import { HostTracker, parseHostState } from './host-state.js';
-import { spbTopics, parseTopic } from './topics.js';
+import { spbTopics, parseTopic, entityTopics, type EntityTopics } from './topics.js';
+import { SparkplugProducer, type StoredRow } from './producer.js';
 import { EntityCatalogue, birthMetrics, dataMetrics, type SpbEntity } from './devices.js';
-import { COMMAND_RESULT, MAINTENANCE, REBIRTH, STREAM_SEQ, locationMetrics, nodeAlerts, robotTelemetry, type MetricGroup, type MetricValue } from './metrics.js';
-import { commandMetrics, outcomeText, runDcmdWrite } from './dcmd.js';
+import { MAINTENANCE, REBIRTH, STREAM_SEQ } from './metrics.js';
+import { commandMetrics, decodeWrites, outcomeText, runDcmdWrite } from './dcmd.js';
 
 export interface SparkplugOptions {
   /** The whole mqtt section: broker, credentials, TLS, keepalive, outbox settings, and mqtt.sparkplug. */
@@ -55,15 +54,6 @@ export interface SparkplugStatus {
   outbox: OutboxStatus;
 }
 
-/** What a stored outbox row holds: data of one entity, or a device going down / up. */
-type Row = { k: 'data'; t: number; m: Record<string, MetricValue> } | { k: 'death' } | { k: 'birth' };
-
-/** Outbox kinds: robot data may be dropped oldest-first at the cap like JSON telemetry; everything else never (and all stay in one lane, in order). */
-const DROPPABLE: MessageKind = 'telemetry';
-const KEPT: MessageKind = 'cleanroom';
-
-const ACCEL = '/accelerometer';
-
 /**
  * An Eclipse Sparkplug B 3.0 edge node (edge node id = gateway id; devices = robots and particle
  * counters) on its own MQTT connection, whose last will is the NDEATH with the persisted bdSeq.
@@ -76,6 +66,8 @@ export class SparkplugNode implements Component {
   readonly outbox: Outbox;
   private readonly cfg: MqttConfig['sparkplug'];
   private readonly entities: EntityCatalogue;
+  private readonly topics: EntityTopics;
+  private readonly producer: SparkplugProducer;
   private readonly byTopic = new Map<string, SpbEntity>();
   private readonly bdSeqStore: BdSeqStore;
   private readonly host = new HostTracker();
@@ -106,10 +98,11 @@ export class SparkplugNode implements Component {
     this.nodeId = o.state.identity.gatewayId;
     const cmds = o.commands && this.cfg.commands ? commandMetrics(o.commands.catalogue()) : [];
     this.entities = new EntityCatalogue({ robots: o.robots, locations: o.locations, commands: cmds });
-    this.byTopic.set(this.topicOf(this.entities.node), this.entities.node);
+    this.topics = entityTopics(this.cfg.groupId, this.nodeId);
+    this.byTopic.set(this.topics.data(this.entities.node), this.entities.node);
     for (const d of this.entities.devices.values()) {
-      this.byTopic.set(this.topicOf(d), d);
-      this.byTopic.set(this.lifecycleTopicOf(d), d);
+      this.byTopic.set(this.topics.data(d), d);
+      this.byTopic.set(this.topics.lifecycle(d), d);
     }
     this.entities.node.values.set('Properties/Site', o.state.identity.site);
     this.entities.node.values.set('Properties/Version', o.version);
@@ -121,15 +114,7 @@ export class SparkplugNode implements Component {
       onCommitted: () => this.pump(),
       onFault: (f) => o.clock.setTimeout(() => o.state.raiseAlert({ source: 'uplink:sparkplug', code: f.code, severity: 'critical', message: `sparkplug ${f.message}` }), 0),
     });
-  }
-
-  private topicOf(e: SpbEntity): string {
-    return e.id === null ? spbTopics.node(this.cfg.groupId, 'NDATA', this.nodeId) : spbTopics.device(this.cfg.groupId, 'DDATA', this.nodeId, e.id);
-  }
-
-  /** Death/birth rows are stored under the DDEATH topic, so the DDATA stream's seq (`Stream Seq`) counts data only. */
-  private lifecycleTopicOf(e: SpbEntity): string {
-    return spbTopics.device(this.cfg.groupId, 'DDEATH', this.nodeId, e.id!);
+    this.producer = new SparkplugProducer({ outbox: this.outbox, entities: this.entities, topics: this.topics, clock: o.clock, locations: o.locations, live: () => this.born && this.connected });
   }
 
   get connected(): boolean {
@@ -158,74 +143,8 @@ export class SparkplugNode implements Component {
     if (this.started) return;
     this.started = true;
     this.outbox.open();
-    const s = this.o.state;
-    const onTelemetry = (r: TelemetryRecord) => this.onTelemetry(r);
-    const onCleanroom = (c: CleanroomStatus) => this.onCleanroom(c);
-    const onRobot = (r: RobotState) => this.onRobot(r);
-    const onAlert = (a: Alert) => this.produce(this.entities.node, nodeAlerts.read(a), this.o.clock.now(), KEPT);
-    s.on('telemetry', onTelemetry);
-    s.on('cleanroom', onCleanroom);
-    s.on('robot_update', onRobot);
-    s.on('alert', onAlert);
-    this.unsubscribers.push(() => s.off('telemetry', onTelemetry), () => s.off('cleanroom', onCleanroom), () => s.off('robot_update', onRobot), () => s.off('alert', onAlert));
+    this.unsubscribers.push(this.producer.attach(this.o.state));
     this.connect();
-  }
-
-  // ---------------------------------------------------------------- produce side (state events -> outbox)
-
-  private store(e: SpbEntity, row: Row, kind: MessageKind): void {
-    this.outbox.produce(row.k === 'data' ? this.topicOf(e) : this.lifecycleTopicOf(e), row, kind, this.born && this.connected);
-  }
-
-  /** Queue the changed values of an entity (nothing if none changed and `always` is false). */
-  private produce(e: SpbEntity, values: Record<string, MetricValue>, t: number, kind: MessageKind, always = false): void {
-    if (e.id !== null && !e.alive) {
-      // Data means the device is producing again: it is re-born (in order, through the outbox).
-      e.alive = true;
-      this.store(e, { k: 'birth' }, KEPT);
-    }
-    const m = EntityCatalogue.changes(e, values);
-    if (!always && Object.keys(m).length === 0) return;
-    this.store(e, { k: 'data', t, m }, kind);
-  }
-
-  private kill(e: SpbEntity): void {
-    if (!e.alive) return;
-    e.alive = false;
-    this.store(e, { k: 'death' }, KEPT);
-  }
-
-  private onTelemetry(r: TelemetryRecord): void {
-    const e = this.entities.devices.get(r.robot_id);
-    if (!e || e.kind !== 'robot') return;
-    const t = Date.parse(r.ts);
-    // Every record is a row (its Stream Seq moves even when no value changed).
-    this.produce(e, robotTelemetry.read(r), Number.isFinite(t) ? t : this.o.clock.now(), DROPPABLE, true);
-  }
-
-  private onRobot(r: RobotState): void {
-    const e = this.entities.devices.get(r.robot_id);
-    if (!e || e.kind !== 'robot') return;
-    // The robot device is down while its accelerometer is faulted (a temperature fault alone is not).
-    if (r.faults.some((f) => f.device.endsWith(ACCEL))) return this.kill(e);
-    if (e.values.get(MAINTENANCE.name) !== r.maintenance) this.produce(e, { [MAINTENANCE.name]: r.maintenance }, this.o.clock.now(), KEPT);
-  }
-
-  private readonly locationGroups = new Map<string, MetricGroup<CleanroomStatus['locations'][number]>>();
-
-  private onCleanroom(c: CleanroomStatus): void {
-    for (const l of c.locations) {
-      const e = this.entities.devices.get(l.counter_id);
-      if (!e || e.kind !== 'location') continue;
-      if (l.device_fault) {
-        this.kill(e);
-        continue;
-      }
-      let g = this.locationGroups.get(l.counter_id);
-      if (!g) this.locationGroups.set(l.counter_id, (g = locationMetrics(this.o.locations.find((x) => x.id === l.counter_id)?.sizesUm ?? [])));
-      const t = Date.parse(l.ts);
-      this.produce(e, g.read(l), Number.isFinite(t) ? t : this.o.clock.now(), KEPT);
-    }
   }
 
   // ---------------------------------------------------------------- connection and session
@@ -345,12 +264,12 @@ export class SparkplugNode implements Component {
     this.counters.births++;
     this.o.log.info({ why, bd_seq: this.bdSeq, devices: this.entities.devices.size, backlog: this.outbox.status().pending }, 'sparkplug: NBIRTH and DBIRTHs published');
     // A device that is down now is declared so after whatever of it is still queued.
-    for (const d of this.entities.devices.values()) if (!d.alive) this.store(d, { k: 'death' }, KEPT);
+    this.producer.declareDead();
     this.pump();
   }
 
   private dbirth(d: SpbEntity, now: number): Buffer {
-    return encodePayload({ timestamp: now, seq: this.nextSeq(), metrics: birthMetrics(d, now, { [STREAM_SEQ.name]: this.outbox.lastSeq(this.topicOf(d)) }) });
+    return encodePayload({ timestamp: now, seq: this.nextSeq(), metrics: birthMetrics(d, now, { [STREAM_SEQ.name]: this.outbox.lastSeq(this.topics.data(d)) }) });
   }
 
   /** The node leaves on purpose: NDEATH with this connection's bdSeq (the will would say the same on a crash). */
@@ -395,9 +314,9 @@ export class SparkplugNode implements Component {
 
   private send(row: OutboxRow, historical: boolean): void {
     const e = this.byTopic.get(row.topic);
-    let body: Row;
+    let body: StoredRow;
     try {
-      body = JSON.parse(row.payload) as Row;
+      body = JSON.parse(row.payload) as StoredRow;
     } catch {
       body = { k: 'death' };
     }
@@ -482,54 +401,34 @@ export class SparkplugNode implements Component {
     }
   }
 
-  private decode(topic: string, payload: Buffer): UMetric[] | null {
-    try {
-      return decodePayload(payload).metrics ?? [];
-    } catch (err) {
-      this.badCommand(topic, `not a Sparkplug B payload (${errorMessage(err)})`);
-      return null;
-    }
-  }
-
   private badCommand(topic: string, why: string): void {
     this.counters.badCommands++;
     this.o.log.warn({ code: 'SPARKPLUG_BAD_COMMAND', topic, bad_commands: this.counters.badCommands }, `sparkplug: command refused: ${why}`);
   }
 
   private onNcmd(topic: string, payload: Buffer): void {
-    const metrics = this.decode(topic, payload);
-    if (!metrics) return;
-    const node = this.entities.node;
-    for (const m of metrics) {
-      const name = m.name ?? node.byAlias.get(toNumber(m.alias) ?? -1)?.name;
-      if (name === REBIRTH.name && m.value === true) {
+    const writes = decodeWrites(payload, this.entities.node);
+    if (typeof writes === 'string') return this.badCommand(topic, writes);
+    for (const w of writes) {
+      if (w.name === REBIRTH.name && w.value === true) {
         if (this.born) this.birth('NCMD Node Control/Rebirth');
-      } else this.badCommand(topic, `unknown or unwritable node metric ${JSON.stringify(name ?? m.alias ?? null)} = ${JSON.stringify(m.value)}`);
+      } else this.badCommand(topic, `unknown or unwritable node metric ${JSON.stringify(w.name)} = ${JSON.stringify(w.value)}`);
     }
   }
 
   private async onDcmd(deviceId: string, topic: string, payload: Buffer): Promise<void> {
     const e = this.entities.devices.get(deviceId);
     if (!e) return this.badCommand(topic, `unknown device ${deviceId}`);
-    const result = (text: string) => this.produce(e, { [COMMAND_RESULT.name]: text }, this.o.clock.now(), KEPT);
-    if (e.kind !== 'robot' || !this.o.commands) {
-      this.badCommand(topic, `device ${deviceId} takes no commands`);
-      return;
+    if (e.kind !== 'robot' || !this.o.commands) return this.badCommand(topic, `device ${deviceId} takes no commands`);
+    const writes = decodeWrites(payload, e);
+    if (typeof writes === 'string') {
+      this.badCommand(topic, writes);
+      return this.producer.commandResult(e, 'rejected - [SPARKPLUG_BAD_COMMAND]: not a Sparkplug B payload');
     }
-    let decoded;
-    try {
-      decoded = decodePayload(payload);
-    } catch (err) {
-      this.badCommand(topic, `not a Sparkplug B payload (${errorMessage(err)})`);
-      return result(`rejected - [SPARKPLUG_BAD_COMMAND]: not a Sparkplug B payload`);
-    }
-    const ts = toNumber(decoded.timestamp);
-    for (const m of decoded.metrics ?? []) {
-      const name = m.name ?? e.byAlias.get(toNumber(m.alias) ?? -1)?.name ?? `alias ${String(toNumber(m.alias))}`;
-      const value = (typeof m.value === 'object' && m.value !== null ? toNumber(m.value) : m.value) as MetricValue;
-      const outcome: CommandOutcome = await runDcmdWrite(this.o.commands, e.commands, { robotId: deviceId, name, value, timestamp: toNumber(m.timestamp) ?? ts, actor: `sparkplug:${this.cfg.primaryHostId ?? 'host'}` }, () => this.o.clock.now());
+    for (const w of writes) {
+      const outcome = await runDcmdWrite(this.o.commands, e.commands, { robotId: deviceId, ...w, actor: `sparkplug:${this.cfg.primaryHostId ?? 'host'}` }, () => this.o.clock.now());
       if (outcome.code === 'SPARKPLUG_BAD_COMMAND') this.badCommand(topic, outcome.message);
-      result(outcomeText(outcome));
+      this.producer.commandResult(e, outcomeText(outcome));
     }
   }
 

@@ -21,3 +21,15 @@ export function parseTopic(topic: string): { group: string; type: string; node: 
   if (p[0] !== NAMESPACE || p.length < 4 || p.length > 5 || p[1] === 'STATE') return null;
   return { group: p[1], type: p[2], node: p[3], device: p[4] };
 }
+
+/**
+ * Outbox stream of an entity: its DDATA (NDATA for the node) topic for data rows; death/birth rows of
+ * a device are stored under its DDEATH topic, so the DDATA stream's seq (`Stream Seq`) counts data only.
+ */
+export function entityTopics(group: string, node: string) {
+  return {
+    data: (e: { id: string | null }) => (e.id === null ? spbTopics.node(group, 'NDATA', node) : spbTopics.device(group, 'DDATA', node, e.id)),
+    lifecycle: (e: { id: string | null }) => spbTopics.device(group, 'DDEATH', node, e.id!),
+  };
+}
+export type EntityTopics = ReturnType<typeof entityTopics>;
