@@ -1,11 +1,11 @@
-import { createRequire } from 'node:module';
+import sparkplugPayload from 'sparkplug-payload';
 import type { UMetric, UPayload, TypeStr } from 'sparkplug-payload/lib/sparkplugbpayload.js';
 
 export type { UMetric, UPayload, TypeStr };
 
-const require = createRequire(import.meta.url);
-// The Eclipse Tahu codec (protobuf generated from sparkplug_b.proto); never hand-written here.
-const codec = (require('sparkplug-payload') as typeof import('sparkplug-payload')).get('spBv1.0')!;
+// The Eclipse Tahu codec (protobuf generated from sparkplug_b.proto); never hand-written here. A
+// static import, so the esbuild bundle carries it (a self-contained dist needs no node_modules for it).
+const codec = sparkplugPayload.get('spBv1.0')!;
 
 /** Encode a Sparkplug B payload (sparkplug-payload, the Eclipse Tahu codec). */
 export function encodePayload(p: UPayload): Buffer {
