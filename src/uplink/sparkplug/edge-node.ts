@@ -318,7 +318,7 @@ export class SparkplugNode implements Component {
     try {
       body = JSON.parse(row.payload) as StoredRow;
     } catch {
-      body = { k: 'death' };
+      return this.skip(row, 'unreadable row');
     }
     const done = () => this.outbox.ack(row);
     if (!e) return this.skip(row, 'unknown entity (configuration changed since it was stored)');
