@@ -48,7 +48,7 @@ export interface SparkplugStatus {
   births: number;
   sent: number;
   historical: number;
-  /** Rows of a device that had no birth in the session (never expected; counted and logged). */
+  /** Stored rows that could not be sent (device without a birth in the session or no longer configured, unreadable row): deleted, counted, logged. */
   skipped: number;
   bad_commands: number;
   outbox: OutboxStatus;
