@@ -165,6 +165,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     faults: () => [...[...sensors.values()].flatMap((s) => s.faults), ...pollersForMetrics.flatMap((p) => (p.currentFault ? [p.currentFault] : []))],
     uplink: () => uplink.status(),
     wsClients: () => api?.hub.clientCount ?? 0,
+    sparkplug: () => sparkplug?.status(),
   });
   const monitors = new Map<string, RobotMonitor>();
   for (const robot of config.robots) {
