@@ -370,7 +370,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     }));
     const counters = pollers.map((p) => ({ counter_id: p.name.slice('counter:'.length), fault: p.currentFault, breaker: p.breakerState ?? null, polls: p.stats.polls, failures: p.stats.failures }));
     const uplinkStatus = uplink.status();
-    const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected) || (sparkplug !== undefined && !sparkplug.connected) || uplink.faulted !== null;
+    const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected) || sparkplug?.degraded === true || uplink.faulted !== null;
     return {
       status: degraded ? 'degraded' : 'ok',
       gateway_id: config.gateway.id,

@@ -121,6 +121,11 @@ export class SparkplugNode implements Component {
     return Boolean(this.client?.connected);
   }
 
+  /** For /health: not connected to the broker, or the outbox lost durability / was found corrupt. */
+  get degraded(): boolean {
+    return !this.connected || (this.started && this.outbox.status().fault !== null);
+  }
+
   status(): SparkplugStatus {
     return {
       enabled: true,
