@@ -5,6 +5,7 @@ import { Supervisor } from './core/component.js';
 import { GatewayState } from './state/gateway-state.js';
 import type { RobotSensors } from './acquisition/robot-sensors.js';
 import { MqttUplink } from './uplink/mqtt-uplink.js';
+import { createSparkplug, jsonUplinkConfig } from './uplink/sparkplug/factory.js';
 import type { ApiServer } from './api/server.js';
 import { VERSION } from './version.js';
 import { CommandService } from './commands/service.js';
@@ -48,7 +49,7 @@ export interface Gateway {
 /**
  * Builds every component from the validated config and wires them: the only place that knows
  * them all. Each assembly in src/wiring/ tells one part; this function orders them. Start order:
- * simulators, bus closer, RUL model, uplink, history, API, sensors, counters, stack light,
+ * simulators, bus closer, RUL model, uplink, Sparkplug node, history, API, sensors, counters, stack light,
  * publishers; stop is the reverse.
  */
 export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): Promise<Gateway> {
@@ -66,6 +67,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     faults: () => [...[...sensors.values()].flatMap((s) => s.faults), ...cleanroom.pollers.flatMap((p) => (p.currentFault ? [p.currentFault] : []))],
     uplink: () => uplink.status(),
     wsClients: () => api?.hub.clientCount ?? 0,
+    sparkplug: () => sparkplug?.status(),
   });
   const sensors = createRobots(config, { clock, log, state, devices, prognosis, metrics });
   const cleanroom = await createCleanroom(config, { clock, log, state, devices });
@@ -84,7 +86,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     }),
   });
 
-  const uplink = new MqttUplink(config.mqtt, state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands });
+  const uplink = new MqttUplink(jsonUplinkConfig(config.mqtt), state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands });
+  const sparkplug = createSparkplug(config, { state, clock, log, commands });
   const history = createHistory(config, { clock, log, state });
   const health = () =>
     buildHealthReport({
@@ -94,6 +97,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       sensors: () => sensors.entries(),
       counters: () => cleanroom.pollers,
       uplink,
+      sparkplug,
       stackLight,
       history,
       model: prognosis.model,
@@ -106,6 +110,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   supervisor.add(devices.buses); // before the devices, so that it closes the bus handles after them
   if (prognosis.model) supervisor.add(prognosis.model);
   supervisor.add(uplink);
+  if (sparkplug) supervisor.add(sparkplug);
   if (history) supervisor.add(history);
   if (api) supervisor.add(api, { critical: true });
   for (const s of sensors.values()) supervisor.add(s);

@@ -339,6 +339,23 @@ export type FabwatchConfigSchema = {
       /** Messages per second replayed after an outage (0 = as fast as the broker acknowledges); alerts and acks are sent first and are not limited. Range: 0 .. inf. Default: 2000. */
       replayRatePerS: number;
     };
+    /** Eclipse Sparkplug B 3.0 output (docs/mqtt.md, Sparkplug B): edge node id = gateway.id, one device per robot and one per particle counter (cleanroom location). Uses the broker, credentials and TLS of this mqtt section on its own MQTT connection (its last will is the NDEATH) and its own durable outbox ({gateway.stateDir}/sparkplug-outbox.db, same outbox settings). */
+    sparkplug: {
+      /** Publish Sparkplug B (spBv1.0/{groupId}/...). Default: false. */
+      enabled: boolean;
+      /** Sparkplug group id (no / + #). Default: "fabwatch". */
+      groupId: string;
+      /** Primary host application id: births wait for its retained spBv1.0/STATE/{primaryHostId} to say online, data is stored (not sent) while it is offline, and the node re-births when it comes back. Absent: births right after every connect and data is stored only while the broker is unreachable. */
+      primaryHostId?: string;
+      /** Also publish the JSON topics (factory/..., cleanroom/...) and take JSON commands; false = Sparkplug only (the JSON uplink, its gateway status and its outbox are not started). Default: true. */
+      jsonTopics: boolean;
+      /** MQTT client id of the Sparkplug connection; default fabwatch-{gateway.id}-spb. */
+      clientId?: string;
+      /** QoS of NBIRTH/DBIRTH/NDATA/DDATA/DDEATH. 0 is what Sparkplug 3.0 requires; 1 (accepted by common brokers and hosts, not spec-conformant) closes the window in which a QoS 0 message written just before a connection loss is lost (docs/mqtt.md). Default: 0. */
+      dataQos: 0 | 1;
+      /** Execute DCMD writes to the robots' Commands/* metrics through the command service (same validation, de-duplication, TTL and audit as REST/MQTT). Default: true. */
+      commands: boolean;
+    };
   };
   /** Local REST and WebSocket API. */
   api: {

@@ -27,6 +27,8 @@ export type FabwatchConfig = Omit<S.FabwatchConfigSchema, 'robots'> & { robots: 
 export type MqttConfig = FabwatchConfig['mqtt'];
 export type MqttTlsConfig = NonNullable<MqttConfig['tls']>;
 export type OutboxConfig = MqttConfig['outbox'];
+/** mqtt.sparkplug: the optional Eclipse Sparkplug B 3.0 output (src/uplink/sparkplug/). */
+export type SparkplugConfig = MqttConfig['sparkplug'];
 export type ApiConfig = FabwatchConfig['api'];
 export type ApiAuthConfig = ApiConfig['auth'];
 export type ApiTokenConfig = ApiAuthConfig['tokens'][number];

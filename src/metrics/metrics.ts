@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RobotSensorStats } from '../acquisition/robot-sensors.js';
 import type { DeviceFault } from '../core/device-fault.js';
-import type { UplinkStatus } from '../status/uplink-status.js';
+import type { SparkplugStatus, UplinkStatus } from '../status/uplink-status.js';
 
 /** What the metrics read at scrape time; the wiring supplies it. */
 export interface MetricSources {
@@ -10,6 +10,8 @@ export interface MetricSources {
   faults: () => DeviceFault[];
   uplink: () => UplinkStatus;
   wsClients: () => number;
+  /** The Sparkplug B edge node, when mqtt.sparkplug.enabled (its metrics are absent otherwise). */
+  sparkplug?: () => SparkplugStatus | undefined;
 }
 
 /**
@@ -79,6 +81,31 @@ export class GatewayMetrics {
     });
     follow('fabwatch_uplink_messages_published_total', 'Messages published upstream', [], () => [[{}, src.uplink().published]]);
     follow('fabwatch_uplink_messages_dropped_total', 'Messages dropped (outbox full)', [], () => [[{}, src.uplink().dropped]]);
+    new Gauge({
+      name: 'fabwatch_sparkplug_online',
+      help: '1 when the Sparkplug edge node has published its births and is sending (absent when Sparkplug is off)',
+      registers,
+      collect() {
+        const sp = src.sparkplug?.();
+        if (sp) this.set(sp.online ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'fabwatch_sparkplug_outbox_depth',
+      help: 'Sparkplug rows waiting to be sent (stored while the primary host or the broker is away)',
+      registers,
+      collect() {
+        const sp = src.sparkplug?.();
+        if (sp) this.set(sp.outbox.pending);
+      },
+    });
+    const sp = (read: (s: SparkplugStatus) => Array<[Record<string, string>, number]>) => () => {
+      const s = src.sparkplug?.();
+      return s ? read(s) : [];
+    };
+    follow('fabwatch_sparkplug_messages_sent_total', 'Sparkplug DDATA/NDATA/DDEATH/DBIRTH sent from the outbox, all and historical (replayed)', ['kind'], sp((s) => [[{ kind: 'all' }, s.sent], [{ kind: 'historical' }, s.historical]]));
+    follow('fabwatch_sparkplug_dropped_total', 'Sparkplug rows dropped: robot data at the outbox cap, or not sendable (skipped)', ['reason'], sp((s) => [[{ reason: 'cap' }, s.outbox.dropped], [{ reason: 'skipped' }, s.skipped]]));
+    follow('fabwatch_sparkplug_bad_commands_total', 'NCMD/DCMD refused (SPARKPLUG_BAD_COMMAND)', [], sp((s) => [[{}, s.bad_commands]]));
     new Gauge({
       name: 'fabwatch_device_faults',
       help: 'Active device faults, per device and code',

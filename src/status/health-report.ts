@@ -1,6 +1,6 @@
 import type { ComponentReport } from '../core/component.js';
 import type { DeviceFault } from '../core/device-fault.js';
-import type { UplinkStatus } from './uplink-status.js';
+import type { SparkplugStatus, UplinkStatus } from './uplink-status.js';
 
 /** GET /health: one robot's acquisition. */
 export interface SensorHealth {
@@ -40,6 +40,8 @@ export interface HealthReport {
   /** Present when the stack light (alarmOutput) is enabled. */
   alarm_output?: { on: boolean; error: { code: string; message: string } | null };
   uplink: UplinkStatus;
+  /** Present when mqtt.sparkplug.enabled. */
+  sparkplug?: SparkplugStatus;
   history: HistoryHealth;
   model: ModelHealth;
 }
@@ -52,6 +54,8 @@ export interface HealthSources {
   sensors(): Iterable<[string, { faults: DeviceFault[]; stats: { samplesAcquired: number; samplesLost: number; measuredRateHz: number; lastSampleAt: number | null; mode: 'interrupt' | 'polling' } }]>;
   counters(): Array<{ name: string; currentFault: DeviceFault | null; breakerState?: string; stats: { polls: number; failures: number } }>;
   uplink: { status(): UplinkStatus; readonly faulted: unknown };
+  /** The Sparkplug B edge node, when enabled: degraded while its connection is down or its outbox faulted. */
+  sparkplug?: { status(): SparkplugStatus; readonly degraded: boolean };
   stackLight?: { readonly on: boolean; readonly lastError: { code: string; message: string } | null };
   history?: { readonly available: boolean; readonly written: number };
   /** The RUL model component, absent when model.enabled is false. */
@@ -72,7 +76,7 @@ export function buildHealthReport(src: HealthSources): HealthReport {
   }));
   const counters = src.counters().map((p) => ({ counter_id: p.name.slice('counter:'.length), fault: p.currentFault, breaker: p.breakerState ?? null, polls: p.stats.polls, failures: p.stats.failures }));
   const uplinkStatus = src.uplink.status();
-  const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected) || src.uplink.faulted !== null;
+  const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected) || src.sparkplug?.degraded === true || src.uplink.faulted !== null;
   const { model, history, stackLight } = src;
   return {
     status: degraded ? 'degraded' : 'ok',
@@ -86,6 +90,7 @@ export function buildHealthReport(src: HealthSources): HealthReport {
     counters,
     ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
     uplink: uplinkStatus,
+    ...(src.sparkplug ? { sparkplug: src.sparkplug.status() } : {}),
     history: history ? { available: history.available, records_written: history.written } : { available: false, reason: 'history.enabled is false' },
     model: model?.loaded
       ? { available: true, name: model.card.name, version: model.version, confidence_level: src.modelConfidenceLevel }

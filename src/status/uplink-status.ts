@@ -46,3 +46,22 @@ export interface UplinkStatus {
   connectedSince: string | null;
   outbox: OutboxStatus | null;
 }
+
+/** The Sparkplug B edge node's state (GET /health `sparkplug`, /metrics), when mqtt.sparkplug.enabled. */
+export interface SparkplugStatus {
+  enabled: true;
+  group_id: string;
+  edge_node_id: string;
+  connected: boolean;
+  /** NBIRTH and the DBIRTHs are out: data is being sent. */
+  online: boolean;
+  primary_host: { id: string; online: boolean } | null;
+  bd_seq: number | null;
+  births: number;
+  sent: number;
+  historical: number;
+  /** Stored rows that could not be sent (device without a birth in the session or no longer configured, unreadable row): deleted, counted, logged. */
+  skipped: number;
+  bad_commands: number;
+  outbox: OutboxStatus;
+}

@@ -10,6 +10,7 @@ import type { Alert, CleanroomStatus, SpectrumSummary, TelemetryRecord } from '.
 import type { CommandService } from '../commands/service.js';
 import { topics } from './topics.js';
 import { backoffDelay } from './backoff.js';
+import { ReplayRate } from './replay-rate.js';
 import { clientOptions } from './mqtt-options.js';
 import { handleMqttCommand } from './mqtt-commands.js';
 import { Outbox, type MessageKind, type OutboxFault, type OutboxStatus } from './outbox.js';
@@ -55,8 +56,7 @@ export class MqttUplink implements Component {
   private window: number;
   private pumping = false;
   private pumpTimer?: TimerHandle;
-  private tokens = 0;
-  private lastRefill = 0;
+  private readonly replayRate: ReplayRate;
   private subscribed = false;
   private readonly counters = { published: 0, rejected: 0, replayed: 0 };
   private readonly rejectedTopics = new Set<string>();
@@ -72,6 +72,7 @@ export class MqttUplink implements Component {
     private readonly deps: UplinkDeps,
   ) {
     this.window = cfg.maxInFlight;
+    this.replayRate = new ReplayRate(clock, cfg.outbox.replayRatePerS);
     this.outbox = new Outbox({ path: join(deps.stateDir, 'outbox.db'), ...cfg.outbox }, clock, log.child({ component: 'outbox' }), {
       onCommitted: () => this.pump(),
       onFault: (f) => this.alertLater(f.code, 'critical', f.message),
@@ -228,19 +229,6 @@ export class MqttUplink implements Component {
     }
   }
 
-  private takeToken(): number {
-    const rate = this.cfg.outbox.replayRatePerS;
-    const now = this.clock.monotonic();
-    const burst = Math.max(1, rate / 20);
-    this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) * rate) / 1000);
-    this.lastRefill = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return Math.max(5, Math.ceil(((1 - this.tokens) * 1000) / rate));
-  }
-
   /** Send committed rows while the window allows: lane 0 (alerts, acks) first, then the bulk in order. */
   private pump(): void {
     const c = this.client;
@@ -257,7 +245,7 @@ export class MqttUplink implements Component {
         if (!row) break;
         const replay = this.outbox.isReplay(row);
         if (replay && lane === 1 && this.cfg.outbox.replayRatePerS > 0) {
-          const waitMs = this.takeToken();
+          const waitMs = this.replayRate.take();
           if (waitMs > 0) {
             this.pumpTimer = this.clock.setTimeout(() => {
               this.pumpTimer = undefined;
