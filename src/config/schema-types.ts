@@ -12,9 +12,9 @@ export type RobotSchema = {
   analysis: {
     /** Samples per analysis window (power of two). Default: 2048. */
     windowSize: 256 | 512 | 1024 | 2048 | 4096 | 8192 | 16384;
-    /** Overall acceleration RMS (g) at which the interim health score reaches 0. Default: 0.5. */
+    /** Deprecated and ignored: the health score now comes from the status model (docs/status.md), anchored on the ISO 20816 zone limits. Accepted so existing configs still load. Default: 0.5. */
     rmsAlarmG: number;
-    /** Overall acceleration RMS (g) of a healthy robot; health score 100 at or below it. Range: 0 .. inf. Default: 0.05. */
+    /** Deprecated and ignored: the health score now comes from the status model (docs/status.md), anchored on the ISO 20816 zone limits. Accepted so existing configs still load. Range: 0 .. inf. Default: 0.05. */
     rmsBaselineG: number;
     /** Bands in the spectrum summaries (band RMS of the amplitude spectrum, band max of the envelope spectrum). Range: 8 .. 1024. Default: 64. */
     spectrumBins: number;

@@ -10,6 +10,7 @@ export type AlertInput = Parameters<GatewayState['raiseAlert']>[0];
 export class RobotAlertRules {
   private reportedDiagnosis = 'none';
   private reportedZone: string | null = null;
+  private activeNow: Array<{ severity: 'info' | 'warning' | 'critical'; code: string }> = [];
 
   constructor(private readonly robotId: string) {}
 
@@ -22,7 +23,7 @@ export class RobotAlertRules {
         robotId: this.robotId,
         source: 'diagnosis',
         code: label === 'none' ? 'DIAGNOSIS_CLEARED' : 'DIAGNOSIS_CHANGED',
-        severity: label === 'none' ? 'info' : label === 'imbalance' || label === 'misalignment' ? 'warning' : 'critical',
+        severity: label === 'none' ? 'info' : diagnosisSeverity(label),
         message: label === 'none' ? `${this.robotId}: no clear fault any more (was ${from})` : `${this.robotId}: ${label.replace('_', ' ')} (confidence ${confidence.toFixed(2)}; was ${from})`,
         active: label !== 'none',
       });
@@ -41,14 +42,20 @@ export class RobotAlertRules {
       });
     }
     this.reportedZone = zone;
+    // The conditions that hold now, with the severity their alerts carry (the status model reads them).
+    const quiet = robot?.maintenance === true;
+    this.activeNow = [];
+    if (label !== 'none') this.activeNow.push({ code: 'DIAGNOSIS_CHANGED', severity: quiet ? 'info' : diagnosisSeverity(label) });
+    if (serious) this.activeNow.push({ code: `ISO20816_ZONE_${zone}`, severity: quiet ? 'info' : zone === 'D' ? 'critical' : 'warning' });
     return alerts;
+  }
+
+  /** The robot's alert conditions that hold after the last check(), with their severity. */
+  active(): ReadonlyArray<{ severity: 'info' | 'warning' | 'critical'; code: string }> {
+    return this.activeNow;
   }
 }
 
-/** The worse of the health-derived status and the ISO zone's. */
-export function worstStatus(fromHealth: 'ok' | 'warning' | 'critical' | 'starting' | 'fault', zone: string): 'ok' | 'warning' | 'critical' {
-  const rank = { ok: 0, warning: 1, critical: 2 } as const;
-  const zoneStatus = zone === 'D' ? 'critical' : zone === 'C' ? 'warning' : 'ok';
-  const h = fromHealth === 'ok' || fromHealth === 'warning' || fromHealth === 'critical' ? fromHealth : 'ok';
-  return rank[zoneStatus] > rank[h] ? zoneStatus : h;
+function diagnosisSeverity(label: string): 'warning' | 'critical' {
+  return label === 'imbalance' || label === 'misalignment' ? 'warning' : 'critical';
 }

@@ -7,19 +7,19 @@ import { ISO20816_PRESETS } from '../analysis/vibration/iso20816.js';
 import { geometryFromMm } from '../analysis/vibration/bearing.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import type { SpectrumSummary, TelemetryRecord } from '../state/types.js';
-import { rmsHealthScore, statusFromHealth } from './health-score.js';
+import { assessRobot, type Assessment } from './status-model.js';
 import type { RulFeed } from './rul-feed.js';
 import { AXES, rulState, spectrumSummary, telemetryRecord, windowJson } from './wire-format.js';
-import { RobotAlertRules, worstStatus } from './robot-alerts.js';
+import { RobotAlertRules } from './robot-alerts.js';
 
 export { rulState } from './wire-format.js';
 
 export interface RobotMonitorHooks {
-  /** A RUL estimate changed (re-rank maintenance priority). */
-  onRul?(robotId: string): void;
   onError?(err: unknown): void;
   /** Spectrum summary due (published at analysis.spectrumPublishIntervalS). */
   onSpectrum?(summary: SpectrumSummary): void;
+  /** The robot was assessed again (status model): re-rank maintenance priority. */
+  onAssessment?(a: Assessment): void;
 }
 
 /**
@@ -34,6 +34,8 @@ export class RobotMonitor {
   private readonly alerts: RobotAlertRules;
   private lastSpectrumAt = -Infinity;
   private readonly signals: Float32Array[] = [];
+  /** Zone C/D or a detected fault was seen while the RUL baseline was still being learnt. */
+  private faultyWhileLearning = false;
 
   constructor(
     private readonly robot: RobotConfig,
@@ -74,19 +76,33 @@ export class RobotMonitor {
     const window = { rateHz: w.rateHz, samples: w.x.length };
     const j = windowJson(results, dominantAxis, this.vote.result(), window, analysis.spectrumBins);
 
-    // The model's health score once it has an estimate from a learnt baseline; the RMS mapping until then.
     const estimate = this.rul?.latest;
-    const fromModel = estimate?.baseline_ready === true;
-    const health = fromModel ? estimate.health_score : rmsHealthScore(j.rms, analysis.rmsBaselineG, analysis.rmsAlarmG);
+    const baselineReady = estimate?.baseline_ready === true;
+    const faultSeen = j.diagnosis.label !== 'none' || dom.iso20816.zone === 'C' || dom.iso20816.zone === 'D';
+    if (!baselineReady && faultSeen) this.faultyWhileLearning = true;
     const rul = estimate ? rulState(estimate, w.t1) : null;
     this.feedRul(dominantAxis, w);
 
     const robotState = this.state.robot(this.robot.id);
-    const status = robotState?.faults.length ? 'fault' : worstStatus(statusFromHealth(health), dom.iso20816.zone);
+    const newAlerts = this.alerts.check(j.diagnosis.label, j.diagnosis.confidence, dom.iso20816, robotState);
+    // One status model (status-model.ts) for the badge, the health score and the priority.
+    const assessment = assessRobot({
+      robot_id: this.robot.id,
+      iso20816: j.iso20816,
+      diagnosis: j.diagnosis,
+      rul: rul ? { state: rul.rul_state, rul_s: rul.rul_s, rul_low_s: rul.rul_low_s, rul_high_s: rul.rul_high_s } : null,
+      trend: baselineReady ? { score: estimate.health_score, baseline_learnt_while_faulty: this.faultyWhileLearning } : null,
+      device_faults: robotState?.faults.map((f) => f.code) ?? [],
+      active_alerts: this.alerts.active(),
+    });
+    const health = assessment.health_score ?? 100;
+    const status = assessment.status;
     const stats = this.stats();
     this.state.updateRobot(this.robot.id, {
       status,
       health_score: health,
+      status_reasons: assessment.reasons,
+      baseline_learnt_while_faulty: assessment.baseline_suspect,
       rul,
       vibration: j.vibration,
       iso20816: j.iso20816,
@@ -101,7 +117,8 @@ export class RobotMonitor {
         last_sample_at: stats.lastSampleAt === null ? null : new Date(stats.lastSampleAt).toISOString(),
       },
     });
-    for (const alert of this.alerts.check(j.diagnosis.label, j.diagnosis.confidence, dom.iso20816, robotState)) this.state.raiseAlert(alert);
+    for (const alert of newAlerts) this.state.raiseAlert(alert);
+    this.hooks.onAssessment?.(assessment);
 
     const head = { robot_id: this.robot.id, gateway_id: this.state.identity.gatewayId, site: this.state.identity.site, ts: new Date(w.t1).toISOString() };
     if (analysis.spectrumPublishIntervalS > 0 && w.t1 - this.lastSpectrumAt >= analysis.spectrumPublishIntervalS * 1000) {
@@ -109,7 +126,7 @@ export class RobotMonitor {
       this.hooks.onSpectrum?.(spectrumSummary(j, head, window));
     }
 
-    const record = telemetryRecord(j, { ...head, temperature: this.temperature, health_score: health, health_source: fromModel ? 'rul_model' : 'rms', rul, status, lostSamples: w.lostBefore });
+    const record = telemetryRecord(j, { ...head, temperature: this.temperature, health_score: health, health_source: assessment.health_basis ?? 'zone', status_reasons: assessment.reasons, baseline_learnt_while_faulty: assessment.baseline_suspect, rul, status, lostSamples: w.lostBefore });
     this.state.addTelemetry(record);
     return record;
   }
@@ -120,8 +137,8 @@ export class RobotMonitor {
     this.rul.onWindow(this.signals[dominantAxis], w.rateHz, w.t1).then(
       (e) => {
         if (!e) return;
+        // The next window's assessment (status, health, priority) takes the new estimate in.
         this.state.updateRobot(this.robot.id, { rul: rulState(e, w.t1) });
-        this.hooks.onRul?.(this.robot.id);
       },
       (err) => this.hooks.onError?.(err),
     );

@@ -109,7 +109,7 @@ export const TELEMETRY_UNITS = {
 /** One telemetry record (factory/{site}/{robot_id}/telemetry; the uplink adds `seq`). */
 export function telemetryRecord(
   j: WindowJson,
-  r: Pick<TelemetryRecord, 'robot_id' | 'gateway_id' | 'site' | 'ts' | 'temperature' | 'health_score' | 'health_source' | 'rul' | 'status'> & { lostSamples: number },
+  r: Pick<TelemetryRecord, 'robot_id' | 'gateway_id' | 'site' | 'ts' | 'temperature' | 'health_score' | 'health_source' | 'status_reasons' | 'baseline_learnt_while_faulty' | 'rul' | 'status'> & { lostSamples: number },
 ): TelemetryRecord {
   return {
     robot_id: r.robot_id,
@@ -122,6 +122,8 @@ export function telemetryRecord(
     health_source: r.health_source,
     rul: r.rul,
     status: r.status,
+    status_reasons: r.status_reasons,
+    baseline_learnt_while_faulty: r.baseline_learnt_while_faulty,
     iso20816: j.iso20816,
     diagnosis: j.diagnosis,
     fault_frequencies: j.faultFrequencies,

@@ -28,6 +28,8 @@ export class GatewayState extends EventEmitter<StateEvents> {
         name: r.name ?? null,
         status: 'starting',
         health_score: null,
+        status_reasons: [],
+        baseline_learnt_while_faulty: false,
         temperature: null,
         vibration: null,
         iso20816: null,

@@ -70,6 +70,9 @@ export interface SpectrumSummary {
   fault_frequencies: FaultFrequencySummary | null;
 }
 
+/** Which anchor of the status model set health_score (the lowest wins): ISO 20816 zone, diagnosis, RUL, or the asset's own trend. */
+export type HealthSource = 'zone' | 'diagnosis' | 'rul' | 'trend';
+
 export type RobotStatus = 'starting' | 'ok' | 'warning' | 'critical' | 'fault';
 
 /** The gateway's current picture of one robot, as served by GET /api/robots/:id. */
@@ -78,6 +81,10 @@ export interface RobotState {
   name: string | null;
   status: RobotStatus;
   health_score: number | null;
+  /** Why the status and health score are what they are, most important first (src/monitor/status-model.ts). */
+  status_reasons: string[];
+  /** The RUL baseline was learnt while the robot was in zone C/D or showed a fault: its trend is ignored. */
+  baseline_learnt_while_faulty: boolean;
   temperature: number | null;
   vibration: VibrationSummary | null;
   iso20816: Iso20816Summary | null;
@@ -129,9 +136,13 @@ export interface TelemetryRecord {
   vibration: VibrationSummary & { lost_samples: number };
   health_score: number;
   /** Where health_score comes from: the RUL model, or the interim RMS mapping until the model has an estimate. */
-  health_source: 'rul_model' | 'rms';
+  health_source: HealthSource;
   rul: RobotRul | null;
   status: RobotStatus;
+  /** Why the status and health score are what they are, most important first (src/monitor/status-model.ts). */
+  status_reasons: string[];
+  /** The RUL baseline was learnt while the robot was in zone C/D or showed a fault: its trend is ignored. */
+  baseline_learnt_while_faulty: boolean;
   iso20816: Iso20816Summary;
   diagnosis: DiagnosisSummary;
   fault_frequencies: FaultFrequencySummary | null;

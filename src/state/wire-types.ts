@@ -129,8 +129,12 @@ export type TelemetryMessage = {
   };
   /** Range: 0 .. 100. */
   health_score: number;
-  /** Where health_score comes from: the RUL model, or the interim RMS mapping until the model has an estimate. */
-  health_source?: "rul_model" | "rms";
+  /** Which anchor of the status model set health_score, the lowest of them (docs/status.md): the velocity against the ISO 20816 zone limits, the diagnosis, a degrading or failed RUL, or the asset's own trend from its learnt baseline. */
+  health_source?: "zone" | "diagnosis" | "rul" | "trend";
+  /** Why status and health_score are what they are, most important first; the first is a one-line headline. */
+  status_reasons?: Array<string>;
+  /** The RUL baseline was learnt while the robot was in ISO 20816 zone C/D or showed a detected fault; its trend is ignored by the health score. */
+  baseline_learnt_while_faulty?: boolean;
   /** Remaining useful life (docs/rul.md); null until the first estimate or without a model. What it may say depends on rul_state: learning (baseline being learnt, provisional), no_degradation (only the lower bound rul_low_s: the RUL exceeds it with confidence_level; rul_s and rul_high_s are null), degrading (point estimate rul_s and interval [rul_low_s, rul_high_s]), failed (past the failure criterion; all 0). */
   rul?: null | {
     rul_state: "learning" | "no_degradation" | "degrading" | "failed";

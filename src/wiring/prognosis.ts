@@ -1,7 +1,7 @@
 import type { FabwatchConfig, RobotConfig } from '../config/types.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { RulModel } from '../health/rul-model.js';
-import { rankMaintenance } from '../health/priority.js';
+import { rankAssessments, type Assessment } from '../monitor/status-model.js';
 import { fromPackageRoot } from '../core/package-root.js';
 import { RulFeed } from '../monitor/rul-feed.js';
 
@@ -11,8 +11,8 @@ export interface Prognosis {
   /** Per robot: the feed of windows into its RUL tracker (only with a model). */
   readonly feeds: Map<string, RulFeed>;
   feedFor(robot: RobotConfig): RulFeed | undefined;
-  /** Re-rank every robot for maintenance; called after an estimate changes. */
-  rerank(): void;
+  /** A robot was assessed again (status model): store it and re-rank every robot for maintenance. */
+  assessed(a: Assessment): void;
 }
 
 /**
@@ -22,6 +22,7 @@ export interface Prognosis {
 export function createPrognosis(config: FabwatchConfig, state: GatewayState): Prognosis {
   const model = config.model.enabled ? new RulModel({ modelPath: fromPackageRoot(config.model.path) }) : undefined;
   const feeds = new Map<string, RulFeed>();
+  const assessments = new Map<string, Assessment>();
   return {
     model,
     feeds,
@@ -31,30 +32,20 @@ export function createPrognosis(config: FabwatchConfig, state: GatewayState): Pr
       feeds.set(robot.id, feed);
       return feed;
     },
-    rerank: () => rankRobots(state),
+    assessed(a) {
+      assessments.set(a.robot_id, a);
+      rankRobots(state, assessments);
+    },
   };
 }
 
-/** Ranks the robots for maintenance and writes each one's `priority` into the state. */
-export function rankRobots(state: GatewayState): void {
-  const ranked = rankMaintenance(
-    [...state.robots.values()].map((r) => {
-      // A provisional estimate (baseline not learnt yet) does not rank a robot.
-      const rul = r.rul?.baseline_ready ? r.rul : null;
-      return {
-        robot_id: r.robot_id,
-        rul_state: rul?.rul_state ?? null,
-        rul_s: rul?.rul_s ?? null,
-        rul_low_s: rul?.rul_low_s ?? null,
-        rul_high_s: rul?.rul_high_s ?? null,
-        iso_zone: r.iso20816?.zone ?? null,
-        diagnosis: r.diagnosis?.label ?? null,
-        diagnosis_confidence: r.diagnosis?.confidence ?? null,
-      };
-    }),
-  );
-  for (const p of ranked) {
+/**
+ * Ranks the assessed robots for maintenance (the status model's urgency: status-model.ts) and
+ * writes each one's `priority` into the state. Robots not analysed yet are not ranked.
+ */
+export function rankRobots(state: GatewayState, assessments: ReadonlyMap<string, Assessment>): void {
+  for (const p of rankAssessments([...assessments.values()])) {
     const robot = state.robot(p.robot_id);
-    if (robot) robot.priority = { rank: p.rank, level: p.level, score: Math.round(p.score * 10) / 10, reasons: p.reasons };
+    if (robot) robot.priority = { rank: p.rank, level: p.level, score: p.score, reasons: p.reasons };
   }
 }

@@ -53,7 +53,7 @@ export function createRobots(config: FabwatchConfig, deps: { clock: Clock; log: 
       },
     });
     monitor = new RobotMonitor(robot, state, () => s.stats, prognosis.feedFor(robot), {
-      onRul: prognosis.rerank,
+      onAssessment: (a) => prognosis.assessed(a),
       onError: (err) => log.warn({ robot: robot.id, err }, 'RUL estimate failed'),
       onSpectrum: (summary) => state.emit('spectrum', summary),
     });
