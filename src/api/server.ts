@@ -22,6 +22,8 @@ import { Authenticator, type Principal, type AccessDecision } from './auth.js';
 import { FixedWindowLimiter, originAllowed } from './ws-guard.js';
 import { errorSchema, schemas } from './schemas.js';
 import { WebAssets } from './web-assets.js';
+import { checkJsonText } from '../core/json-guard.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -63,8 +65,15 @@ export interface ApiDeps {
   web?: WebAssets;
 }
 
+/** Largest REST body and WebSocket frame accepted (bytes). */
+const BODY_LIMIT_BYTES = 64 * 1024;
+const WS_MAX_FRAME_BYTES = 64 * 1024;
+
 /** HTTP status -> stable code for errors raised by fastify or its plugins. */
 const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
+
+/** Codes of errors raised by our own hooks and parsers that the reply keeps as they are. */
+const PASS_THROUGH_CODES: ReadonlySet<string> = new Set(['INPUT_TOO_DEEP', 'INPUT_TOO_LARGE']);
 
 /** Command outcome -> HTTP status: ok 200, unknown robot 404, rejected 400, failed 422. */
 function outcomeStatus(o: CommandOutcome): number {
@@ -100,7 +109,7 @@ export class ApiServer implements Component {
     this.auth = new Authenticator(cfg.auth, this.audit);
     this.web = deps.web ?? new WebAssets();
     const limiter = new FixedWindowLimiter(deps.clock, cfg.commandRateLimit.max, cfg.commandRateLimit.windowS * 1000);
-    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ component: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, commands: deps.commands, auth: this.auth, limiter });
+    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ component: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, maxFrameBytes: WS_MAX_FRAME_BYTES, commands: deps.commands, auth: this.auth, limiter });
   }
 
   /** Register routes from another module (e.g. the RUL model's /api/ml/*); call before start(). */
@@ -115,7 +124,7 @@ export class ApiServer implements Component {
 
   private async build(): Promise<FastifyInstance> {
     const { state, commands, history } = this.deps;
-    const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: false } } });
+    const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, ajv: { customOptions: { removeAdditional: false, allErrors: false } } });
     const origins = this.cfg.corsOrigins;
     await app.register(cors, { origin: origins.includes('*') ? true : origins.length ? origins : false, allowedHeaders: ['Content-Type', 'Authorization'] });
     await app.register(rateLimit, {
@@ -130,6 +139,16 @@ export class ApiServer implements Component {
       },
     });
     app.addSchema(errorSchema);
+    // JSON bodies: size and nesting depth are checked before parsing (a deeply nested body would
+    // overflow the stack of every recursive step after it), then fastify's own parser
+    // (secure-json-parse: __proto__ and constructor.prototype keys are refused).
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (req, body, done) => {
+      const bad = checkJsonText(body as string, BODY_LIMIT_BYTES);
+      if (bad) return done(Object.assign(new Error(bad.message), { statusCode: bad.code === 'INPUT_TOO_LARGE' ? 413 : 400, code: bad.code }), undefined);
+      parseJson(req, body as string, done);
+    });
 
     app.setNotFoundHandler((req, reply) => {
       void reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
@@ -137,10 +156,11 @@ export class ApiServer implements Component {
     app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; validation?: unknown }, req, reply) => {
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) this.deps.log.error({ err }, 'API request failed');
-      if (req.routeOptions.config?.access === 'command' && status === 400) {
-        this.audit.warn({ audit: 'outcome', status: 'rejected', code: 'BAD_REQUEST', ip: req.ip, transport: 'rest', actor: req.principal?.name, what: `${req.method} ${req.url}` }, err.message);
+      const code = err.code && PASS_THROUGH_CODES.has(err.code) ? err.code : (STATUS_CODES[status] ?? 'INTERNAL');
+      if (req.routeOptions.config?.access === 'command' && (status === 400 || status === 413)) {
+        this.audit.warn({ audit: 'outcome', status: 'rejected', code, ip: req.ip, transport: 'rest', actor: req.principal?.name, what: `${req.method} ${req.url}` }, err.message);
       }
-      void reply.code(status).send(errorBody(STATUS_CODES[status] ?? 'INTERNAL', status >= 500 ? 'internal error (see the gateway log)' : err.message));
+      void reply.code(status).send(errorBody(code, status >= 500 ? 'internal error (see the gateway log)' : err.message));
     });
 
     const tokenOf = (req: FastifyRequest) => Authenticator.bearer(req.headers.authorization);
@@ -256,7 +276,7 @@ export class ApiServer implements Component {
     if (this.hub.clientCount >= this.cfg.wsMaxClients) return refuse(503, 'TOO_MANY_CLIENTS', `at most ${this.cfg.wsMaxClients} WebSocket clients`);
     const url = new URL(req.url ?? '/', 'http://x');
     const token = url.searchParams.get('token') ?? Authenticator.bearer(req.headers.authorization) ?? undefined;
-    void this.auth.authorizeRead(token, { ip, transport: 'ws', what: 'connect' }).then((d) => {
+    this.auth.authorizeRead(token, { ip, transport: 'ws', what: 'connect' }).then((d) => {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         if (!d.ok) {
           // Complete the handshake so a browser can see why (it cannot read a refused upgrade).
@@ -266,6 +286,9 @@ export class ApiServer implements Component {
         }
         this.hub.accept(ws, { ip, principal: d.principal, token: token ?? undefined });
       });
+    }).catch((err: unknown) => {
+      this.deps.log.error({ code: 'INTERNAL', err: errorMessage(err), ip }, 'WebSocket handshake failed');
+      refuse(500, 'INTERNAL', 'internal error during the WebSocket handshake');
     });
   }
 
@@ -275,7 +298,7 @@ export class ApiServer implements Component {
     this.app = app;
     await app.listen({ port: this.cfg.port, host: this.cfg.host });
     this.ports.rest = (app.server.address() as AddressInfo).port;
-    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
     const wss = this.wsServer;
     app.server.on('upgrade', (req, socket, head) => {
       if ((req.url ?? '').split('?')[0] !== '/ws') return socket.destroy();

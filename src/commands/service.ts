@@ -3,6 +3,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { errorCode, errorMessage } from '../core/errors.js';
+import { checkValueDepth, truncatedJson } from '../core/json-guard.js';
 import type { CommandDefinition, CommandOutcome, CommandRequest } from './types.js';
 
 export interface CommandServiceOptions {
@@ -64,8 +65,14 @@ export class CommandService {
   }
 
   private async run(id: string, req: CommandRequest): Promise<CommandOutcome> {
-    this.o.audit.info({ audit: 'command', id, robot: req.robotId, command: req.command, parameters: req.parameters, source: req.source, actor: req.actor }, 'command received');
-    const result = await this.evaluate(id, req);
+    this.o.audit.info({ audit: 'command', id, robot: req.robotId, command: req.command, parameters: truncatedJson(req.parameters), source: req.source, actor: req.actor }, 'command received');
+    let result: CommandOutcome;
+    try {
+      result = await this.evaluate(id, req);
+    } catch (err) {
+      // evaluate() answers every bad input itself; this is a bug, still answered and audited.
+      result = this.outcome(id, req, 'failed', `internal error: ${errorMessage(err)}`, { code: 'INTERNAL' });
+    }
     const level = result.status === 'ok' ? 'info' : 'warn';
     this.o.audit[level]({ audit: 'outcome', id, robot: req.robotId, command: req.command, status: result.status, code: result.code, source: req.source, actor: req.actor }, result.message);
     this.recent.push(result);
@@ -83,6 +90,9 @@ export class CommandService {
       const age = this.o.clock.now() - issued;
       if (age > (this.o.ttlMs ?? 60_000)) return this.outcome(id, req, 'rejected', `command expired: issued ${Math.round(age / 1000)} s ago (TTL ${Math.round((this.o.ttlMs ?? 60_000) / 1000)} s)`, { code: 'EXPIRED' });
     }
+    // Depth before structuredClone and Ajv, which both recurse (deep nesting overflows the stack).
+    const tooDeep = checkValueDepth(req.parameters ?? {});
+    if (tooDeep) return this.outcome(id, req, 'rejected', `parameters refused: ${tooDeep.message}`, { code: tooDeep.code });
     const params = structuredClone(req.parameters ?? {});
     if (!entry.validate(params)) {
       const why = (entry.validate.errors ?? []).map((e) => `${e.instancePath || 'parameters'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}`).join('; ');

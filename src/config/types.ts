@@ -130,7 +130,7 @@ export interface MqttConfig {
   sessionExpiryS: number;
   maxInFlight: number;
   tls?: MqttTlsConfig;
-  commands: { enabled: boolean };
+  commands: { enabled: boolean; /** bytes */ maxBytes: number };
   outbox: OutboxConfig;
 }
 

@@ -231,7 +231,7 @@ export class MqttUplink implements Component {
       if (parts.length !== 4 || parts[0] !== 'factory' || parts[1] !== this.site || parts[3] !== 'cmd' || !this.deps.commands) return;
       const robotId = parts[2];
       if (!this.state.robots.has(robotId)) return; // another gateway's robot (wildcard subscriptions of a persistent session)
-      const ack = await handleMqttCommand(this.deps.commands, { gatewayId: this.gatewayId, site: this.site, robotId, actor: 'mqtt' }, payload, () => this.clock.now());
+      const ack = await handleMqttCommand(this.deps.commands, { gatewayId: this.gatewayId, site: this.site, robotId, actor: 'mqtt' }, payload, () => this.clock.now(), this.cfg.commands.maxBytes);
       this.publish(topics.commandAck(this.site, robotId), ack, 'ack');
       const responseTopic = packet.properties?.responseTopic;
       if (this.cfg.protocolVersion === 5 && responseTopic && VALID_RESPONSE_TOPIC.test(responseTopic) && this.client?.connected) {
@@ -241,7 +241,7 @@ export class MqttUplink implements Component {
         });
       }
     } catch (err) {
-      this.log.error({ err: errorMessage(err), topic }, 'uplink: command handling failed');
+      this.log.error({ code: 'INTERNAL', err: errorMessage(err), topic }, 'uplink: command handling failed');
     }
   }
 
