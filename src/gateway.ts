@@ -42,6 +42,8 @@ import { RobotRul } from './monitor/robot-rul.js';
 import { mlRoutes } from './api/ml-routes.js';
 import { resolve as resolvePath } from 'node:path';
 import { robotCommands } from './commands/robot-commands.js';
+import { CommandLedger } from './commands/ledger.js';
+import { AuditLog } from './core/audit.js';
 import { TelemetryHistory } from './store/history.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 
@@ -339,10 +341,14 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   }
 
   // One audit log for commands from every transport and for the API's login failures.
-  const audit = log.child({ component: 'audit' });
+  const audit = new AuditLog(log);
+  const commandLedger = new CommandLedger({ stateDir: config.gateway.stateDir, clock, log: log.child({ component: 'commands' }), limits: { maxEntries: config.commands.rememberIds, retentionMs: config.commands.rememberHours * 3_600_000 } });
   const commands = new CommandService({
     clock,
     audit,
+    ttlMs: config.commands.ttlS * 1000,
+    clockSkewMs: config.commands.clockSkewS * 1000,
+    store: commandLedger,
     robotIds: () => state.robots.keys(),
     definitions: robotCommands({
       state,
@@ -416,6 +422,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     }),
   );
   if (rulModel) supervisor.add(rulModel);
+  supervisor.add(commandLedger);
   supervisor.add(uplink);
   if (history) supervisor.add(history);
   if (api) supervisor.add(api, { critical: true });

@@ -24,6 +24,8 @@ import { errorSchema, schemas } from './schemas.js';
 import { WebAssets } from './web-assets.js';
 import { checkJsonText } from '../core/json-guard.js';
 import { errorMessage } from '../core/errors.js';
+import { AuditLog } from '../core/audit.js';
+import { strictAjv, queryAjv } from '../core/validation.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -55,8 +57,8 @@ export type RoutePlugin = (app: FastifyInstance, ctx: RouteContext) => void | Pr
 export interface ApiDeps {
   state: GatewayState;
   log: Logger;
-  /** The command service's audit logger; defaults to a child `component: audit` of the root logger passed as `log`. */
-  audit?: Logger;
+  /** The audit log (shared with the command service); defaults to one made from `log`. */
+  audit?: AuditLog | Logger;
   health: () => HealthReport;
   commands: CommandService;
   clock: Clock;
@@ -99,17 +101,17 @@ export class ApiServer implements Component {
   private wsHttp?: Server;
   readonly hub: WsHub;
   readonly auth: Authenticator;
-  private readonly audit: Logger;
+  private readonly audit: AuditLog;
   private readonly plugins: RoutePlugin[] = [];
   private readonly web: WebAssets;
   ports = { rest: 0, ws: 0 };
 
   constructor(private readonly cfg: ApiConfig, private readonly deps: ApiDeps) {
-    this.audit = deps.audit ?? deps.log.child({ component: 'audit' });
-    this.auth = new Authenticator(cfg.auth, this.audit);
+    this.audit = AuditLog.from(deps.audit ?? deps.log);
+    this.auth = new Authenticator(cfg.auth, this.audit, deps.clock, { max: cfg.authFailureLimit.max, windowMs: cfg.authFailureLimit.windowS * 1000 });
     this.web = deps.web ?? new WebAssets();
     const limiter = new FixedWindowLimiter(deps.clock, cfg.commandRateLimit.max, cfg.commandRateLimit.windowS * 1000);
-    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ component: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, maxFrameBytes: WS_MAX_FRAME_BYTES, commands: deps.commands, auth: this.auth, limiter });
+    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ sub: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, maxFrameBytes: WS_MAX_FRAME_BYTES, commands: deps.commands, auth: this.auth, limiter });
   }
 
   /** Register routes from another module (e.g. the RUL model's /api/ml/*); call before start(). */
@@ -119,17 +121,24 @@ export class ApiServer implements Component {
 
   private deny(reply: FastifyReply, d: Exclude<AccessDecision, { ok: true }>): FastifyReply {
     if (d.status === 401) void reply.header('www-authenticate', 'Bearer realm="fabwatch"');
+    if (d.status === 429) void reply.header('retry-after', String(this.cfg.authFailureLimit.windowS));
     return reply.code(d.status).send(errorBody(d.code, d.message));
   }
 
   private async build(): Promise<FastifyInstance> {
     const { state, commands, history } = this.deps;
-    const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, ajv: { customOptions: { removeAdditional: false, allErrors: false } } });
+    const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+    // One validation path (src/core/validation.ts): bodies strictly, as WebSocket frames and MQTT
+    // commands are (fastify's default coerceTypes 'array' made {"command": ["stop"]} a string);
+    // query strings and path parameters are text, so numbers are parsed there and only there.
+    const bodyAjv = strictAjv();
+    const textAjv = queryAjv();
+    app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
     const origins = this.cfg.corsOrigins;
     await app.register(cors, { origin: origins.includes('*') ? true : origins.length ? origins : false, allowedHeaders: ['Content-Type', 'Authorization'] });
     await app.register(rateLimit, {
       global: false,
-      onExceeded: (req) => this.audit.warn({ audit: 'rate_limited', ip: req.ip, transport: 'rest', what: `${req.method} ${req.url}` }, 'command rate limit exceeded'),
+      onExceeded: (req) => this.audit.record({ event: 'rate_limited', transport: 'rest', ip: req.ip, what: `${req.method} ${req.url.split('?')[0]}`, code: 'RATE_LIMITED' }, 'command rate limit exceeded'),
     });
     await app.register(swagger, {
       openapi: {
@@ -158,7 +167,7 @@ export class ApiServer implements Component {
       if (status >= 500) this.deps.log.error({ err }, 'API request failed');
       const code = err.code && PASS_THROUGH_CODES.has(err.code) ? err.code : (STATUS_CODES[status] ?? 'INTERNAL');
       if (req.routeOptions.config?.access === 'command' && (status === 400 || status === 413)) {
-        this.audit.warn({ audit: 'outcome', status: 'rejected', code, ip: req.ip, transport: 'rest', actor: req.principal?.name, what: `${req.method} ${req.url}` }, err.message);
+        this.audit.record({ event: 'outcome', transport: 'rest', ip: req.ip, actor: req.principal?.name, what: `${req.method} ${req.url.split('?')[0]}`, status: 'rejected', code }, err.message);
       }
       void reply.code(status).send(errorBody(code, status >= 500 ? 'internal error (see the gateway log)' : err.message));
     });
@@ -250,11 +259,20 @@ export class ApiServer implements Component {
     });
     app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
     app.get('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));
-    app.post<{ Params: { alertId: string } }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
-      const alert = state.acknowledgeAlert(req.params.alertId);
-      this.audit[alert ? 'info' : 'warn']({ audit: 'outcome', command: 'acknowledge_alert', alert: req.params.alertId, status: alert ? 'ok' : 'rejected', source: 'rest', actor: req.principal?.name }, alert ? 'alert acknowledged' : 'no such alert');
-      if (!alert) return reply.code(404).send(errorBody('ALERT_NOT_FOUND', `no alert "${req.params.alertId}"`));
-      return alert;
+    // The one command path: dedupe by id, TTL and audit as for every other command.
+    app.post<{ Params: { alertId: string }; Body: { id?: string; issued_at?: string } | undefined }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
+      const outcome = await commands.execute({
+        robotId: null,
+        command: 'acknowledge_gateway_alert',
+        parameters: { alert_id: req.params.alertId },
+        id: req.body?.id,
+        issuedAt: req.body?.issued_at,
+        source: 'rest',
+        actor: req.principal?.name,
+      });
+      if (outcome.status === 'ok') return outcome.result;
+      const status = outcome.code === 'ALERT_NOT_FOUND' ? 404 : outcomeStatus(outcome);
+      return reply.code(status).send(errorBody(outcome.code ?? 'REJECTED', outcome.message, outcome));
     });
 
     const ctx: RouteContext = { state, log: this.deps.log, errorBody, commandRouteOptions };
@@ -270,7 +288,7 @@ export class ApiServer implements Component {
     };
     const ip = req.socket.remoteAddress ?? 'unknown';
     if (!originAllowed(req.headers.origin, req.headers.host, this.cfg.corsOrigins, this.ports.rest)) {
-      this.audit.warn({ audit: 'forbidden', code: 'ORIGIN_FORBIDDEN', ip, transport: 'ws', origin: req.headers.origin }, 'WebSocket from a foreign origin refused');
+      this.audit.record({ event: 'forbidden', transport: 'ws', ip, what: `connect from origin ${String(req.headers.origin).slice(0, 200)}`, code: 'ORIGIN_FORBIDDEN' }, 'WebSocket from a foreign origin refused');
       return refuse(403, 'ORIGIN_FORBIDDEN', `origin ${req.headers.origin} is not allowed (api.corsOrigins)`);
     }
     if (this.hub.clientCount >= this.cfg.wsMaxClients) return refuse(503, 'TOO_MANY_CLIENTS', `at most ${this.cfg.wsMaxClients} WebSocket clients`);

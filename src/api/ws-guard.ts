@@ -25,9 +25,27 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 
 /** A fixed-window counter per key (client address): the WebSocket side of the command rate limit. */
 export class FixedWindowLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly windows = new Map<string, { start: number; count: number; logged?: boolean }>();
 
   constructor(private readonly clock: Clock, private readonly max: number, private readonly windowMs: number, private readonly maxKeys = 10_000) {}
+
+  private current(key: string): { start: number; count: number; logged?: boolean } | undefined {
+    const w = this.windows.get(key);
+    return w && this.clock.now() - w.start < this.windowMs ? w : undefined;
+  }
+
+  /** True when the key has used up its window (without counting a hit). */
+  exhausted(key: string): boolean {
+    return (this.current(key)?.count ?? 0) >= this.max;
+  }
+
+  /** True once per window for a key that has used it up: the moment to log the refusals. */
+  firstRefusal(key: string): boolean {
+    const w = this.current(key);
+    if (!w || w.count < this.max || w.logged) return false;
+    w.logged = true;
+    return true;
+  }
 
   /** Count one hit; false when the key is over its limit for the current window. */
   take(key: string): boolean {

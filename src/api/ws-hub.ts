@@ -1,7 +1,5 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { GatewayState } from '../state/gateway-state.js';
 import type { Alert, CleanroomStatus, RobotState, TelemetryRecord } from '../state/types.js';
 import type { CommandService } from '../commands/service.js';
@@ -10,6 +8,8 @@ import type { FixedWindowLimiter } from './ws-guard.js';
 import { wsFrames } from './schemas.js';
 import { checkJsonText } from '../core/json-guard.js';
 import { errorMessage } from '../core/errors.js';
+import type { AuditLog } from '../core/audit.js';
+import { strictAjv, describeErrors, type ValidateFunction } from '../core/validation.js';
 
 type Channel = { kind: 'all' } | { kind: 'robot'; robotId: string } | { kind: 'type'; type: string };
 
@@ -25,8 +25,7 @@ interface Client {
 export interface WsHubDeps {
   state: GatewayState;
   log: Logger;
-  /** The command service's audit logger (component `audit`). */
-  audit: Logger;
+  audit: AuditLog;
   maxBufferedBytes: number;
   /** Largest frame accepted (the WebSocket server's maxPayload). */
   maxFrameBytes: number;
@@ -56,8 +55,7 @@ export class WsHub {
   slowDisconnects = 0;
 
   constructor(private readonly d: WsHubDeps) {
-    const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
-    addFormats.default(ajv);
+    const ajv = strictAjv();
     this.validators = new Map(Object.entries(wsFrames).map(([type, schema]) => [type, ajv.compile(schema)]));
   }
 
@@ -133,11 +131,7 @@ export class WsHub {
       frame = { ...rest, ...(payload as object) } as typeof frame;
     }
     const valid = validate(frame);
-    if (!valid) {
-      const e = validate.errors?.[0];
-      const why = e ? `${e.instancePath || 'frame'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}` : 'invalid';
-      return this.error(client, 'BAD_FRAME', `invalid ${frame.type} frame: ${why}`, { id: (frame as { id?: unknown }).id });
-    }
+    if (!valid) return this.error(client, 'BAD_FRAME', `invalid ${frame.type} frame: ${describeErrors(validate.errors, 'frame')}`, { id: (frame as { id?: unknown }).id });
     const f = frame as { type: 'ping' | 'subscribe' | 'unsubscribe' | 'command'; payload?: unknown; channel?: string };
     switch (f.type) {
       case 'ping':
@@ -162,7 +156,7 @@ export class WsHub {
   private async command(client: Client, f: CommandFrame): Promise<void> {
     const what = `command ${f.robot_id} ${f.command}`;
     if (!this.d.limiter.take(client.ip)) {
-      this.d.audit.warn({ audit: 'rate_limited', ip: client.ip, transport: 'ws', what }, 'command rate limit exceeded');
+      this.d.audit.record({ event: 'rate_limited', transport: 'ws', ip: client.ip, what, code: 'RATE_LIMITED' }, 'command rate limit exceeded');
       return this.error(client, 'RATE_LIMITED', 'too many commands from this address; retry later', { id: f.id, status: 429 });
     }
     const decision = await this.d.auth.authorizeCommand(f.token ?? client.token, { ip: client.ip, transport: 'ws', what });

@@ -9,6 +9,7 @@ import { systemClock } from '../core/clock.js';
 import { createGateway } from '../gateway.js';
 import { Notifier } from '../core/sd-notify.js';
 import { DataPathHealth } from '../core/data-path-health.js';
+import { ProcessGuard } from '../core/process-guard.js';
 import { VERSION } from '../version.js';
 import { HELP } from './help.js';
 import { simulateDeviceCommand } from './simulate-device.js';
@@ -45,6 +46,10 @@ async function run(configPath: string): Promise<number> {
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
   const gateway = await createGateway(config, { clock: systemClock, log });
+  // Errors nothing else caught: logged with a code and counted; an uncaught exception stops and exits 70.
+  const guard = new ProcessGuard({ log, stop: () => gateway.stop() });
+  guard.install();
+  gateway.metrics?.follow('fabwatch_process_errors_total', 'Errors no handler caught: unhandled_rejection (kept running), uncaught_exception (the process exits 70 and is restarted)', ['kind'], () => Object.entries(guard.counts).map(([kind, n]) => [{ kind }, n]));
 
   // systemd: READY=1 once started, WATCHDOG=1 only while the data path is healthy (samples
   // acquired and analysed recently, outbox writable), STOPPING=1 on shutdown. Does nothing when

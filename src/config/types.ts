@@ -163,6 +163,18 @@ export interface ApiConfig {
   wsMaxClients: number;
   auth: ApiAuthConfig;
   commandRateLimit: { max: number; windowS: number };
+  /** Failed logins per client address and window before its tokens are refused unchecked (429). */
+  authFailureLimit: { max: number; windowS: number };
+  readRateLimit: { max: number; windowS: number };
+  wsMaxClientsPerAddress: number;
+}
+
+/** The command path: issued_at freshness and de-duplication (config/schema.json `commands`). */
+export interface CommandsConfig {
+  ttlS: number;
+  clockSkewS: number;
+  rememberIds: number;
+  rememberHours: number;
 }
 
 export type ApiRole = 'viewer' | 'technician' | 'admin';
@@ -191,6 +203,7 @@ export interface FabwatchConfig {
   log: { level: string; pretty: 'auto' | boolean };
   mqtt: MqttConfig;
   api: ApiConfig;
+  commands: CommandsConfig;
   history: HistoryConfig;
   model: { path: string; enabled: boolean; confidenceLevel: number; snapshotIntervalS: number };
   robots: RobotConfig[];

@@ -1,6 +1,7 @@
 import type { CommandService } from '../commands/service.js';
 import type { CommandOutcome } from '../commands/types.js';
 import { checkJsonText } from '../core/json-guard.js';
+import { checkCommandBody } from '../commands/body.js';
 
 /** A reply to one MQTT command: what goes to factory/{site}/{robot_id}/cmd/ack. */
 export type CommandAck = Omit<CommandOutcome, 'id' | 'command'> & { id: string | null; command: string | null; gateway_id: string; site: string; source: 'mqtt' };
@@ -28,20 +29,20 @@ export async function handleMqttCommand(commands: CommandService, who: { gateway
     return reject(null, null, `command is not JSON: ${(err as Error).message}`);
   }
   if (!isObject(body)) return reject(null, null, 'command must be a JSON object {"command", "parameters", "id", "issued_at"}');
+  // The same schema and strictness as REST and WebSocket (src/commands/body.ts, docs/schemas/command.json).
   const id = typeof body.id === 'string' && body.id.length > 0 && body.id.length <= 128 ? body.id : null;
-  const command = typeof body.command === 'string' ? body.command : null;
-  if (body.id !== undefined && id === null) return reject(null, command, 'id must be a non-empty string of at most 128 characters');
-  if (command === null) return reject(id, null, 'command must be a string');
-  if (body.parameters !== undefined && !isObject(body.parameters)) return reject(id, command, 'parameters must be an object');
-  if (body.issued_at !== undefined && typeof body.issued_at !== 'string') return reject(id, command, 'issued_at must be an ISO-8601 string');
+  const command = typeof body.command === 'string' ? body.command.slice(0, 64) : null;
+  const checked = checkCommandBody(body);
+  if (!checked.ok) return reject(id, command, `invalid command: ${checked.message}`);
+  const cmd = checked.body;
   let outcome: CommandOutcome;
   try {
     outcome = await commands.execute({
-      id: id ?? undefined,
+      id: cmd.id,
       robotId: who.robotId,
-      command,
-      parameters: body.parameters as Record<string, unknown> | undefined,
-      issuedAt: body.issued_at as string | undefined,
+      command: cmd.command,
+      parameters: cmd.parameters,
+      issuedAt: cmd.issued_at,
       source: 'mqtt',
       actor: who.actor,
     });

@@ -30,6 +30,8 @@ export interface UplinkStatus {
   /** Refused by the broker (MQTT 5 PUBACK reason code >= 0x80): deleted, counted, logged. */
   rejected: number;
   replayed: number;
+  /** Retained command messages ignored (never executed) since start. */
+  commands_retained_ignored: number;
   lastError: string | null;
   connectedSince: string | null;
   outbox: OutboxStatus | null;
@@ -76,6 +78,8 @@ export class MqttUplink implements Component {
   private lastRefill = 0;
   private subscribed = false;
   private readonly counters = { published: 0, rejected: 0, replayed: 0 };
+  /** Retained command messages received and not executed. */
+  retainedIgnored = 0;
   private readonly rejectedTopics = new Set<string>();
   private lastError: string | null = null;
   private connectedSince: number | null = null;
@@ -89,7 +93,7 @@ export class MqttUplink implements Component {
     private readonly deps: UplinkDeps,
   ) {
     this.window = cfg.maxInFlight;
-    this.outbox = new Outbox({ path: join(deps.stateDir, 'outbox.db'), ...cfg.outbox }, clock, log.child({ component: 'outbox' }), {
+    this.outbox = new Outbox({ path: join(deps.stateDir, 'outbox.db'), ...cfg.outbox }, clock, log.child({ sub: 'outbox' }), {
       onCommitted: () => this.pump(),
       onFault: (f) => this.alertLater(f.code, 'critical', f.message),
       onDropStart: (d) => this.alertLater('OUTBOX_TELEMETRY_DROPPED', 'warning', `uplink outbox reached its cap (${d.capBytes} bytes) during an outage: the oldest telemetry is being dropped (alerts, command acks and cleanroom status are kept); see /health uplink.outbox.dropped_by_stream`),
@@ -121,6 +125,7 @@ export class MqttUplink implements Component {
       dropped: ob?.dropped ?? 0,
       rejected: this.counters.rejected,
       replayed: this.counters.replayed,
+      commands_retained_ignored: this.retainedIgnored,
       lastError: this.lastError,
       connectedSince: this.connectedSince === null ? null : new Date(this.connectedSince).toISOString(),
       outbox: ob,
@@ -231,6 +236,12 @@ export class MqttUplink implements Component {
       if (parts.length !== 4 || parts[0] !== 'factory' || parts[1] !== this.site || parts[3] !== 'cmd' || !this.deps.commands) return;
       const robotId = parts[2];
       if (!this.state.robots.has(robotId)) return; // another gateway's robot (wildcard subscriptions of a persistent session)
+      if (packet.retain) {
+        // A retained command would run again at every (re)subscription, i.e. every restart: never executed.
+        this.retainedIgnored++;
+        this.deps.commands.audit.record({ event: 'ignored', transport: 'mqtt', actor: 'mqtt', robot: robotId, what: topic, code: 'COMMAND_RETAINED' }, 'retained command ignored: publish commands without the retain flag (and clear it: an empty retained message on the topic)');
+        return;
+      }
       const ack = await handleMqttCommand(this.deps.commands, { gatewayId: this.gatewayId, site: this.site, robotId, actor: 'mqtt' }, payload, () => this.clock.now(), this.cfg.commands.maxBytes);
       this.publish(topics.commandAck(this.site, robotId), ack, 'ack');
       const responseTopic = packet.properties?.responseTopic;
