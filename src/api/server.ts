@@ -19,7 +19,7 @@ import { VERSION } from '../version.js';
 import { WsHub } from './ws-hub.js';
 import { errorBody } from './errors.js';
 import { Authenticator, type Principal, type AccessDecision } from './auth.js';
-import { FixedWindowLimiter, originAllowed } from './ws-guard.js';
+import { FixedWindowLimiter, originAllowed, hostAllowed, WsAdmission } from './ws-guard.js';
 import { errorSchema, schemas } from './schemas.js';
 import { WebAssets } from './web-assets.js';
 import { checkJsonText } from '../core/json-guard.js';
@@ -72,7 +72,13 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 const WS_MAX_FRAME_BYTES = 64 * 1024;
 
 /** HTTP status -> stable code for errors raised by fastify or its plugins. */
-const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
+const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 431: 'HEADERS_TOO_LARGE', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+
+/** Answer on a raw socket (before or outside fastify) with the usual JSON error body, and close. */
+function rawReply(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify(errorBody(code, message));
+  socket.end(`HTTP/1.1 ${status} ${code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 /** Codes of errors raised by our own hooks and parsers that the reply keeps as they are. */
 const PASS_THROUGH_CODES: ReadonlySet<string> = new Set(['INPUT_TOO_DEEP', 'INPUT_TOO_LARGE']);
@@ -102,6 +108,7 @@ export class ApiServer implements Component {
   readonly hub: WsHub;
   readonly auth: Authenticator;
   private readonly audit: AuditLog;
+  private readonly admission: WsAdmission;
   private readonly plugins: RoutePlugin[] = [];
   private readonly web: WebAssets;
   ports = { rest: 0, ws: 0 };
@@ -110,6 +117,7 @@ export class ApiServer implements Component {
     this.audit = AuditLog.from(deps.audit ?? deps.log);
     this.auth = new Authenticator(cfg.auth, this.audit, deps.clock, { max: cfg.authFailureLimit.max, windowMs: cfg.authFailureLimit.windowS * 1000 });
     this.web = deps.web ?? new WebAssets();
+    this.admission = new WsAdmission(cfg.wsMaxClients, cfg.wsMaxClientsPerAddress);
     const limiter = new FixedWindowLimiter(deps.clock, cfg.commandRateLimit.max, cfg.commandRateLimit.windowS * 1000);
     this.hub = new WsHub({ state: deps.state, log: deps.log.child({ sub: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, maxFrameBytes: WS_MAX_FRAME_BYTES, commands: deps.commands, auth: this.auth, limiter });
   }
@@ -127,7 +135,21 @@ export class ApiServer implements Component {
 
   private async build(): Promise<FastifyInstance> {
     const { state, commands, history } = this.deps;
-    const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+    const app = Fastify({
+      logger: false,
+      bodyLimit: BODY_LIMIT_BYTES,
+      // Errors raised before routing (bad URL, over-long path parameter) and by Node's HTTP parser
+      // (headers too large, unknown method, malformed request): the same JSON shape as every other error.
+      frameworkErrors: (err, _req, reply) => {
+        const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+        void (reply as FastifyReply).code(status).send(errorBody(STATUS_CODES[status], err.message.slice(0, 200)));
+      },
+      clientErrorHandler: (err: NodeJS.ErrnoException, socket: Duplex) => {
+        if (!socket.writable) return socket.destroy();
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        rawReply(socket, status, STATUS_CODES[status], status === 431 ? 'request headers too large' : `malformed HTTP request (${err.code ?? 'parse error'})`);
+      },
+    });
     // One validation path (src/core/validation.ts): bodies strictly, as WebSocket frames and MQTT
     // commands are (fastify's default coerceTypes 'array' made {"command": ["stop"]} a string);
     // query strings and path parameters are text, so numbers are parsed there and only there.
@@ -135,7 +157,15 @@ export class ApiServer implements Component {
     const textAjv = queryAjv();
     app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
     const origins = this.cfg.corsOrigins;
-    await app.register(cors, { origin: origins.includes('*') ? true : origins.length ? origins : false, allowedHeaders: ['Content-Type', 'Authorization'] });
+    // strictPreflight off: an OPTIONS without Origin / Access-Control-Request-Method is answered 204 (no CORS headers), not a text 400.
+    await app.register(cors, { origin: origins.includes('*') ? true : origins.length ? origins : false, allowedHeaders: ['Content-Type', 'Authorization'], strictPreflight: false });
+    // DNS rebinding: a page on evil.example whose name now resolves to this gateway sends Host: evil.example.
+    app.addHook('onRequest', async (req, reply) => {
+      if (!hostAllowed(req.headers.host, this.cfg.allowedHosts)) {
+        this.audit.record({ event: 'forbidden', transport: 'rest', ip: req.ip, what: `${req.method} ${req.url.split('?')[0]} Host: ${String(req.headers.host).slice(0, 100)}`, code: 'HOST_FORBIDDEN' }, 'request for a host name this gateway does not serve (DNS rebinding?)');
+        return reply.code(421).send(errorBody('HOST_FORBIDDEN', `this gateway does not serve the host name ${String(req.headers.host).slice(0, 100)} (api.allowedHosts)`));
+      }
+    });
     await app.register(rateLimit, {
       global: false,
       onExceeded: (req) => this.audit.record({ event: 'rate_limited', transport: 'rest', ip: req.ip, what: `${req.method} ${req.url.split('?')[0]}`, code: 'RATE_LIMITED' }, 'command rate limit exceeded'),
@@ -282,16 +312,21 @@ export class ApiServer implements Component {
 
   /** Origin, connection limit and read access of a WebSocket handshake, on either port. */
   private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const refuse = (status: number, code: string, message: string) => {
-      const body = JSON.stringify(errorBody(code, message));
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    };
+    const refuse = (status: number, code: string, message: string) => rawReply(socket, status, code, message);
     const ip = req.socket.remoteAddress ?? 'unknown';
+    if (!hostAllowed(req.headers.host, this.cfg.allowedHosts)) {
+      this.audit.record({ event: 'forbidden', transport: 'ws', ip, what: `connect Host: ${String(req.headers.host).slice(0, 100)}`, code: 'HOST_FORBIDDEN' }, 'WebSocket for a host name this gateway does not serve (DNS rebinding?)');
+      return refuse(421, 'HOST_FORBIDDEN', `this gateway does not serve the host name ${String(req.headers.host).slice(0, 100)} (api.allowedHosts)`);
+    }
     if (!originAllowed(req.headers.origin, req.headers.host, this.cfg.corsOrigins, this.ports.rest)) {
       this.audit.record({ event: 'forbidden', transport: 'ws', ip, what: `connect from origin ${String(req.headers.origin).slice(0, 200)}`, code: 'ORIGIN_FORBIDDEN' }, 'WebSocket from a foreign origin refused');
       return refuse(403, 'ORIGIN_FORBIDDEN', `origin ${req.headers.origin} is not allowed (api.corsOrigins)`);
     }
-    if (this.hub.clientCount >= this.cfg.wsMaxClients) return refuse(503, 'TOO_MANY_CLIENTS', `at most ${this.cfg.wsMaxClients} WebSocket clients`);
+    // Admission is counted here, synchronously, from the handshake until the socket closes: the
+    // token check below is asynchronous, so counting accepted clients let 260 concurrent handshakes in.
+    const admit = this.admission.admit(ip);
+    if (!admit.ok) return refuse(503, 'TOO_MANY_CLIENTS', admit.message);
+    socket.once('close', admit.release);
     const url = new URL(req.url ?? '/', 'http://x');
     const token = url.searchParams.get('token') ?? Authenticator.bearer(req.headers.authorization) ?? undefined;
     this.auth.authorizeRead(token, { ip, transport: 'ws', what: 'connect' }).then((d) => {
@@ -299,7 +334,7 @@ export class ApiServer implements Component {
         if (!d.ok) {
           // Complete the handshake so a browser can see why (it cannot read a refused upgrade).
           ws.send(JSON.stringify({ type: 'error', payload: { code: d.code, message: d.message, status: d.status } }));
-          ws.close(d.status === 401 ? 4401 : 4403, d.code);
+          ws.close(4000 + d.status, d.code);
           return;
         }
         this.hub.accept(ws, { ip, principal: d.principal, token: token ?? undefined });
@@ -319,7 +354,7 @@ export class ApiServer implements Component {
     this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
     const wss = this.wsServer;
     app.server.on('upgrade', (req, socket, head) => {
-      if ((req.url ?? '').split('?')[0] !== '/ws') return socket.destroy();
+      if ((req.url ?? '').split('?')[0] !== '/ws') return rawReply(socket, 404, 'NOT_FOUND', 'WebSocket is served on /ws (and on the WebSocket port)');
       this.upgrade(wss, req, socket, head);
     });
     this.wsHttp = createServer((_req, res) => {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError } from '../config/load.js';
+import { stateDirProblem } from '../config/state-dir.js';
 import { FabwatchError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { systemClock } from '../core/clock.js';
@@ -146,6 +147,9 @@ export async function main(argv: string[]): Promise<number> {
   if (values['check-config'] !== undefined) {
     try {
       const cfg = loadConfig(values['check-config']);
+      // What only this machine can tell: can the state directory be used here?
+      const dirProblem = stateDirProblem(cfg.gateway.stateDir);
+      if (dirProblem) throw new ConfigError(values['check-config'], [{ path: '/gateway/stateDir', message: dirProblem }]);
       process.stdout.write(`${values['check-config']}: OK (gateway ${cfg.gateway.id}, ${cfg.robots.length} robot(s), ${cfg.cleanroom.counters.length} counter(s), simulation ${cfg.gateway.simulation})\n`);
       return 0;
     } catch (err) {

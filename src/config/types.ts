@@ -167,6 +167,8 @@ export interface ApiConfig {
   authFailureLimit: { max: number; windowS: number };
   readRateLimit: { max: number; windowS: number };
   wsMaxClientsPerAddress: number;
+  /** Host names (besides IPs, localhost and the machine's name) requests may be addressed to; '*' = any. */
+  allowedHosts: string[];
 }
 
 /** The command path: issued_at freshness and de-duplication (config/schema.json `commands`). */
