@@ -56,7 +56,6 @@ async function gatewayUnderFuzz(t: test.TestContext, brokerUrl?: string): Promis
     raw.api.commandRateLimit = { max: 1_000_000, windowS: 60 };
     raw.api.readRateLimit = { max: 1_000_000, windowS: 60 };
     if (brokerUrl) raw.mqtt = { url: brokerUrl, reconnectMinMs: 200 };
-    raw.model = { ...raw.model, enabled: false }; // no ONNX load: the ML schema path is fuzzed without the model
   });
   t.after(() => g.stop());
   await g.pump(1500);
