@@ -63,7 +63,7 @@ export const telemetryLatestQuery = {
   additionalProperties: false,
   properties: {
     robot: { type: 'string', pattern: ROBOT_ID_PATTERN, description: 'Only this robot.' },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'At most this many records, newest first.' },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 100, description: 'At most this many records, newest first (a full record is ~2 KB: 200 bounds an answer to ~0.5 MB).' },
   },
 } as const;
 
@@ -80,7 +80,7 @@ export const historyQuery = {
     from: timeParam('Start (default: `to` minus one hour)'),
     to: timeParam('End (default: now)'),
     fields: { type: 'string', pattern: '^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+){0,31}$', description: 'Comma-separated numeric fields, dotted (e.g. vibration.rms,health_score,temperature); default all.' },
-    max_points: { type: 'integer', minimum: 2, maximum: 5000, default: 500, description: 'More records than this are averaged into time buckets.' },
+    max_points: { type: 'integer', minimum: 2, maximum: 5000, default: 500, description: 'More records than this are averaged into time buckets. Lowered so that points x fields stays at most 10 000 (the answer gives the max_points used).' },
   },
 } as const;
 

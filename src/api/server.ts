@@ -109,6 +109,7 @@ export class ApiServer implements Component {
   readonly auth: Authenticator;
   private readonly audit: AuditLog;
   private readonly admission: WsAdmission;
+  private readonly readLimiter: FixedWindowLimiter;
   private readonly plugins: RoutePlugin[] = [];
   private readonly web: WebAssets;
   ports = { rest: 0, ws: 0 };
@@ -117,6 +118,7 @@ export class ApiServer implements Component {
     this.audit = AuditLog.from(deps.audit ?? deps.log);
     this.auth = new Authenticator(cfg.auth, this.audit, deps.clock, { max: cfg.authFailureLimit.max, windowMs: cfg.authFailureLimit.windowS * 1000 });
     this.web = deps.web ?? new WebAssets();
+    this.readLimiter = new FixedWindowLimiter(deps.clock, cfg.readRateLimit.max, cfg.readRateLimit.windowS * 1000);
     this.admission = new WsAdmission(cfg.wsMaxClients, cfg.wsMaxClientsPerAddress);
     const limiter = new FixedWindowLimiter(deps.clock, cfg.commandRateLimit.max, cfg.commandRateLimit.windowS * 1000);
     this.hub = new WsHub({ state: deps.state, log: deps.log.child({ sub: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, maxFrameBytes: WS_MAX_FRAME_BYTES, commands: deps.commands, auth: this.auth, limiter });
@@ -207,6 +209,10 @@ export class ApiServer implements Component {
     app.addHook('onRequest', async (req, reply) => {
       const access = req.routeOptions.config?.access ?? 'read';
       if (access !== 'read' || req.method === 'OPTIONS') return;
+      if (!this.readLimiter.take(req.ip)) {
+        void reply.header('retry-after', String(this.cfg.readRateLimit.windowS));
+        return reply.code(429).send(errorBody('RATE_LIMITED', `more than ${this.cfg.readRateLimit.max} reads in ${this.cfg.readRateLimit.windowS} s from this address (api.readRateLimit); retry later`));
+      }
       const d = await this.auth.authorizeRead(tokenOf(req), { ip: req.ip, transport: 'rest', what: `${req.method} ${req.url.split('?')[0]}` });
       if (!d.ok) return this.deny(reply, d);
       req.principal = d.principal;
@@ -274,8 +280,13 @@ export class ApiServer implements Component {
       const { robot, limit } = req.query;
       if (robot !== undefined && !state.robots.has(robot)) return notFound(reply, robot);
       history?.flush();
-      const records = history?.available ? history.latest(robot, limit) : state.latestTelemetry({ robot, limit });
-      return { count: records.length, source: history?.available ? 'history' : 'memory', records };
+      if (!history?.available) {
+        const records = state.latestTelemetry({ robot, limit });
+        return { count: records.length, source: 'memory', records };
+      }
+      // The stored JSON goes out as it is (no parse and re-serialise), read in pages that yield.
+      const records = await history.latestJson(robot, limit);
+      return reply.type('application/json; charset=utf-8').send(`{"count":${records.length},"source":"history","records":[${records.join(',')}]}`);
     });
     app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; fields?: string; max_points: number } }>('/api/robots/:id/history', { schema: schemas.history }, async (req, reply) => {
       const { id } = req.params;
@@ -285,7 +296,7 @@ export class ApiServer implements Component {
       const fromMs = parseTime(req.query.from, toMs - 3_600_000);
       if (!(fromMs <= toMs)) return reply.code(400).send(errorBody('BAD_REQUEST', `from (${req.query.from}) is after to (${req.query.to ?? 'now'})`));
       history.flush();
-      return history.query({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
+      return history.queryAsync({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
     });
     app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
     app.get('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));

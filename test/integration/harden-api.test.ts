@@ -142,3 +142,15 @@ test('POST /api/alerts/:id/acknowledge goes through the command service: id de-d
   assert.ok(audit.some((l) => l.audit === 'command' && l.id === 'ack-1' && l.duplicate === true), 'the repeat is recognised');
   assert.ok(audit.every((l) => l.transport === 'rest' && !('source' in l)), 'one field set');
 });
+
+test('reads are rate-limited per address (api.readRateLimit): 429 RATE_LIMITED with retry-after; /health is not', async (t) => {
+  const a = await startBareApi({ readRateLimit: { max: 3, windowS: 60 } });
+  t.after(() => a.stop());
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) statuses.push((await get(`${a.base}/api/telemetry/latest?limit=10`)).status);
+  assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+  const limited = await get(`${a.base}/api/robots`);
+  assert.equal(limited.body.error.code, 'RATE_LIMITED');
+  assert.equal(limited.headers.get('retry-after'), '60');
+  assert.equal((await get(`${a.base}/health`)).status, 200, 'public routes are not limited');
+});

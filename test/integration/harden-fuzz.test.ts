@@ -44,6 +44,9 @@ const bodyText = (extra: fc.Arbitrary<Record<string, unknown>>) =>
     fc.string({ unit: 'binary', maxLength: 200 }),
   );
 
+/** A path segment for any string: lone surrogates (which encodeURIComponent refuses) become U+FFFD, as a browser would send them. */
+const pathPart = (s: string) => encodeURIComponent(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+
 let unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => void unhandled.push(e);
 
@@ -82,10 +85,10 @@ test('fuzz REST: hostile command and ML bodies get 2xx or a 4xx with a code, nev
     if (res.status >= 400) assert.match(JSON.parse(text).error.code, /^[A-Z_]+$/, text.slice(0, 200));
   };
   const robot = fc.oneof(fc.constantFrom('robot-001', 'robot-002', 'robot-999', '__proto__', 'hasOwnProperty', 'a'.repeat(65)), text);
-  await fc.assert(fc.asyncProperty(robot, bodyText(commandLike), async (r, body) => send(`/api/robots/${encodeURIComponent(r)}/command`, body, bearer(TOKENS.tech))), params(RUNS));
+  await fc.assert(fc.asyncProperty(robot, bodyText(commandLike), async (r, body) => send(`/api/robots/${pathPart(r)}/command`, body, bearer(TOKENS.tech))), params(RUNS));
   const predict = fc.record({ robot_id: fc.oneof(fc.constantFrom('robot-001', 'robot-999', '__proto__'), value), features: fc.oneof(fc.array(edgeNumber, { minLength: 5, maxLength: 5 }), value), confidence_level: fc.oneof(edgeNumber, value) }, { requiredKeys: [] });
   await fc.assert(fc.asyncProperty(bodyText(predict), async (body) => send('/api/ml/predict', body, {})), params(RUNS));
-  await fc.assert(fc.asyncProperty(fc.oneof(text, fc.constantFrom('__proto__', 'constructor')), bodyText(fc.record({ id: value, issued_at: value }, { requiredKeys: [] })), async (id, body) => send(`/api/alerts/${encodeURIComponent(id)}/acknowledge`, body, bearer(TOKENS.tech))), params(Math.ceil(RUNS / 2)));
+  await fc.assert(fc.asyncProperty(fc.oneof(text, fc.constantFrom('__proto__', 'constructor')), bodyText(fc.record({ id: value, issued_at: value }, { requiredKeys: [] })), async (id, body) => send(`/api/alerts/${pathPart(id)}/acknowledge`, body, bearer(TOKENS.tech))), params(Math.ceil(RUNS / 2)));
   await assertSamplingContinues(g);
 });
 
