@@ -92,4 +92,7 @@ test('hostile frames, bodies and publishes that used to crash the gateway get an
   assert.equal(acks[0].code, 'INPUT_TOO_DEEP');
   await alive('deep command parameters over MQTT');
   assert.ok(!gw.logs.some((l) => /unhandled|uncaught|RangeError/i.test(l)), 'nothing unhandled in the log');
+  const dupComponent = gw.logs.filter((l) => (l.match(/"component":/g) ?? []).length > 1);
+  assert.deepEqual(dupComponent.slice(0, 3), [], 'no log line repeats the component key');
+  assert.ok(gw.logs.some((l) => l.includes('"component":"audit"')), 'audit lines were written (the check above saw some)');
 });
