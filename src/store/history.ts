@@ -278,33 +278,57 @@ export class TelemetryHistory implements Component {
       const row = this.stmts!.keys.get(q.robotId) as { features: string } | undefined;
       fields = row ? this.rowFields(row.features) : [];
     }
-    const { n } = db.prepare('SELECT COUNT(*) AS n FROM samples WHERE robot_id = ? AND ts BETWEEN ? AND ?').get(q.robotId, q.fromMs, q.toMs) as { n: number };
+    const range = db.prepare('SELECT COUNT(*) AS n, MIN(ts) AS lo, MAX(ts) AS hi FROM samples WHERE robot_id = ? AND ts BETWEEN ? AND ?').get(q.robotId, q.fromMs, q.toMs) as { n: number; lo: number | null; hi: number | null };
+    const n = range.n;
     const span = q.toMs - q.fromMs + 1;
     const maxPoints = Math.min(q.maxPoints, Math.max(2, Math.floor(MAX_HISTORY_CELLS / Math.max(1, fields.length))));
     const bucket = n > maxPoints ? Math.ceil(span / maxPoints) : null;
     // Array rows by index, legacy object rows by name: each path is NULL on the other kind of row.
     const value = (i: number) => `COALESCE(json_extract(features, @a${i}), json_extract(features, @p${i}))`;
-    const cols = fields.map((_, i) => (bucket ? `AVG(${value(i)}) AS f${i}` : `${value(i)} AS f${i}`)).join(', ');
     const params: Record<string, unknown> = { robot: q.robotId, from: q.fromMs };
     fields.forEach((f, i) => {
       const index = this.fieldIndex.get(f);
       params[`a${i}`] = index === undefined ? '$[#]' : `$[${index}]`; // '$[#]' is past the end: NULL
       params[`p${i}`] = `$."${f}"`;
     });
+    const extracted = fields.map((_, i) => `, ${value(i)} AS f${i}`).join('');
+    // Buckets as partial sums and counts, so that one bucket can span several slices (from=0 puts
+    // every row in one bucket) and the slices still add up to the same averages.
     const sql = bucket
-      ? `SELECT MIN(ts) AS ts${cols ? ', ' + cols : ''} FROM samples WHERE robot_id = @robot AND ts BETWEEN @lo AND @hi GROUP BY CAST((ts - @from) / @bucket AS INTEGER) ORDER BY ts`
-      : `SELECT ts${cols ? ', ' + cols : ''} FROM samples WHERE robot_id = @robot AND ts BETWEEN @lo AND @hi ORDER BY ts`;
+      ? `SELECT b, MIN(ts) AS ts${fields.map((_, i) => `, SUM(f${i}) AS s${i}, COUNT(f${i}) AS c${i}`).join('')} FROM (SELECT CAST((ts - @from) / @bucket AS INTEGER) AS b, ts${extracted} FROM samples WHERE robot_id = @robot AND ts BETWEEN @lo AND @hi) GROUP BY b ORDER BY b`
+      : `SELECT ts${extracted} FROM samples WHERE robot_id = @robot AND ts BETWEEN @lo AND @hi ORDER BY ts`;
     if (bucket) params.bucket = bucket;
     const stmt = db.prepare(sql);
-    // Slice width: about SLICE_CELLS numbers at the range's average density, a whole number of buckets.
+    // Time slices of about SLICE_CELLS numbers at the average density of the rows actually present.
     const sliceRows = Math.max(50, Math.floor(SLICE_CELLS / Math.max(1, fields.length)));
-    let width = n > sliceRows ? Math.ceil((span * sliceRows) / n) : span;
-    if (bucket) width = Math.max(1, Math.round(width / bucket)) * bucket;
     const rows: Array<Record<string, number | null>> = [];
-    for (let lo = q.fromMs; lo <= q.toMs; lo += width) {
-      const hi = Math.min(q.toMs, lo + width - 1);
-      for (const r of stmt.all({ ...params, lo, hi }) as Array<Record<string, number | null>>) rows.push(r);
-      if (hi < q.toMs) yield;
+    const buckets = new Map<number, { ts: number; s: number[]; c: number[] }>();
+    if (n > 0) {
+      const dataLo = range.lo!;
+      const dataHi = range.hi!;
+      const width = n > sliceRows ? Math.max(1, Math.ceil(((dataHi - dataLo + 1) * sliceRows) / n)) : dataHi - dataLo + 1;
+      for (let lo = dataLo; lo <= dataHi; lo += width) {
+        const hi = Math.min(dataHi, lo + width - 1);
+        for (const r of stmt.all({ ...params, lo, hi }) as Array<Record<string, number | null>>) {
+          if (!bucket) {
+            rows.push(r);
+            continue;
+          }
+          const acc = buckets.get(r.b as number);
+          if (!acc) buckets.set(r.b as number, { ts: r.ts as number, s: fields.map((_, i) => (r[`s${i}`] as number | null) ?? 0), c: fields.map((_, i) => r[`c${i}`] as number) });
+          else
+            fields.forEach((_, i) => {
+              acc.s[i] += (r[`s${i}`] as number | null) ?? 0;
+              acc.c[i] += r[`c${i}`] as number;
+            });
+        }
+        if (hi < dataHi) yield;
+      }
+    }
+    for (const acc of buckets.values()) {
+      const row: Record<string, number | null> = { ts: acc.ts };
+      fields.forEach((_, i) => (row[`f${i}`] = acc.c[i] ? acc.s[i] / acc.c[i] : null));
+      rows.push(row);
     }
     const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(6)));
     const points = rows.map((row) => {

@@ -131,6 +131,12 @@ test('reads in slices that yield give the same answer as one query; latest pages
   assert.equal(sliced.max_points, Math.min(777, Math.floor(10_000 / sliced.fields.length)), 'and it says which max_points it used');
   const one = { ...q, fields: ['vibration.rms'], maxPoints: 5000 };
   assert.deepEqual(await s.h.queryAsync(one), s.h.query(one));
+  // from=0 puts every row in one bucket: it is still read in slices, and their partial sums give the plain average.
+  const all = await s.h.queryAsync({ robotId: 'r1', fromMs: 0, toMs: t0 + 6000 * 70, fields: ['vibration.rms'], maxPoints: 2 });
+  let sum = 0;
+  for (let i = 0; i < 6000; i++) sum += (i % 97) / 100;
+  assert.equal(all.points.length, 1);
+  assert.equal(all.points[0]['vibration.rms'], Number((sum / 6000).toPrecision(6)));
   const pages = await s.h.latestJson('r1', 200);
   assert.equal(pages.length, 200);
   assert.deepEqual(pages.map((p) => JSON.parse(p)), s.h.latest('r1', 200), 'the same records, newest first, across pages');
