@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   raw.mqtt = { enabled: false };
   raw.api.auth = { read: 'open', tokens: [{ name: 'bench', role: 'technician', hash: await hashToken(TOKEN) }] };
   raw.api.commandRateLimit = { max: 1000, windowS: 60 };
+  raw.api.readRateLimit = { max: 1_000_000, windowS: 60 }; // measures the reads themselves, not the per-address limit
   raw.log = { level: 'warn' };
   const robots = raw.robots.length as number;
   const cfg = join(tmpdir(), `fabwatch-bench-${process.pid}.yaml`);

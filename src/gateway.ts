@@ -11,6 +11,8 @@ import { VERSION } from './version.js';
 import { CommandService } from './commands/service.js';
 import type { RulModel } from './health/rul-model.js';
 import { robotCommands } from './commands/robot-commands.js';
+import { CommandLedger } from './commands/ledger.js';
+import { AuditLog } from './core/audit.js';
 import type { TelemetryHistory } from './store/history.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { buildHealthReport, type HealthReport } from './status/health-report.js';
@@ -49,7 +51,7 @@ export interface Gateway {
 /**
  * Builds every component from the validated config and wires them: the only place that knows
  * them all. Each assembly in src/wiring/ tells one part; this function orders them. Start order:
- * simulators, bus closer, RUL model, uplink, Sparkplug node, history, API, sensors, counters, stack light,
+ * simulators, bus closer, RUL model, command ledger, uplink, Sparkplug node, history, API, sensors, counters, stack light,
  * publishers; stop is the reverse.
  */
 export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): Promise<Gateway> {
@@ -74,10 +76,15 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const stackLight = createStackLight(config, { log, state, devices });
 
   // One audit log for commands from every transport and for the API's login failures.
-  const audit = log.child({ component: 'audit' });
+  const audit = new AuditLog(log);
+  // Executed command ids and outcomes survive a restart (dedupe of retained/redelivered commands).
+  const commandLedger = new CommandLedger({ stateDir: config.gateway.stateDir, clock, log: log.child({ component: 'commands' }), limits: { maxEntries: config.commands.rememberIds, retentionMs: config.commands.rememberHours * 3_600_000 } });
   const commands = new CommandService({
     clock,
     audit,
+    ttlMs: config.commands.ttlS * 1000,
+    clockSkewMs: config.commands.clockSkewS * 1000,
+    store: commandLedger,
     robotIds: () => state.robots.keys(),
     definitions: robotCommands({
       state,
@@ -109,6 +116,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   if (devices.platform.component) supervisor.add(devices.platform.component, { critical: true });
   supervisor.add(devices.buses); // before the devices, so that it closes the bus handles after them
   if (prognosis.model) supervisor.add(prognosis.model);
+  supervisor.add(commandLedger);
   supervisor.add(uplink);
   if (sparkplug) supervisor.add(sparkplug);
   if (history) supervisor.add(history);

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { AuditLog } from '../core/audit.js';
+import type { Clock } from '../core/clock.js';
+import { FixedWindowLimiter } from './ws-guard.js';
 import type { ApiAuthConfig, ApiRole } from '../config/types.js';
 import { parseTokenHash, verifyToken, type ParsedHash } from './token-hash.js';
 import { FabwatchError, ErrorCode } from '../core/errors.js';
@@ -10,7 +12,13 @@ export interface Principal {
 }
 
 /** An access decision: allowed with a principal, or refused with HTTP status, stable code and reason. */
-export type AccessDecision = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; code: string; message: string };
+export type AccessDecision = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 429; code: string; message: string };
+
+/** Failed logins allowed per client address and window before tokens from it are refused unchecked. */
+export interface AuthFailureLimit {
+  max: number;
+  windowMs: number;
+}
 
 const COMMAND_ROLES: ReadonlySet<string> = new Set(['technician', 'admin']);
 const ANONYMOUS: Principal = { name: 'anonymous', role: 'anonymous' };
@@ -18,7 +26,7 @@ const ANONYMOUS: Principal = { name: 'anonymous', role: 'anonymous' };
 /** Where a request came from, for the audit log. */
 export interface RequestOrigin {
   ip?: string;
-  transport: 'rest' | 'ws';
+  transport: 'rest' | 'ws' | 'mqtt';
   what: string;
 }
 
@@ -27,12 +35,21 @@ export interface RequestOrigin {
  * commands always need a token with role technician or admin. Tokens are configured as scrypt
  * hashes and compared in constant time; a token that verified once is remembered by its SHA-256
  * (bounded) so reads do not pay scrypt each time. Every failed login goes to the audit log.
+ *
+ * A wrong token costs a scrypt (~50 ms of CPU, on the thread that also samples). So an address
+ * with `failures.max` failed logins in the window is refused with 429 AUTH_RATE_LIMITED before
+ * any scrypt runs, until the window ends; one audit line says so per address and window (the
+ * refusals after it are counted in `rateLimitedLogins`, not logged one by one).
  */
 export class Authenticator {
   private readonly tokens: Array<{ name: string; role: ApiRole; hash: ParsedHash }>;
   private readonly verified = new Map<string, Principal>();
+  private readonly failures: FixedWindowLimiter;
+  /** Logins refused by the failure limit without checking the token. */
+  rateLimitedLogins = 0;
 
-  constructor(private readonly cfg: ApiAuthConfig, private readonly audit: Logger, private readonly cacheSize = 64) {
+  constructor(private readonly cfg: ApiAuthConfig, private readonly audit: AuditLog, clock: Clock, failures: AuthFailureLimit = { max: 10, windowMs: 60_000 }, private readonly cacheSize = 64) {
+    this.failures = new FixedWindowLimiter(clock, failures.max, failures.windowMs);
     this.tokens = cfg.tokens.map((t, i) => {
       const hash = parseTokenHash(t.hash);
       if (!hash) throw new FabwatchError(ErrorCode.CONFIG_INVALID, `/api/auth/tokens/${i}/hash ("${t.name}"): not a usable scrypt$N$r$p$salt$key hash (N a power of two up to 2^20, salt >= 8 bytes, key >= 16 bytes); make one with fabwatch hash-token`);
@@ -55,10 +72,13 @@ export class Authenticator {
     return m ? m[1] : undefined;
   }
 
-  private async identify(token: string): Promise<Principal | null> {
+  /** The token's principal, null when it matches none, or 'limited' when its address is over the failure limit. */
+  private async identify(token: string, origin: RequestOrigin): Promise<Principal | null | 'limited'> {
     const digest = createHash('sha256').update(token).digest('hex');
     const cached = this.verified.get(digest);
     if (cached) return cached;
+    const ip = origin.ip ?? 'unknown';
+    if (this.failures.exhausted(ip)) return 'limited';
     // Check every configured token (no early exit) so timing does not say which one matched.
     let found: Principal | null = null;
     for (const t of this.tokens) {
@@ -67,13 +87,28 @@ export class Authenticator {
     if (found) {
       this.verified.set(digest, found);
       if (this.verified.size > this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
-    }
+    } else this.failures.take(ip);
     return found;
   }
 
   private refuse(status: 401 | 403, code: string, message: string, origin: RequestOrigin, principal?: Principal): AccessDecision {
-    this.audit.warn({ audit: status === 401 ? 'login_failure' : 'forbidden', code, ip: origin.ip, transport: origin.transport, what: origin.what, actor: principal?.name }, message);
+    this.audit.record({ event: status === 401 ? 'login_failure' : 'forbidden', transport: origin.transport, ip: origin.ip, actor: principal?.name, what: origin.what, code }, message);
     return { ok: false, status, code, message };
+  }
+
+  private limited(origin: RequestOrigin): AccessDecision {
+    this.rateLimitedLogins++;
+    const message = 'too many failed logins from this address; retry later';
+    if (this.failures.firstRefusal(origin.ip ?? 'unknown')) this.audit.record({ event: 'rate_limited', transport: origin.transport, ip: origin.ip, what: origin.what, code: 'AUTH_RATE_LIMITED' }, `${message} (further refusals in this window are counted, not logged)`);
+    return { ok: false, status: 429, code: 'AUTH_RATE_LIMITED', message };
+  }
+
+  /** Identify a token or refuse: invalid (401), or its address over the failure limit (429). */
+  private async check(token: string, origin: RequestOrigin): Promise<AccessDecision> {
+    const principal = await this.identify(token, origin);
+    if (principal === 'limited') return this.limited(origin);
+    if (!principal) return this.refuse(401, 'TOKEN_INVALID', 'the API token is not valid', origin);
+    return { ok: true, principal };
   }
 
   /** May this request read (GET endpoints, WebSocket stream)? */
@@ -84,9 +119,7 @@ export class Authenticator {
     } else if (token === undefined) {
       return this.refuse(401, 'TOKEN_REQUIRED', 'this gateway requires an API token for reading (Authorization: Bearer <token>)', origin);
     }
-    const principal = await this.identify(token!);
-    if (!principal) return this.refuse(401, 'TOKEN_INVALID', 'the API token is not valid', origin);
-    return { ok: true, principal };
+    return this.check(token!, origin);
   }
 
   /** May this request send commands? Always needs a technician or admin token. */
@@ -95,8 +128,9 @@ export class Authenticator {
       return this.refuse(403, 'COMMANDS_DISABLED', 'commands are disabled: no API token with role technician or admin is configured (create one with `fabwatch hash-token` and add it under api.auth.tokens)', origin);
     }
     if (token === undefined) return this.refuse(401, 'TOKEN_REQUIRED', 'commands need an API token with role technician or admin (Authorization: Bearer <token>)', origin);
-    const principal = await this.identify(token);
-    if (!principal) return this.refuse(401, 'TOKEN_INVALID', 'the API token is not valid', origin);
+    const d = await this.check(token, origin);
+    if (!d.ok) return d;
+    const principal = d.principal;
     if (!COMMAND_ROLES.has(principal.role)) return this.refuse(403, 'ROLE_FORBIDDEN', `token "${principal.name}" has role ${principal.role}; commands need technician or admin`, origin, principal);
     return { ok: true, principal };
   }

@@ -1,10 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteContext, RoutePlugin } from './server.js';
 import type { RulModel, RulPrediction } from '../health/rul-model.js';
 import type { RulFeed } from '../monitor/rul-feed.js';
 import { FIVE_FEATURE_FORM } from '../health/five-features.js';
 import { maintenanceUrgency } from '../health/priority.js';
-import { errorCode, errorMessage } from '../core/errors.js';
+import { FabwatchError, errorCode, errorMessage } from '../core/errors.js';
+
+/** An error from predicting -> HTTP status: unknown robot 404, bad input 400, anything without a stable code 500. */
+function predictError(err: unknown): number {
+  const code = errorCode(err);
+  if (code === 'ROBOT_NOT_FOUND') return 404;
+  return code === 'INTERNAL' ? 500 : 400;
+}
 
 const predictBody = {
   $id: 'MlPredictRequest',
@@ -42,9 +49,16 @@ export function mlRoutes(deps: MlRoutesDeps): RoutePlugin {
       const m = deps.model();
       return m?.loaded ? m : undefined;
     };
+    const fail = (reply: FastifyReply, err: unknown) => {
+      const status = predictError(err);
+      if (status === 500) ctx.log.error({ code: 'INTERNAL', err: errorMessage(err) }, 'RUL prediction failed');
+      return reply.code(status).send(ctx.errorBody(errorCode(err), status === 500 ? 'internal error (see the gateway log)' : errorMessage(err)));
+    };
     const notLoaded = () => ctx.errorBody('RUL_MODEL_NOT_LOADED', 'the RUL model is not loaded on this gateway (see /health for why)');
 
+    /** A prediction, or a FabwatchError with a stable code (unknown robot, bad features or confidence). */
     const predictOne = async (model: RulModel, body: { robot_id?: string; features: number[]; confidence_level?: number }) => {
+      if (body.robot_id !== undefined && !ctx.state.robots.has(body.robot_id)) throw new FabwatchError('ROBOT_NOT_FOUND', `no robot "${body.robot_id}" on this gateway`);
       const tracker = body.robot_id ? deps.trackers.get(body.robot_id)?.tracker : undefined;
       const baseline = tracker?.baselineReady ? tracker.baseline : null;
       const p: RulPrediction & { baseline_source: string } = await model.predictFiveFeatures(body.features, body.confidence_level ?? 0.95, baseline);
@@ -71,7 +85,7 @@ export function mlRoutes(deps: MlRoutesDeps): RoutePlugin {
       try {
         return await predictOne(model, req.body);
       } catch (err) {
-        return reply.code(400).send(ctx.errorBody(errorCode(err), errorMessage(err)));
+        return fail(reply, err);
       }
     });
 
@@ -93,7 +107,7 @@ export function mlRoutes(deps: MlRoutesDeps): RoutePlugin {
           for (const r of req.body.requests) predictions.push(await predictOne(model, r));
           return { count: predictions.length, predictions };
         } catch (err) {
-          return reply.code(400).send(ctx.errorBody(errorCode(err), errorMessage(err)));
+          return fail(reply, err);
         }
       },
     );

@@ -1,4 +1,5 @@
 import type { FastifySchema } from 'fastify';
+import { commandBody } from '../commands/body.js';
 
 /**
  * JSON Schemas of the API: fastify validates requests with them and @fastify/swagger turns the
@@ -42,18 +43,8 @@ export const robotParams = {
   properties: { id: { type: 'string', pattern: ROBOT_ID_PATTERN, description: 'robot_id' } },
 } as const;
 
-/** Body of POST /api/robots/:id/command (and of a WebSocket `command` frame). */
-export const commandBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['command'],
-  properties: {
-    command: { type: 'string', minLength: 1, maxLength: 64, description: 'start_acquisition, stop_acquisition, set_maintenance_mode, acknowledge_alert, ...' },
-    parameters: { type: 'object', default: {}, description: "The command's parameters (validated per command)." },
-    id: { type: 'string', minLength: 1, maxLength: 128, description: 'Client-chosen id: a repeated id is not executed twice.' },
-    issued_at: { type: 'string', format: 'date-time', description: 'When the client issued it; older than the TTL is refused.' },
-  },
-} as const;
+/** Body of POST /api/robots/:id/command (and of a WebSocket `command` frame): one schema for every transport. */
+export { commandBody };
 
 export const commandOutcome = open('What happened to the command (status ok | rejected | failed).', {
   id: { type: 'string' },
@@ -72,7 +63,7 @@ export const telemetryLatestQuery = {
   additionalProperties: false,
   properties: {
     robot: { type: 'string', pattern: ROBOT_ID_PATTERN, description: 'Only this robot.' },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'At most this many records, newest first.' },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 100, description: 'At most this many records, newest first (a full record is ~2 KB: 200 bounds an answer to ~0.5 MB).' },
   },
 } as const;
 
@@ -89,7 +80,7 @@ export const historyQuery = {
     from: timeParam('Start (default: `to` minus one hour)'),
     to: timeParam('End (default: now)'),
     fields: { type: 'string', pattern: '^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+){0,31}$', description: 'Comma-separated numeric fields, dotted (e.g. vibration.rms,health_score,temperature); default all.' },
-    max_points: { type: 'integer', minimum: 2, maximum: 5000, default: 500, description: 'More records than this are averaged into time buckets.' },
+    max_points: { type: 'integer', minimum: 2, maximum: 5000, default: 500, description: 'More records than this are averaged into time buckets. Lowered so that points x fields stays at most 10 000 (the answer gives the max_points used).' },
   },
 } as const;
 
@@ -119,6 +110,7 @@ export const schemas: Record<string, FastifySchema & { summary?: string; tags?: 
     summary: 'Acknowledge an alert by id (any alert, also the cleanroom ones; needs a technician or admin token)',
     tags: ['alerts'],
     params: { type: 'object', required: ['alertId'], properties: { alertId: { type: 'string', minLength: 1, maxLength: 200 } } },
+    body: { type: 'object', additionalProperties: false, properties: { id: commandBody.properties.id, issued_at: commandBody.properties.issued_at } },
     security: [{ bearer: [] }],
     response: { 200: open('The alert, acknowledged'), ...errors(401, 403, 404, 429) },
   },

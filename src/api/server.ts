@@ -19,9 +19,13 @@ import { VERSION } from '../version.js';
 import { WsHub } from './ws-hub.js';
 import { errorBody } from './errors.js';
 import { Authenticator, type Principal, type AccessDecision } from './auth.js';
-import { FixedWindowLimiter, originAllowed } from './ws-guard.js';
+import { FixedWindowLimiter, originAllowed, hostAllowed, WsAdmission } from './ws-guard.js';
 import { errorSchema, schemas } from './schemas.js';
 import { WebAssets } from './web-assets.js';
+import { checkJsonText } from '../core/json-guard.js';
+import { errorMessage } from '../core/errors.js';
+import { AuditLog } from '../core/audit.js';
+import { strictAjv, queryAjv } from '../core/validation.js';
 
 export type { HealthReport } from '../status/health-report.js';
 import type { HealthReport } from '../status/health-report.js';
@@ -51,8 +55,8 @@ export type RoutePlugin = (app: FastifyInstance, ctx: RouteContext) => void | Pr
 export interface ApiDeps {
   state: GatewayState;
   log: Logger;
-  /** The command service's audit logger; defaults to a child `component: audit` of the root logger passed as `log`. */
-  audit?: Logger;
+  /** The audit log (shared with the command service); defaults to one made from `log`. */
+  audit?: AuditLog | Logger;
   health: () => HealthReport;
   commands: CommandService;
   clock: Clock;
@@ -61,8 +65,21 @@ export interface ApiDeps {
   web?: WebAssets;
 }
 
+/** Largest REST body and WebSocket frame accepted (bytes). */
+const BODY_LIMIT_BYTES = 64 * 1024;
+const WS_MAX_FRAME_BYTES = 64 * 1024;
+
 /** HTTP status -> stable code for errors raised by fastify or its plugins. */
-const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
+const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 431: 'HEADERS_TOO_LARGE', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+
+/** Answer on a raw socket (before or outside fastify) with the usual JSON error body, and close. */
+function rawReply(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify(errorBody(code, message));
+  socket.end(`HTTP/1.1 ${status} ${code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Codes of errors raised by our own hooks and parsers that the reply keeps as they are. */
+const PASS_THROUGH_CODES: ReadonlySet<string> = new Set(['INPUT_TOO_DEEP', 'INPUT_TOO_LARGE']);
 
 /** Command outcome -> HTTP status: ok 200, unknown robot 404, rejected 400, failed 422. */
 function outcomeStatus(o: CommandOutcome): number {
@@ -88,17 +105,21 @@ export class ApiServer implements Component {
   private wsHttp?: Server;
   readonly hub: WsHub;
   readonly auth: Authenticator;
-  private readonly audit: Logger;
+  private readonly audit: AuditLog;
+  private readonly admission: WsAdmission;
+  private readonly readLimiter: FixedWindowLimiter;
   private readonly plugins: RoutePlugin[] = [];
   private readonly web: WebAssets;
   ports = { rest: 0, ws: 0 };
 
   constructor(private readonly cfg: ApiConfig, private readonly deps: ApiDeps) {
-    this.audit = deps.audit ?? deps.log.child({ component: 'audit' });
-    this.auth = new Authenticator(cfg.auth, this.audit);
+    this.audit = AuditLog.from(deps.audit ?? deps.log);
+    this.auth = new Authenticator(cfg.auth, this.audit, deps.clock, { max: cfg.authFailureLimit.max, windowMs: cfg.authFailureLimit.windowS * 1000 });
     this.web = deps.web ?? new WebAssets();
+    this.readLimiter = new FixedWindowLimiter(deps.clock, cfg.readRateLimit.max, cfg.readRateLimit.windowS * 1000);
+    this.admission = new WsAdmission(cfg.wsMaxClients, cfg.wsMaxClientsPerAddress);
     const limiter = new FixedWindowLimiter(deps.clock, cfg.commandRateLimit.max, cfg.commandRateLimit.windowS * 1000);
-    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ component: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, commands: deps.commands, auth: this.auth, limiter });
+    this.hub = new WsHub({ state: deps.state, log: deps.log.child({ sub: 'ws' }), audit: this.audit, maxBufferedBytes: cfg.wsMaxBufferedBytes, maxFrameBytes: WS_MAX_FRAME_BYTES, commands: deps.commands, auth: this.auth, limiter });
   }
 
   /** Register routes from another module (e.g. the RUL model's /api/ml/*); call before start(). */
@@ -108,17 +129,46 @@ export class ApiServer implements Component {
 
   private deny(reply: FastifyReply, d: Exclude<AccessDecision, { ok: true }>): FastifyReply {
     if (d.status === 401) void reply.header('www-authenticate', 'Bearer realm="fabwatch"');
+    if (d.status === 429) void reply.header('retry-after', String(this.cfg.authFailureLimit.windowS));
     return reply.code(d.status).send(errorBody(d.code, d.message));
   }
 
   private async build(): Promise<FastifyInstance> {
     const { state, commands, history } = this.deps;
-    const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: false } } });
+    const app = Fastify({
+      logger: false,
+      bodyLimit: BODY_LIMIT_BYTES,
+      // Errors raised before routing (bad URL, over-long path parameter) and by Node's HTTP parser
+      // (headers too large, unknown method, malformed request): the same JSON shape as every other error.
+      frameworkErrors: (err, _req, reply) => {
+        const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+        void (reply as FastifyReply).code(status).send(errorBody(STATUS_CODES[status], err.message.slice(0, 200)));
+      },
+      clientErrorHandler: (err: NodeJS.ErrnoException, socket: Duplex) => {
+        if (!socket.writable) return socket.destroy();
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        rawReply(socket, status, STATUS_CODES[status], status === 431 ? 'request headers too large' : `malformed HTTP request (${err.code ?? 'parse error'})`);
+      },
+    });
+    // One validation path (src/core/validation.ts): bodies strictly, as WebSocket frames and MQTT
+    // commands are (fastify's default coerceTypes 'array' made {"command": ["stop"]} a string);
+    // query strings and path parameters are text, so numbers are parsed there and only there.
+    const bodyAjv = strictAjv();
+    const textAjv = queryAjv();
+    app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
     const origins = this.cfg.corsOrigins;
-    await app.register(cors, { origin: origins.includes('*') ? true : origins.length ? origins : false, allowedHeaders: ['Content-Type', 'Authorization'] });
+    // strictPreflight off: an OPTIONS without Origin / Access-Control-Request-Method is answered 204 (no CORS headers), not a text 400.
+    await app.register(cors, { origin: origins.includes('*') ? true : origins.length ? origins : false, allowedHeaders: ['Content-Type', 'Authorization'], strictPreflight: false });
+    // DNS rebinding: a page on evil.example whose name now resolves to this gateway sends Host: evil.example.
+    app.addHook('onRequest', async (req, reply) => {
+      if (!hostAllowed(req.headers.host, this.cfg.allowedHosts)) {
+        this.audit.record({ event: 'forbidden', transport: 'rest', ip: req.ip, what: `${req.method} ${req.url.split('?')[0]} Host: ${String(req.headers.host).slice(0, 100)}`, code: 'HOST_FORBIDDEN' }, 'request for a host name this gateway does not serve (DNS rebinding?)');
+        return reply.code(421).send(errorBody('HOST_FORBIDDEN', `this gateway does not serve the host name ${String(req.headers.host).slice(0, 100)} (api.allowedHosts)`));
+      }
+    });
     await app.register(rateLimit, {
       global: false,
-      onExceeded: (req) => this.audit.warn({ audit: 'rate_limited', ip: req.ip, transport: 'rest', what: `${req.method} ${req.url}` }, 'command rate limit exceeded'),
+      onExceeded: (req) => this.audit.record({ event: 'rate_limited', transport: 'rest', ip: req.ip, what: `${req.method} ${req.url.split('?')[0]}`, code: 'RATE_LIMITED' }, 'command rate limit exceeded'),
     });
     await app.register(swagger, {
       openapi: {
@@ -128,6 +178,16 @@ export class ApiServer implements Component {
       },
     });
     app.addSchema(errorSchema);
+    // JSON bodies: size and nesting depth are checked before parsing (a deeply nested body would
+    // overflow the stack of every recursive step after it), then fastify's own parser
+    // (secure-json-parse: __proto__ and constructor.prototype keys are refused).
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (req, body, done) => {
+      const bad = checkJsonText(body as string, BODY_LIMIT_BYTES);
+      if (bad) return done(Object.assign(new Error(bad.message), { statusCode: bad.code === 'INPUT_TOO_LARGE' ? 413 : 400, code: bad.code }), undefined);
+      parseJson(req, body as string, done);
+    });
 
     app.setNotFoundHandler((req, reply) => {
       void reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
@@ -135,10 +195,11 @@ export class ApiServer implements Component {
     app.setErrorHandler((err: { statusCode?: number; code?: string; message: string; validation?: unknown }, req, reply) => {
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) this.deps.log.error({ err }, 'API request failed');
-      if (req.routeOptions.config?.access === 'command' && status === 400) {
-        this.audit.warn({ audit: 'outcome', status: 'rejected', code: 'BAD_REQUEST', ip: req.ip, transport: 'rest', actor: req.principal?.name, what: `${req.method} ${req.url}` }, err.message);
+      const code = err.code && PASS_THROUGH_CODES.has(err.code) ? err.code : (STATUS_CODES[status] ?? 'INTERNAL');
+      if (req.routeOptions.config?.access === 'command' && (status === 400 || status === 413)) {
+        this.audit.record({ event: 'outcome', transport: 'rest', ip: req.ip, actor: req.principal?.name, what: `${req.method} ${req.url.split('?')[0]}`, status: 'rejected', code }, err.message);
       }
-      void reply.code(status).send(errorBody(STATUS_CODES[status] ?? 'INTERNAL', status >= 500 ? 'internal error (see the gateway log)' : err.message));
+      void reply.code(status).send(errorBody(code, status >= 500 ? 'internal error (see the gateway log)' : err.message));
     });
 
     const tokenOf = (req: FastifyRequest) => Authenticator.bearer(req.headers.authorization);
@@ -146,6 +207,10 @@ export class ApiServer implements Component {
     app.addHook('onRequest', async (req, reply) => {
       const access = req.routeOptions.config?.access ?? 'read';
       if (access !== 'read' || req.method === 'OPTIONS') return;
+      if (!this.readLimiter.take(req.ip)) {
+        void reply.header('retry-after', String(this.cfg.readRateLimit.windowS));
+        return reply.code(429).send(errorBody('RATE_LIMITED', `more than ${this.cfg.readRateLimit.max} reads in ${this.cfg.readRateLimit.windowS} s from this address (api.readRateLimit); retry later`));
+      }
       const d = await this.auth.authorizeRead(tokenOf(req), { ip: req.ip, transport: 'rest', what: `${req.method} ${req.url.split('?')[0]}` });
       if (!d.ok) return this.deny(reply, d);
       req.principal = d.principal;
@@ -213,8 +278,13 @@ export class ApiServer implements Component {
       const { robot, limit } = req.query;
       if (robot !== undefined && !state.robots.has(robot)) return notFound(reply, robot);
       history?.flush();
-      const records = history?.available ? history.latest(robot, limit) : state.latestTelemetry({ robot, limit });
-      return { count: records.length, source: history?.available ? 'history' : 'memory', records };
+      if (!history?.available) {
+        const records = state.latestTelemetry({ robot, limit });
+        return { count: records.length, source: 'memory', records };
+      }
+      // The stored JSON goes out as it is (no parse and re-serialise), read in pages that yield.
+      const records = await history.latestJson(robot, limit);
+      return reply.type('application/json; charset=utf-8').send(`{"count":${records.length},"source":"history","records":[${records.join(',')}]}`);
     });
     app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; fields?: string; max_points: number } }>('/api/robots/:id/history', { schema: schemas.history }, async (req, reply) => {
       const { id } = req.params;
@@ -224,15 +294,24 @@ export class ApiServer implements Component {
       const fromMs = parseTime(req.query.from, toMs - 3_600_000);
       if (!(fromMs <= toMs)) return reply.code(400).send(errorBody('BAD_REQUEST', `from (${req.query.from}) is after to (${req.query.to ?? 'now'})`));
       history.flush();
-      return history.query({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
+      return history.queryAsync({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
     });
     app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
     app.get('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));
-    app.post<{ Params: { alertId: string } }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
-      const alert = state.acknowledgeAlert(req.params.alertId);
-      this.audit[alert ? 'info' : 'warn']({ audit: 'outcome', command: 'acknowledge_alert', alert: req.params.alertId, status: alert ? 'ok' : 'rejected', source: 'rest', actor: req.principal?.name }, alert ? 'alert acknowledged' : 'no such alert');
-      if (!alert) return reply.code(404).send(errorBody('ALERT_NOT_FOUND', `no alert "${req.params.alertId}"`));
-      return alert;
+    // The one command path: dedupe by id, TTL and audit as for every other command.
+    app.post<{ Params: { alertId: string }; Body: { id?: string; issued_at?: string } | undefined }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
+      const outcome = await commands.execute({
+        robotId: null,
+        command: 'acknowledge_gateway_alert',
+        parameters: { alert_id: req.params.alertId },
+        id: req.body?.id,
+        issuedAt: req.body?.issued_at,
+        source: 'rest',
+        actor: req.principal?.name,
+      });
+      if (outcome.status === 'ok') return outcome.result;
+      const status = outcome.code === 'ALERT_NOT_FOUND' ? 404 : outcomeStatus(outcome);
+      return reply.code(status).send(errorBody(outcome.code ?? 'REJECTED', outcome.message, outcome));
     });
 
     const ctx: RouteContext = { state, log: this.deps.log, errorBody, commandRouteOptions };
@@ -242,28 +321,36 @@ export class ApiServer implements Component {
 
   /** Origin, connection limit and read access of a WebSocket handshake, on either port. */
   private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const refuse = (status: number, code: string, message: string) => {
-      const body = JSON.stringify(errorBody(code, message));
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    };
+    const refuse = (status: number, code: string, message: string) => rawReply(socket, status, code, message);
     const ip = req.socket.remoteAddress ?? 'unknown';
+    if (!hostAllowed(req.headers.host, this.cfg.allowedHosts)) {
+      this.audit.record({ event: 'forbidden', transport: 'ws', ip, what: `connect Host: ${String(req.headers.host).slice(0, 100)}`, code: 'HOST_FORBIDDEN' }, 'WebSocket for a host name this gateway does not serve (DNS rebinding?)');
+      return refuse(421, 'HOST_FORBIDDEN', `this gateway does not serve the host name ${String(req.headers.host).slice(0, 100)} (api.allowedHosts)`);
+    }
     if (!originAllowed(req.headers.origin, req.headers.host, this.cfg.corsOrigins, this.ports.rest)) {
-      this.audit.warn({ audit: 'forbidden', code: 'ORIGIN_FORBIDDEN', ip, transport: 'ws', origin: req.headers.origin }, 'WebSocket from a foreign origin refused');
+      this.audit.record({ event: 'forbidden', transport: 'ws', ip, what: `connect from origin ${String(req.headers.origin).slice(0, 200)}`, code: 'ORIGIN_FORBIDDEN' }, 'WebSocket from a foreign origin refused');
       return refuse(403, 'ORIGIN_FORBIDDEN', `origin ${req.headers.origin} is not allowed (api.corsOrigins)`);
     }
-    if (this.hub.clientCount >= this.cfg.wsMaxClients) return refuse(503, 'TOO_MANY_CLIENTS', `at most ${this.cfg.wsMaxClients} WebSocket clients`);
+    // Admission is counted here, synchronously, from the handshake until the socket closes: the
+    // token check below is asynchronous, so counting accepted clients let 260 concurrent handshakes in.
+    const admit = this.admission.admit(ip);
+    if (!admit.ok) return refuse(503, 'TOO_MANY_CLIENTS', admit.message);
+    socket.once('close', admit.release);
     const url = new URL(req.url ?? '/', 'http://x');
     const token = url.searchParams.get('token') ?? Authenticator.bearer(req.headers.authorization) ?? undefined;
-    void this.auth.authorizeRead(token, { ip, transport: 'ws', what: 'connect' }).then((d) => {
+    this.auth.authorizeRead(token, { ip, transport: 'ws', what: 'connect' }).then((d) => {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         if (!d.ok) {
           // Complete the handshake so a browser can see why (it cannot read a refused upgrade).
           ws.send(JSON.stringify({ type: 'error', payload: { code: d.code, message: d.message, status: d.status } }));
-          ws.close(d.status === 401 ? 4401 : 4403, d.code);
+          ws.close(4000 + d.status, d.code);
           return;
         }
         this.hub.accept(ws, { ip, principal: d.principal, token: token ?? undefined });
       });
+    }).catch((err: unknown) => {
+      this.deps.log.error({ code: 'INTERNAL', err: errorMessage(err), ip }, 'WebSocket handshake failed');
+      refuse(500, 'INTERNAL', 'internal error during the WebSocket handshake');
     });
   }
 
@@ -273,10 +360,10 @@ export class ApiServer implements Component {
     this.app = app;
     await app.listen({ port: this.cfg.port, host: this.cfg.host });
     this.ports.rest = (app.server.address() as AddressInfo).port;
-    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
     const wss = this.wsServer;
     app.server.on('upgrade', (req, socket, head) => {
-      if ((req.url ?? '').split('?')[0] !== '/ws') return socket.destroy();
+      if ((req.url ?? '').split('?')[0] !== '/ws') return rawReply(socket, 404, 'NOT_FOUND', 'WebSocket is served on /ws (and on the WebSocket port)');
       this.upgrade(wss, req, socket, head);
     });
     this.wsHttp = createServer((_req, res) => {

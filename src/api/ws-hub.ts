@@ -1,13 +1,15 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { GatewayState } from '../state/gateway-state.js';
 import type { Alert, CleanroomStatus, RobotState, TelemetryRecord } from '../state/types.js';
 import type { CommandService } from '../commands/service.js';
 import type { Authenticator, Principal } from './auth.js';
 import type { FixedWindowLimiter } from './ws-guard.js';
 import { wsFrames } from './schemas.js';
+import { checkJsonText } from '../core/json-guard.js';
+import { errorMessage } from '../core/errors.js';
+import type { AuditLog } from '../core/audit.js';
+import { strictAjv, describeErrors, type ValidateFunction } from '../core/validation.js';
 
 type Channel = { kind: 'all' } | { kind: 'robot'; robotId: string } | { kind: 'type'; type: string };
 
@@ -23,9 +25,10 @@ interface Client {
 export interface WsHubDeps {
   state: GatewayState;
   log: Logger;
-  /** The command service's audit logger (component `audit`). */
-  audit: Logger;
+  audit: AuditLog;
   maxBufferedBytes: number;
+  /** Largest frame accepted (the WebSocket server's maxPayload). */
+  maxFrameBytes: number;
   commands: CommandService;
   auth: Authenticator;
   limiter: FixedWindowLimiter;
@@ -46,14 +49,14 @@ type CommandFrame = { type: 'command'; robot_id: string; command: string; parame
 export class WsHub {
   private readonly clients = new Set<Client>();
   private readonly detach: Array<() => void> = [];
-  private readonly validators: Record<string, ValidateFunction>;
+  /** Frame type -> validator. A Map: a plain object would match inherited names ("hasOwnProperty", "__proto__"). */
+  private readonly validators: Map<string, ValidateFunction>;
   /** Clients disconnected for being too slow (for tests and metrics). */
   slowDisconnects = 0;
 
   constructor(private readonly d: WsHubDeps) {
-    const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
-    addFormats.default(ajv);
-    this.validators = Object.fromEntries(Object.entries(wsFrames).map(([type, schema]) => [type, ajv.compile(schema)]));
+    const ajv = strictAjv();
+    this.validators = new Map(Object.entries(wsFrames).map(([type, schema]) => [type, ajv.compile(schema)]));
   }
 
   get clientCount(): number {
@@ -85,7 +88,7 @@ export class WsHub {
     this.clients.add(client);
     ws.on('close', () => this.clients.delete(client));
     ws.on('error', () => this.clients.delete(client));
-    ws.on('message', (data, isBinary) => void this.onMessage(client, isBinary ? null : data.toString()));
+    ws.on('message', (data, isBinary) => this.handle(client, isBinary ? null : data.toString()));
     this.send(client, 'init', this.d.state.snapshot());
   }
 
@@ -93,10 +96,25 @@ export class WsHub {
     this.send(client, 'error', { code, message, ...extra });
   }
 
+  /** Every frame gets an answer; a failure in a handler is an INTERNAL error frame, never an unhandled rejection. */
+  private handle(client: Client, text: string | null): void {
+    this.onMessage(client, text).catch((err: unknown) => {
+      this.d.log.error({ code: 'INTERNAL', err: errorMessage(err), ip: client.ip }, 'WebSocket frame handling failed');
+      try {
+        this.error(client, 'INTERNAL', 'internal error handling this frame (see the gateway log)');
+      } catch {
+        // the answer itself failed (connection gone): nothing more to do
+      }
+    });
+  }
+
   private async onMessage(client: Client, text: string | null): Promise<void> {
     let msg: unknown;
     try {
       if (text === null) throw new Error('binary frames are not supported; send JSON text');
+      // Size and depth before JSON.parse: echoing or cloning a deeply nested value overflows the stack.
+      const bad = checkJsonText(text, this.d.maxFrameBytes);
+      if (bad) return this.error(client, bad.code, `frame refused: ${bad.message}`);
       msg = JSON.parse(text);
     } catch (err) {
       return this.error(client, 'BAD_FRAME', `malformed frame: ${(err as Error).message}`);
@@ -105,19 +123,15 @@ export class WsHub {
       return this.error(client, 'BAD_FRAME', 'a frame is a JSON object {"type": string, ...}');
     }
     let frame = msg as { type: string; payload?: unknown };
-    const validate = this.validators[frame.type];
-    if (!validate) return this.error(client, 'UNKNOWN_TYPE', `unknown frame type "${frame.type}"; known: ${Object.keys(this.validators).join(', ')}`);
+    const validate = this.validators.get(frame.type);
+    if (!validate) return this.error(client, 'UNKNOWN_TYPE', `unknown frame type "${frame.type.slice(0, 64)}"; known: ${[...this.validators.keys()].join(', ')}`);
     // `{type, payload: {...}}` is accepted as well as the fields at the top level.
     if (frame.type !== 'ping' && frame.payload && typeof frame.payload === 'object' && !Array.isArray(frame.payload)) {
       const { payload, ...rest } = frame;
       frame = { ...rest, ...(payload as object) } as typeof frame;
     }
     const valid = validate(frame);
-    if (!valid) {
-      const e = validate.errors?.[0];
-      const why = e ? `${e.instancePath || 'frame'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}` : 'invalid';
-      return this.error(client, 'BAD_FRAME', `invalid ${frame.type} frame: ${why}`, { id: (frame as { id?: unknown }).id });
-    }
+    if (!valid) return this.error(client, 'BAD_FRAME', `invalid ${frame.type} frame: ${describeErrors(validate.errors, 'frame')}`, { id: (frame as { id?: unknown }).id });
     const f = frame as { type: 'ping' | 'subscribe' | 'unsubscribe' | 'command'; payload?: unknown; channel?: string };
     switch (f.type) {
       case 'ping':
@@ -142,7 +156,7 @@ export class WsHub {
   private async command(client: Client, f: CommandFrame): Promise<void> {
     const what = `command ${f.robot_id} ${f.command}`;
     if (!this.d.limiter.take(client.ip)) {
-      this.d.audit.warn({ audit: 'rate_limited', ip: client.ip, transport: 'ws', what }, 'command rate limit exceeded');
+      this.d.audit.record({ event: 'rate_limited', transport: 'ws', ip: client.ip, what, code: 'RATE_LIMITED' }, 'command rate limit exceeded');
       return this.error(client, 'RATE_LIMITED', 'too many commands from this address; retry later', { id: f.id, status: 429 });
     }
     const decision = await this.d.auth.authorizeCommand(f.token ?? client.token, { ip: client.ip, transport: 'ws', what });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError } from '../config/load.js';
+import { stateDirProblem } from '../config/state-dir.js';
 import { FabwatchError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { systemClock } from '../core/clock.js';
@@ -10,6 +11,7 @@ import { createGateway } from '../gateway.js';
 import { applyProcessSettings } from './process-settings.js';
 import { Notifier } from '../core/sd-notify.js';
 import { DataPathLiveness } from '../core/data-path-liveness.js';
+import { ProcessGuard } from '../core/process-guard.js';
 import { VERSION } from '../version.js';
 import { HELP } from './help.js';
 import { fromPackageRoot } from '../core/package-root.js';
@@ -48,6 +50,10 @@ async function run(configPath: string): Promise<number> {
   log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
   applyProcessSettings();
   const gateway = await createGateway(config, { clock: systemClock, log });
+  // Errors nothing else caught: logged with a code and counted; an uncaught exception stops and exits 70.
+  const guard = new ProcessGuard({ log, stop: () => gateway.stop() });
+  guard.install();
+  gateway.metrics?.follow('fabwatch_process_errors_total', 'Errors no handler caught: unhandled_rejection (kept running), uncaught_exception (the process exits 70 and is restarted)', ['kind'], () => Object.entries(guard.counts).map(([kind, n]) => [{ kind }, n]));
 
   // systemd: READY=1 once started, WATCHDOG=1 only while the data path is healthy (samples
   // acquired and analysed recently, outbox writable), STOPPING=1 on shutdown. Does nothing when
@@ -144,6 +150,9 @@ export async function main(argv: string[]): Promise<number> {
   if (values['check-config'] !== undefined) {
     try {
       const cfg = loadConfig(values['check-config']);
+      // What only this machine can tell: can the state directory be used here?
+      const dirProblem = stateDirProblem(cfg.gateway.stateDir);
+      if (dirProblem) throw new ConfigError(values['check-config'], [{ path: '/gateway/stateDir', message: dirProblem }]);
       process.stdout.write(`${values['check-config']}: OK (gateway ${cfg.gateway.id}, ${cfg.robots.length} robot(s), ${cfg.cleanroom.counters.length} counter(s), simulation ${cfg.gateway.simulation})\n`);
       return 0;
     } catch (err) {

@@ -43,6 +43,17 @@ export function robotCommands(ctl: RobotControl): CommandDefinition<never>[] {
         return { alert_id: alert.id, acknowledged: true };
       },
     },
+    {
+      name: 'acknowledge_gateway_alert',
+      description: 'Acknowledge any alert of this gateway by id, also those that belong to no robot (cleanroom); POST /api/alerts/:id/acknowledge.',
+      scope: 'gateway',
+      parameters: { properties: { alert_id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['alert_id'] },
+      run: (_gateway: string, p: { alert_id: string }) => {
+        const alert = ctl.state.acknowledgeAlert(p.alert_id);
+        if (!alert) throw new FabwatchError('ALERT_NOT_FOUND', `no alert "${p.alert_id}"`);
+        return alert;
+      },
+    },
   ];
   return defs as CommandDefinition<never>[];
 }

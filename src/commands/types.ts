@@ -2,7 +2,8 @@
 export interface CommandRequest {
   /** Client-chosen id; a repeated id is not executed twice. Generated when absent. */
   id?: string;
-  robotId: string;
+  /** The robot; null for a gateway command (scope 'gateway', e.g. acknowledge_gateway_alert). */
+  robotId: string | null;
   command: string;
   parameters?: Record<string, unknown>;
   /** When the client issued it (ISO-8601); commands older than the TTL are refused. */
@@ -16,7 +17,7 @@ export type CommandStatus = 'ok' | 'rejected' | 'failed';
 
 export interface CommandOutcome {
   id: string;
-  robot_id: string;
+  robot_id: string | null;
   command: string;
   status: CommandStatus;
   /** Stable code when not ok: UNKNOWN_COMMAND, BAD_PARAMETERS, UNKNOWN_ROBOT, EXPIRED, FAILED... */
@@ -33,5 +34,7 @@ export interface CommandDefinition<P = Record<string, unknown>> {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
+  /** 'robot' (default): sent to one robot. 'gateway': names no robot (robotId null). */
+  scope?: 'robot' | 'gateway';
   run(robotId: string, params: P): Promise<unknown> | unknown;
 }

@@ -1,3 +1,4 @@
+import { stateDirPathProblem } from './state-dir.js';
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -237,6 +238,10 @@ function checkCrossField(config: FabwatchConfig, source: string): void {
       }
     }
   });
+  // Two servers on one port cannot both listen (0 = any free port, allowed twice).
+  if (config.api.enabled && config.api.port !== 0 && config.api.port === config.api.wsPort) issues.push({ path: '/api/wsPort', message: `is the same port as api.port (${config.api.port}); the REST and WebSocket servers need one each` });
+  const stateDir = stateDirPathProblem(config.gateway.stateDir);
+  if (stateDir) issues.push({ path: '/gateway/stateDir', message: stateDir });
   if (issues.length) throw new ConfigError(source, issues);
 }
 

@@ -323,6 +323,8 @@ export type FabwatchConfigSchema = {
     commands: {
       /** Default: true. */
       enabled: boolean;
+      /** Largest command payload accepted (bytes); a larger one is refused with an INPUT_TOO_LARGE ack before it is decoded. Range: 256 .. 262144. Default: 16384. */
+      maxBytes: number;
     };
     /** Durable store-and-forward outbox ({gateway.stateDir}/outbox.db, SQLite WAL): every telemetry, alert, command ack and cleanroom status is stored before it counts as produced and deleted on the broker's PUBACK. See docs/mqtt.md. */
     outbox: {
@@ -394,8 +396,37 @@ export type FabwatchConfigSchema = {
       /** Window length (s). Range: 1 .. inf. Default: 60. */
       windowS: number;
     };
-    /** WebSocket connections accepted at once (both ports); further ones are refused with close code 1013. Range: 1 .. inf. Default: 200. */
+    /** WebSocket connections accepted at once (both ports, counted from the start of the handshake); further ones are refused with HTTP 503 TOO_MANY_CLIENTS. Range: 1 .. inf. Default: 200. */
     wsMaxClients: number;
+    /** WebSocket connections accepted at once from one client address; further ones are refused with HTTP 503 TOO_MANY_CLIENTS. Range: 1 .. inf. Default: 20. */
+    wsMaxClientsPerAddress: number;
+    /** Host names the API may be addressed by (the Host header), besides IP addresses, localhost and this machine's host name (also .local/.lan). Others get 421 HOST_FORBIDDEN: the defence against DNS rebinding. Add the gateway's DNS name here; ["*"] turns the check off. */
+    allowedHosts: Array<string>;
+    /** Failed logins (wrong tokens) per client address: past max in a window, tokens from that address are refused with 429 AUTH_RATE_LIMITED before any scrypt runs, until the window ends. */
+    authFailureLimit: {
+      /** Failed logins allowed per window per client address. Range: 1 .. inf. Default: 10. */
+      max: number;
+      /** Window length (s). Range: 1 .. inf. Default: 60. */
+      windowS: number;
+    };
+    /** Rate limit on reading endpoints (GET /api/*, /metrics, /api/ml/*), per client address; 429 RATE_LIMITED past it. /health, the page and /openapi.json are not limited. */
+    readRateLimit: {
+      /** Requests allowed per window per client address. Range: 1 .. inf. Default: 120. */
+      max: number;
+      /** Window length (s). Range: 1 .. inf. Default: 60. */
+      windowS: number;
+    };
+  };
+  /** The one command path (REST, WebSocket, MQTT): freshness of issued_at and de-duplication of ids ({gateway.stateDir}/commands.db). */
+  commands: {
+    /** A command whose issued_at is older than this is refused with EXPIRED (s). Range: 1 .. inf. Default: 60. */
+    ttlS: number;
+    /** A command whose issued_at is further in the future than this is refused with ISSUED_IN_FUTURE (s). Range: 0 .. inf. Default: 30. */
+    clockSkewS: number;
+    /** Executed command ids remembered (SQLite, survives restarts); a repeated id returns its first outcome and does not run again. Range: 100 .. 1000000. Default: 10000. */
+    rememberIds: number;
+    /** Executed command ids are forgotten after this long (h). Default: 24. */
+    rememberHours: number;
   };
   /** Local telemetry history (SQLite in gateway.stateDir/history.db) behind GET /api/robots/:id/history and /api/telemetry/latest. */
   history: {

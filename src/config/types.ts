@@ -35,3 +35,5 @@ export type ApiTokenConfig = ApiAuthConfig['tokens'][number];
 export type ApiRole = ApiTokenConfig['role'];
 export type HistoryConfig = FabwatchConfig['history'];
 export type AlarmOutputConfig = FabwatchConfig['alarmOutput'];
+/** The command path: issued_at freshness and de-duplication (config/schema.json `commands`). */
+export type CommandsConfig = FabwatchConfig['commands'];

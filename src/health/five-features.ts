@@ -19,14 +19,26 @@ import { FabwatchError } from '../core/errors.js';
 import { RUL_MODEL_INPUT_COUNT } from './rul-math.js';
 
 export const FIVE_FEATURE_FORM = [
-  { position: 0, name: 'vibration_rms_g', unit: 'g', modelInput: 0 },
-  { position: 1, name: 'temperature_c', unit: 'degC', modelInput: null },
-  { position: 2, name: 'kurtosis', unit: '1', modelInput: 1 },
-  { position: 3, name: 'crest_factor', unit: '1', modelInput: 2 },
-  { position: 4, name: 'velocity_rms_mm_s', unit: 'mm/s', modelInput: 3 },
+  { position: 0, name: 'vibration_rms_g', unit: 'g', modelInput: 0, physical: 'greater than 0' },
+  { position: 1, name: 'temperature_c', unit: 'degC', modelInput: null, physical: 'at least -273.15' },
+  { position: 2, name: 'kurtosis', unit: '1', modelInput: 1, physical: 'at least 1' },
+  { position: 3, name: 'crest_factor', unit: '1', modelInput: 2, physical: 'at least 1' },
+  { position: 4, name: 'velocity_rms_mm_s', unit: 'mm/s', modelInput: 3, physical: 'greater than 0' },
 ] as const;
 
 export const RUL_BAD_FEATURES = 'RUL_BAD_FEATURES';
+
+function physicallyPossible(name: (typeof FIVE_FEATURE_FORM)[number]['name'], v: number): boolean {
+  switch (name) {
+    case 'temperature_c':
+      return v >= -273.15;
+    case 'kurtosis':
+    case 'crest_factor':
+      return v >= 1;
+    default:
+      return v > 0;
+  }
+}
 
 /**
  * Validate a 5-feature array and return the model's raw (absolute) inputs in model order.
@@ -43,8 +55,10 @@ export function fiveFeaturesToModelInputs(features: unknown): Float64Array {
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new FabwatchError(RUL_BAD_FEATURES, `features[${spec.position}] (${spec.name}) must be a finite number, got ${JSON.stringify(v)}`, { position: spec.position });
     }
-    if (spec.name === 'temperature_c' ? v < -273.15 : v < 0) {
-      throw new FabwatchError(RUL_BAD_FEATURES, `features[${spec.position}] (${spec.name}) is out of range: ${v}`, { position: spec.position });
+    // Physical bounds: an RMS of 0 is a dead sensor, and kurtosis and crest factor of any signal
+    // are at least 1. Values outside them made the model extrapolate (all zeros gave 3.5e25 s).
+    if (!physicallyPossible(spec.name, v)) {
+      throw new FabwatchError(RUL_BAD_FEATURES, `features[${spec.position}] (${spec.name}) is out of range: ${v} (must be ${spec.physical})`, { position: spec.position });
     }
     if (spec.modelInput !== null) out[spec.modelInput] = v;
   }

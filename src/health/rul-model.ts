@@ -80,7 +80,8 @@ function bad(code: string, message: string, details?: Record<string, unknown>, c
 
 /** Validate a confidence level in (0, 1); throws RUL_BAD_CONFIDENCE with the reason. */
 export function checkConfidence(level: unknown): number {
-  if (typeof level !== 'number' || !Number.isFinite(level) || level <= 0 || level >= 1) {
+  // 0.5 + level / 2 must stay below 1 in floating point (0.9999999999999999 rounds to 1: an infinite quantile).
+  if (typeof level !== 'number' || !Number.isFinite(level) || level <= 0 || level >= 1 || 0.5 + level / 2 >= 1) {
     throw bad(RulErrorCode.RUL_BAD_CONFIDENCE, `confidence_level must be a number strictly between 0 and 1, got ${JSON.stringify(level)}`);
   }
   return level;

@@ -26,24 +26,7 @@ export class GatewayMetrics {
   constructor(src: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
-    // Counters that follow a component's running total: add the difference at each scrape.
-    const follow = (name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>) => {
-      const last = new Map<string, number>();
-      return new Counter({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          for (const [labels, value] of read()) {
-            const key = JSON.stringify(labels);
-            const delta = value - (last.get(key) ?? 0);
-            this.inc(labels, Math.max(0, delta));
-            last.set(key, value);
-          }
-        },
-      });
-    };
+    const follow = this.follow.bind(this);
     follow('fabwatch_samples_acquired_total', 'Accelerometer samples read, per sensor', ['sensor'], () => [...src.sensors()].map(([id, s]) => [{ sensor: `${id}/accelerometer` }, s.samplesAcquired]));
     follow('fabwatch_samples_lost_total', 'Accelerometer samples lost (FIFO overruns, gaps), per sensor', ['sensor'], () => [...src.sensors()].map(([id, s]) => [{ sensor: `${id}/accelerometer` }, s.samplesLost]));
     follow('fabwatch_windows_total', 'Analysis windows assembled, per robot', ['robot'], () => [...src.sensors()].map(([id, s]) => [{ robot: id }, s.windows]));
@@ -81,6 +64,7 @@ export class GatewayMetrics {
     });
     follow('fabwatch_uplink_messages_published_total', 'Messages published upstream', [], () => [[{}, src.uplink().published]]);
     follow('fabwatch_uplink_messages_dropped_total', 'Messages dropped (outbox full)', [], () => [[{}, src.uplink().dropped]]);
+    follow('fabwatch_mqtt_commands_retained_ignored_total', 'Retained MQTT command messages ignored (never executed)', [], () => [[{}, src.uplink().commands_retained_ignored]]);
     new Gauge({
       name: 'fabwatch_sparkplug_online',
       help: '1 when the Sparkplug edge node has published its births and is sending (absent when Sparkplug is off)',
@@ -122,6 +106,25 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.set(src.wsClients());
+      },
+    });
+  }
+
+  /** A counter that follows running totals read at scrape time (adds the difference each scrape). */
+  follow(name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>): Counter<string> {
+    const last = new Map<string, number>();
+    return new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        for (const [labels, value] of read()) {
+          const key = JSON.stringify(labels);
+          const delta = value - (last.get(key) ?? 0);
+          this.inc(labels, Math.max(0, delta));
+          last.set(key, value);
+        }
       },
     });
   }

@@ -74,9 +74,9 @@ export type CommandMessage = {
   command: string;
   /** Validated against the command's own schema. */
   parameters?: Record<string, never>;
-  /** Client-chosen; a repeated id is not executed again (the first outcome is returned with duplicate: true). */
+  /** Client-chosen; an id that was executed is not executed again, also after a restart (the first outcome is returned with duplicate: true). The whole payload is at most mqtt.commands.maxBytes (16 KiB) and 32 levels deep; a retained command is never executed. */
   id?: string;
-  /** Commands older than the TTL (60 s) are refused with EXPIRED. */
+  /** Commands older than the TTL (commands.ttlS, 60 s) are refused with EXPIRED, further ahead than the allowed clock skew (commands.clockSkewS, 30 s) with ISSUED_IN_FUTURE. */
   issued_at?: string;
 };
 

@@ -42,6 +42,8 @@ export interface UplinkStatus {
   /** Refused by the broker (MQTT 5 PUBACK reason code >= 0x80): deleted, counted, logged. */
   rejected: number;
   replayed: number;
+  /** Retained command messages ignored (never executed) since start. */
+  commands_retained_ignored: number;
   lastError: string | null;
   connectedSince: string | null;
   outbox: OutboxStatus | null;

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { FabwatchError } from '../core/errors.js';
+import { stateDirPathProblem } from '../config/state-dir.js';
 
 /**
  * The only file that imports better-sqlite3 (a native module), and only when a database is
@@ -42,7 +43,11 @@ function loadDriver(): DatabaseConstructor {
  */
 export function openDatabase(path: string, opts: OpenOptions = {}): Database {
   const Driver = loadDriver();
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    const pseudo = stateDirPathProblem(dirname(path));
+    if (pseudo) throw new FabwatchError('SQLITE_CANTOPEN', pseudo, { path });
+    mkdirSync(dirname(path), { recursive: true });
+  }
   const db = new Driver(path);
   try {
     // The first statement reads the header: a file that is not a database fails here.

@@ -59,6 +59,8 @@ export class MqttUplink implements Component {
   private readonly replayRate: ReplayRate;
   private subscribed = false;
   private readonly counters = { published: 0, rejected: 0, replayed: 0 };
+  /** Retained command messages received and not executed. */
+  retainedIgnored = 0;
   private readonly rejectedTopics = new Set<string>();
   private lastError: string | null = null;
   private connectedSince: number | null = null;
@@ -73,7 +75,7 @@ export class MqttUplink implements Component {
   ) {
     this.window = cfg.maxInFlight;
     this.replayRate = new ReplayRate(clock, cfg.outbox.replayRatePerS);
-    this.outbox = new Outbox({ path: join(deps.stateDir, 'outbox.db'), ...cfg.outbox }, clock, log.child({ component: 'outbox' }), {
+    this.outbox = new Outbox({ path: join(deps.stateDir, 'outbox.db'), ...cfg.outbox }, clock, log.child({ sub: 'outbox' }), {
       onCommitted: () => this.pump(),
       onFault: (f) => this.alertLater(f.code, 'critical', f.message),
       onDropStart: (d) => this.alertLater('OUTBOX_TELEMETRY_DROPPED', 'warning', `uplink outbox reached its cap (${d.capBytes} bytes) during an outage: the oldest telemetry is being dropped (alerts, command acks and cleanroom status are kept); see /health uplink.outbox.dropped_by_stream`),
@@ -105,6 +107,7 @@ export class MqttUplink implements Component {
       dropped: ob?.dropped ?? 0,
       rejected: this.counters.rejected,
       replayed: this.counters.replayed,
+      commands_retained_ignored: this.retainedIgnored,
       lastError: this.lastError,
       connectedSince: this.connectedSince === null ? null : new Date(this.connectedSince).toISOString(),
       outbox: ob,
@@ -215,7 +218,13 @@ export class MqttUplink implements Component {
       if (parts.length !== 4 || parts[0] !== 'factory' || parts[1] !== this.site || parts[3] !== 'cmd' || !this.deps.commands) return;
       const robotId = parts[2];
       if (!this.state.robots.has(robotId)) return; // another gateway's robot (wildcard subscriptions of a persistent session)
-      const ack = await handleMqttCommand(this.deps.commands, { gatewayId: this.gatewayId, site: this.site, robotId, actor: 'mqtt' }, payload, () => this.clock.now());
+      if (packet.retain) {
+        // A retained command would run again at every (re)subscription, i.e. every restart: never executed.
+        this.retainedIgnored++;
+        this.deps.commands.audit.record({ event: 'ignored', transport: 'mqtt', actor: 'mqtt', robot: robotId, what: topic, code: 'COMMAND_RETAINED' }, 'retained command ignored: publish commands without the retain flag (and clear it: an empty retained message on the topic)');
+        return;
+      }
+      const ack = await handleMqttCommand(this.deps.commands, { gatewayId: this.gatewayId, site: this.site, robotId, actor: 'mqtt' }, payload, () => this.clock.now(), this.cfg.commands.maxBytes);
       this.publish(topics.commandAck(this.site, robotId), ack, 'ack');
       const responseTopic = packet.properties?.responseTopic;
       if (this.cfg.protocolVersion === 5 && responseTopic && VALID_RESPONSE_TOPIC.test(responseTopic) && this.client?.connected) {
@@ -225,7 +234,7 @@ export class MqttUplink implements Component {
         });
       }
     } catch (err) {
-      this.log.error({ err: errorMessage(err), topic }, 'uplink: command handling failed');
+      this.log.error({ code: 'INTERNAL', err: errorMessage(err), topic }, 'uplink: command handling failed');
     }
   }
 

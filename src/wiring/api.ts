@@ -9,6 +9,7 @@ import type { Prognosis } from './prognosis.js';
 import { TelemetryHistory } from '../store/history.js';
 import { ApiServer } from '../api/server.js';
 import { mlRoutes } from '../api/ml-routes.js';
+import type { AuditLog } from '../core/audit.js';
 
 /** The local history store (SQLite) behind /api/robots/:id/history and /api/telemetry/latest; absent when history.enabled is false. */
 export function createHistory(config: FabwatchConfig, deps: { clock: Clock; log: Logger; state: GatewayState }): TelemetryHistory | undefined {
@@ -20,7 +21,7 @@ export function createHistory(config: FabwatchConfig, deps: { clock: Clock; log:
 /** REST + WebSocket + the page, with the prognosis routes (/api/ml/*); absent when api.enabled is false. */
 export function createApi(
   config: FabwatchConfig,
-  deps: { clock: Clock; log: Logger; audit: Logger; state: GatewayState; commands: CommandService; health: () => HealthReport; history?: TelemetryHistory; metrics: GatewayMetrics; prognosis: Prognosis },
+  deps: { clock: Clock; log: Logger; audit: AuditLog; state: GatewayState; commands: CommandService; health: () => HealthReport; history?: TelemetryHistory; metrics: GatewayMetrics; prognosis: Prognosis },
 ): ApiServer | undefined {
   const { clock, log, audit, state, commands, health, history, metrics, prognosis } = deps;
   const api = config.api.enabled ? new ApiServer(config.api, { state, log: log.child({ component: 'api' }), audit, health, commands, clock, history, metrics }) : undefined;

@@ -42,7 +42,8 @@ export async function simulatedConfig(change: (raw: Record<string, any>) => void
   const stateDir = mkdtempSync(join(tmpdir(), 'fabwatch-api-'));
   raw.gateway.stateDir = stateDir;
   raw.mqtt = { enabled: false };
-  raw.api = { ...raw.api, port: 0, wsPort: 0, host: '127.0.0.1', auth: { read: 'open', tokens: await tokenEntries() } };
+  // Tests read far faster than a person: the read rate limit has its own test (harden-api).
+  raw.api = { ...raw.api, port: 0, wsPort: 0, host: '127.0.0.1', auth: { read: 'open', tokens: await tokenEntries() }, readRateLimit: { max: 1_000_000, windowS: 60 } };
   change(raw);
   return { config: validateConfig(raw, 'test'), stateDir };
 }

@@ -43,6 +43,18 @@ test('/api/ml/*: the prototype\'s 5-feature predict, batch, model info, and ever
   await bad({ features: [0.35, 45.2, 6.5, 3.8, 4.2], confidence_level: 1.5 }, /confidence_level.*(< 1|must be <)/);
   await bad({ features: [0.35, 45.2, 6.5, 3.8, 4.2], confidence_level: 0 }, /confidence_level.*(> 0|must be >)/);
   await bad('{not json', /JSON|json|Unexpected/);
+  // Issue #19 items 6 and 12: no coercion (the same strictness as commands), and no answer from nonsense.
+  await bad({ features: [null, 45.2, 6.5, 3.8, 4.2] }, /features\/0 must be number/);
+  await bad({ features: ['0.35', 45.2, 6.5, 3.8, 4.2] }, /features\/0 must be number/);
+  await bad({ features: [0.35, 45.2, 6.5, 3.8, 4.2], confidence_level: '0.9' }, /confidence_level must be number/);
+  await bad({ features: [0, 0, 0, 0, 0] }, /out of range: 0 \(must be greater than 0\)/);
+  await bad({ features: [0.35, 45.2, 0.5, 3.8, 4.2] }, /kurtosis.*must be at least 1/);
+  const edge = await post(`${g.base}/api/ml/predict`, { features: [0.35, 45.2, 6.5, 3.8, 4.2], confidence_level: 0.9999999999999999 });
+  assert.equal(edge.status, 400);
+  assert.equal(edge.body.error.code, 'RUL_BAD_CONFIDENCE');
+  const ghost = await post(`${g.base}/api/ml/predict`, { robot_id: 'robot-999', features: [0.35, 45.2, 6.5, 3.8, 4.2] });
+  assert.equal(ghost.status, 404);
+  assert.equal(ghost.body.error.code, 'ROBOT_NOT_FOUND');
 
   const batch = await post(`${g.base}/api/ml/batch_predict`, { requests: [{ robot_id: 'robot-001', features: [0.35, 45.2, 6.5, 3.8, 4.2] }, { robot_id: 'robot-002', features: [0.5, 40, 9, 5, 6], confidence_level: 0.8 }] });
   assert.equal(batch.status, 200);

@@ -114,7 +114,7 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     const a = await get(`${g.base}/api/alerts`);
     assert.ok(Array.isArray(a.body.alerts));
     const cmds = await get(`${g.base}/api/commands`);
-    assert.deepEqual(cmds.body.commands.map((c: { name: string }) => c.name).sort(), ['acknowledge_alert', 'set_maintenance_mode', 'start_acquisition', 'stop_acquisition']);
+    assert.deepEqual(cmds.body.commands.map((c: { name: string }) => c.name).sort(), ['acknowledge_alert', 'acknowledge_gateway_alert', 'set_maintenance_mode', 'start_acquisition', 'stop_acquisition']);
   });
 
   test('POST /api/robots/:id/command: auth matrix, validation, outcomes, audit', async () => {
@@ -187,7 +187,7 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     assert.ok(a.filter((l) => l.audit === 'login_failure' && l.code === 'TOKEN_REQUIRED' && l.transport === 'rest').length >= 1);
     assert.ok(a.some((l) => l.audit === 'login_failure' && l.code === 'TOKEN_INVALID'));
     assert.ok(a.some((l) => l.audit === 'forbidden' && l.code === 'ROLE_FORBIDDEN' && l.actor === 'viewer-carol'));
-    assert.ok(a.some((l) => l.audit === 'command' && l.id === 'cmd-1' && l.actor === 'tech-alice' && l.source === 'rest'));
+    assert.ok(a.some((l) => l.audit === 'command' && l.id === 'cmd-1' && l.actor === 'tech-alice' && l.transport === 'rest'));
     assert.ok(a.some((l) => l.audit === 'outcome' && l.code === 'BAD_REQUEST'), 'schema-rejected commands are audited');
     assert.ok(a.some((l) => l.audit === 'outcome' && l.code === 'UNKNOWN_COMMAND'));
     assert.ok(!JSON.stringify(a).includes(TOKENS.tech), 'tokens never reach the log');
@@ -327,7 +327,7 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     send({ robot_id: 'robot-002', command: 'set_maintenance_mode', parameters: { enabled: false }, id: 'w6', token: TOKENS.tech });
     await c.next((f) => f.type === 'command_result' && f.payload.id === 'w6');
     assert.equal(g.gw.state.robot('robot-002')!.maintenance, false);
-    assert.ok(audit().some((l) => l.audit === 'command' && l.id === 'w4' && l.source === 'ws' && l.actor === 'tech-alice'));
+    assert.ok(audit().some((l) => l.audit === 'command' && l.id === 'w4' && l.transport === 'ws' && l.actor === 'tech-alice'));
     assert.ok(audit().some((l) => l.audit === 'login_failure' && l.transport === 'ws' && l.code === 'TOKEN_INVALID'));
     c.ws.close();
   });

@@ -116,3 +116,28 @@ test('rows are compact arrays (no field names), a field first seen later gets th
   const q2 = s.h.query({ robotId: 'r1', fromMs: t0, toMs: t0 + 5000, fields: ['vibration.rms'], maxPoints: 100 });
   assert.deepEqual(q2.points.map((p) => p['vibration.rms']), [0.1, 0.2, 0.3]);
 });
+
+test('reads in slices that yield give the same answer as one query; latest pages; answers are bounded in cells', async (t) => {
+  const s = setup({ maxRows: 100_000, retentionHours: 100 }, 300);
+  t.after(s.cleanup);
+  await s.h.start();
+  const t0 = s.clock.now();
+  for (let i = 0; i < 6000; i++) s.state.addTelemetry(record('r1', t0 + i * 70, (i % 97) / 100));
+  s.h.flush();
+  const q = { robotId: 'r1', fromMs: t0, toMs: t0 + 6000 * 70, maxPoints: 777 };
+  const sliced = await s.h.queryAsync(q);
+  assert.deepEqual(sliced, s.h.query(q), 'same buckets and averages, all fields');
+  assert.ok(sliced.fields.length * sliced.points.length <= 10_000, 'at most 10 000 numbers in an answer');
+  assert.equal(sliced.max_points, Math.min(777, Math.floor(10_000 / sliced.fields.length)), 'and it says which max_points it used');
+  const one = { ...q, fields: ['vibration.rms'], maxPoints: 5000 };
+  assert.deepEqual(await s.h.queryAsync(one), s.h.query(one));
+  // from=0 puts every row in one bucket: it is still read in slices, and their partial sums give the plain average.
+  const all = await s.h.queryAsync({ robotId: 'r1', fromMs: 0, toMs: t0 + 6000 * 70, fields: ['vibration.rms'], maxPoints: 2 });
+  let sum = 0;
+  for (let i = 0; i < 6000; i++) sum += (i % 97) / 100;
+  assert.equal(all.points.length, 1);
+  assert.equal(all.points[0]['vibration.rms'], Number((sum / 6000).toPrecision(6)));
+  const pages = await s.h.latestJson('r1', 200);
+  assert.equal(pages.length, 200);
+  assert.deepEqual(pages.map((p) => JSON.parse(p)), s.h.latest('r1', 200), 'the same records, newest first, across pages');
+});
