@@ -3,7 +3,7 @@ import type { RouteContext, RoutePlugin } from './server.js';
 import type { RulModel, RulPrediction } from '../health/rul-model.js';
 import type { RulFeed } from '../monitor/rul-feed.js';
 import { FIVE_FEATURE_FORM } from '../health/five-features.js';
-import { maintenanceUrgency } from '../health/priority.js';
+import { assessRobot } from '../monitor/status-model.js';
 import { FabwatchError, errorCode, errorMessage } from '../core/errors.js';
 
 /** An error from predicting -> HTTP status: unknown robot 404, bad input 400, anything without a stable code 500. */
@@ -62,7 +62,8 @@ export function mlRoutes(deps: MlRoutesDeps): RoutePlugin {
       const tracker = body.robot_id ? deps.trackers.get(body.robot_id)?.tracker : undefined;
       const baseline = tracker?.baselineReady ? tracker.baseline : null;
       const p: RulPrediction & { baseline_source: string } = await model.predictFiveFeatures(body.features, body.confidence_level ?? 0.95, baseline);
-      const priority = maintenanceUrgency({ robot_id: body.robot_id ?? 'request', rul_s: p.rul_s, rul_low_s: p.rul_low_s, rul_high_s: p.rul_high_s });
+      // A stateless estimate from the five features: the status model reads it as a degrading RUL.
+      const priority = assessRobot({ robot_id: body.robot_id ?? 'request', rul: { state: 'degrading', rul_s: p.rul_s, rul_low_s: p.rul_low_s, rul_high_s: p.rul_high_s } });
       return {
         robot_id: body.robot_id ?? null,
         rul_s: Math.round(p.rul_s),

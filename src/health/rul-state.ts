@@ -9,7 +9,7 @@
  *   snapshots). The numbers are provisional; nothing should act on them.
  * - no_degradation: no degradation detected yet. Only a lower bound is given (rul_low_s: the RUL
  *   exceeds it with the stated confidence); no point estimate, no upper bound. A lower bound is
- *   not an imminent failure (src/health/priority.ts).
+ *   not an imminent failure (src/monitor/status-model.ts).
  * - degrading: the asset's own degradation trend is established; point estimate + interval.
  * - failed: a snapshot reached the failure criterion (F, 20 g peak for FEMTO). Latched until the
  *   asset's tracker is reset (bearing replaced).

@@ -201,15 +201,19 @@ export function assessRobot(e: StatusEvidence): Assessment {
     }
   }
 
+  // Alerts raise status and urgency; their reason is only listed when no finding above says it already.
+  const said = new Set<string>();
+  if (faultSeen) said.add('DIAGNOSIS_CHANGED');
+  if (iso) said.add(`ISO20816_ZONE_${iso.zone}`);
   for (const a of e.active_alerts ?? []) {
     if (a.severity === 'critical') {
       critical = true;
       u.push(0.8);
-      reasons.push({ weight: 0.8, text: `active critical alert ${a.code}` });
+      if (!said.has(a.code)) reasons.push({ weight: 0.8, text: `active critical alert ${a.code}` });
     } else if (a.severity === 'warning') {
       warning = true;
       u.push(0.3);
-      reasons.push({ weight: 0.3, text: `active alert ${a.code}` });
+      if (!said.has(a.code)) reasons.push({ weight: 0.3, text: `active alert ${a.code}` });
     }
   }
 

@@ -54,8 +54,16 @@ test('zone D is critical, and a baseline learnt while faulty is ignored and said
 });
 
 test('an active critical alert is never ok', () => {
-  const a = assessRobot({ ...healthy, active_alerts: [{ severity: 'critical', code: 'DIAGNOSIS_CHANGED' }] });
+  const a = assessRobot({ ...healthy, active_alerts: [{ severity: 'critical', code: 'COUNTER_FAULT' }] });
   assert.equal(a.status, 'critical');
+  assert.match(a.reasons[0], /COUNTER_FAULT/);
+});
+
+test('an alert for a finding already listed does not repeat it: the finding is the headline', () => {
+  const a = assessRobot({ ...inner, active_alerts: [{ severity: 'critical', code: 'DIAGNOSIS_CHANGED' }] });
+  assert.equal(a.status, 'critical');
+  assert.match(a.reasons[0], /inner race fault/);
+  assert.ok(!a.reasons.some((r) => r.includes('DIAGNOSIS_CHANGED')), a.reasons.join('; '));
 });
 
 test('device faults report fault, with the codes in the reasons', () => {
