@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { FabwatchConfig } from './config/types.js';
 import type { Clock } from './core/clock.js';
 import { Supervisor } from './core/component.js';
+import { PacedClock } from './core/paced-clock.js';
 import { GatewayState } from './state/gateway-state.js';
 import type { RobotSensors } from './acquisition/robot-sensors.js';
 import { MqttUplink } from './uplink/mqtt-uplink.js';
@@ -105,6 +106,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       counters: () => cleanroom.pollers,
       uplink,
       sparkplug,
+      simulationClock: clock instanceof PacedClock ? clock : undefined,
       stackLight,
       history,
       model: prognosis.model,

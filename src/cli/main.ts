@@ -8,6 +8,7 @@ import { FabwatchError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { systemClock } from '../core/clock.js';
 import { createGateway } from '../gateway.js';
+import { PacedClock } from '../core/paced-clock.js';
 import { applyProcessSettings } from './process-settings.js';
 import { Notifier } from '../core/sd-notify.js';
 import { DataPathLiveness } from '../core/data-path-liveness.js';
@@ -49,7 +50,11 @@ async function run(configPath: string): Promise<number> {
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
   applyProcessSettings();
-  const gateway = await createGateway(config, { clock: systemClock, log });
+  // A simulated fab may run faster than real time on a paced ManualClock (gateway.simulationSpeed).
+  const paced = config.gateway.simulation && config.gateway.simulationSpeed > 1 ? new PacedClock(config.gateway.simulationSpeed) : undefined;
+  if (paced) log.info({ speed: paced.speed }, 'simulated time runs faster than real time; timestamps run ahead of the wall clock');
+  await paced?.start();
+  const gateway = await createGateway(config, { clock: paced ?? systemClock, log });
   // Errors nothing else caught: logged with a code and counted; an uncaught exception stops and exits 70.
   const guard = new ProcessGuard({ log, stop: () => gateway.stop() });
   guard.install();
@@ -89,7 +94,8 @@ async function run(configPath: string): Promise<number> {
     killer.unref();
     void notifier.stopping('flushing outbox, closing buses');
     void notifier.stop();
-    stopping = gateway.stop().then(() => {
+    stopping = gateway.stop().then(async () => {
+      await paced?.stop();
       log.info('stopped');
       log.flush?.();
       process.exitCode = 0;

@@ -87,6 +87,7 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   if (env.PORT !== undefined) set('PORT', ['api', 'port'], numberOrRaw(env.PORT));
   if (env.WS_PORT !== undefined) set('WS_PORT', ['api', 'wsPort'], numberOrRaw(env.WS_PORT));
   if (env.SIMULATION_MODE !== undefined) set('SIMULATION_MODE', ['gateway', 'simulation'], boolOrRaw(env.SIMULATION_MODE));
+  if (env.SIMULATION_SPEED !== undefined) set('SIMULATION_SPEED', ['gateway', 'simulationSpeed'], numberOrRaw(env.SIMULATION_SPEED));
   if (env.MODEL_PATH !== undefined) set('MODEL_PATH', ['model', 'path'], env.MODEL_PATH);
   if (env.NODE_ENV !== undefined) set('NODE_ENV', ['gateway', 'environment'], env.NODE_ENV);
   if (env.LOG_LEVEL !== undefined) set('LOG_LEVEL', ['log', 'level'], env.LOG_LEVEL);
@@ -239,6 +240,7 @@ function checkCrossField(config: FabwatchConfig, source: string): void {
     }
   });
   // Two servers on one port cannot both listen (0 = any free port, allowed twice).
+  if (config.gateway.simulationSpeed !== 1 && !config.gateway.simulation) issues.push({ path: '/gateway/simulationSpeed', message: `is ${config.gateway.simulationSpeed}, but only a simulated gateway (gateway.simulation: true) can run faster than real time` });
   if (config.api.enabled && config.api.port !== 0 && config.api.port === config.api.wsPort) issues.push({ path: '/api/wsPort', message: `is the same port as api.port (${config.api.port}); the REST and WebSocket servers need one each` });
   const stateDir = stateDirPathProblem(config.gateway.stateDir);
   if (stateDir) issues.push({ path: '/gateway/stateDir', message: stateDir });

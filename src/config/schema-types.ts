@@ -266,6 +266,8 @@ export type FabwatchConfigSchema = {
     stateDir: string;
     /** Commissioning aid: raise an info-level TEST_ALERT (source `test-alert`) for the first robot every this many ms, so the whole alert path -- outbox, MQTT alerts topic, page, WebSocket -- can be watched end to end (ms; 0 = off). Leave 0 in production. Range: 0 .. inf. Default: 0. */
     testAlertIntervalMs: number;
+    /** Simulated mode only (env SIMULATION_SPEED): run the simulated fab on the injected clock this many times faster than real time, e.g. 20 shows an hour of degradation in 3 minutes (demos, training). Sensors, analysis, RUL, alerts and timestamps all follow the simulated clock, so timestamps run ahead of the wall clock. If the machine cannot keep up, the clock runs as fast as it can and /health says so. 1 = real time. Range: 1 .. 100. Default: 1. */
+    simulationSpeed: number;
   };
   log: {
     /** Default: "info". */

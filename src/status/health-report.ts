@@ -40,6 +40,8 @@ export interface HealthReport {
   /** Present when the stack light (alarmOutput) is enabled. */
   alarm_output?: { on: boolean; error: { code: string; message: string } | null };
   uplink: UplinkStatus;
+  /** Present when a simulated gateway runs faster than real time (gateway.simulationSpeed). */
+  simulation_clock?: { speed: number; achieved_speed: number; behind_ms: number };
   /** Present when mqtt.sparkplug.enabled. */
   sparkplug?: SparkplugStatus;
   history: HistoryHealth;
@@ -54,6 +56,8 @@ export interface HealthSources {
   sensors(): Iterable<[string, { faults: DeviceFault[]; stats: { samplesAcquired: number; samplesLost: number; measuredRateHz: number; lastSampleAt: number | null; mode: 'interrupt' | 'polling' } }]>;
   counters(): Array<{ name: string; currentFault: DeviceFault | null; breakerState?: string; stats: { polls: number; failures: number } }>;
   uplink: { status(): UplinkStatus; readonly faulted: unknown };
+  /** The paced simulation clock, when the simulated fab runs faster than real time. */
+  simulationClock?: { status(): { speed: number; achieved_speed: number; behind_ms: number } };
   /** The Sparkplug B edge node, when enabled: degraded while its connection is down or its outbox faulted. */
   sparkplug?: { status(): SparkplugStatus; readonly degraded: boolean };
   stackLight?: { readonly on: boolean; readonly lastError: { code: string; message: string } | null };
@@ -90,6 +94,7 @@ export function buildHealthReport(src: HealthSources): HealthReport {
     counters,
     ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
     uplink: uplinkStatus,
+    ...(src.simulationClock ? { simulation_clock: src.simulationClock.status() } : {}),
     ...(src.sparkplug ? { sparkplug: src.sparkplug.status() } : {}),
     history: history ? { available: history.available, records_written: history.written } : { available: false, reason: 'history.enabled is false' },
     model: model?.loaded
