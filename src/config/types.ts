@@ -196,6 +196,7 @@ export interface FabwatchConfig {
   robots: RobotConfig[];
   cleanroom: { publishIntervalS: number; counters: ParticleCounterConfig[] };
   alarmOutput: AlarmOutputConfig;
+  ingest: IngestConfig;
 }
 
 export interface AlarmOutputConfig {
@@ -203,4 +204,17 @@ export interface AlarmOutputConfig {
   gpio: number;
   activeLow: boolean;
   minSeverity: 'info' | 'warning' | 'critical';
+}
+
+/** `fabwatch ingest` (the fleet historian, docs/historian.md); the gateway ignores it. */
+export interface IngestConfig {
+  database: { url: string; statementTimeoutMs: number };
+  mqtt: { url: string; group: string; clientId?: string; username?: string; password?: string; keepaliveS: number; sessionExpiryS: number; receiveMaximum: number; reconnectMs: number };
+  batch: { maxMessages: number; maxDelayMs: number };
+  retry: { minMs: number; maxMs: number };
+  retentionDays: number;
+  partitionsAheadDays: number;
+  maxFutureSkewDays: number;
+  maintenanceIntervalS: number;
+  http: { host: string; port: number };
 }
