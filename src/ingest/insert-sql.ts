@@ -2,10 +2,10 @@ import type { GatewayStatusRow, Rejection, StreamRow } from './messages.js';
 import { pgNumberArray } from './messages.js';
 
 /**
- * Batch INSERTs as one statement per table: `INSERT ... SELECT FROM unnest($1::text[], ...)
- * ON CONFLICT DO NOTHING`, i.e. one parameter per column whatever the batch size (no 65 535
- * parameter limit, one plan). rowCount is the number of rows actually inserted, so the rest were
- * duplicates. bench/ingest.ts compares it with a multi-row VALUES insert.
+ * Batch INSERTs as multi-row `VALUES` lists with `ON CONFLICT DO NOTHING`, in chunks that stay under
+ * PostgreSQL's 65 535 parameters per statement. rowCount is the number of rows actually inserted,
+ * so the rest were duplicates. Chosen by measurement: `npm run bench:ingest -- --insert-only`
+ * compares it with one `INSERT ... SELECT FROM unnest($1::text[], ...)` per batch (docs/historian.md).
  */
 export interface Statement {
   table: string;
@@ -15,65 +15,82 @@ export interface Statement {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const MAX_PARAMS = 60_000;
 
-export function streamInsert(table: 'telemetry' | 'alerts' | 'command_acks', rows: StreamRow[], receivedAt: number[]): Statement {
+/** `INSERT INTO table (cols) VALUES ($1, $2::cast, ...), (...) ON CONFLICT DO NOTHING`, chunked. */
+export function valuesInsert(table: string, cols: ReadonlyArray<readonly [name: string, cast: string]>, rows: unknown[][]): Statement[] {
+  const per = Math.max(1, Math.floor(MAX_PARAMS / cols.length));
+  const out: Statement[] = [];
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    const values: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const b = values.length;
+      for (const v of row) values.push(v);
+      return `(${cols.map(([, cast], k) => `$${b + k + 1}${cast ? `::${cast}` : ''}`).join(', ')})`;
+    });
+    out.push({ table, text: `INSERT INTO ${table} (${cols.map(([c]) => c).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, values, rows: chunk.length });
+  }
+  return out;
+}
+
+const STREAM_COLS = [
+  ['gateway_id', ''],
+  ['topic', ''],
+  ['seq', ''],
+  ['ts', ''],
+  ['site', ''],
+  ['received_at', ''],
+  ['replayed', ''],
+  ['payload', 'jsonb'],
+] as const;
+
+export function streamInsert(table: 'telemetry' | 'alerts' | 'command_acks', rows: StreamRow[], receivedAt: number[]): Statement[] {
   const withRobot = table === 'telemetry';
-  const cols = ['gateway_id', 'topic', 'seq', 'ts', 'site', 'received_at', 'replayed', 'payload', ...(withRobot ? ['robot_id'] : [])];
-  const types = ['text', 'text', 'bigint', 'timestamptz', 'text', 'timestamptz', 'boolean', 'jsonb', ...(withRobot ? ['text'] : [])];
-  const values: unknown[] = [rows.map((r) => r.gateway_id), rows.map((r) => r.topic), rows.map((r) => r.seq), rows.map((r) => r.ts), rows.map((r) => r.site), receivedAt.map(iso), rows.map((r) => r.replayed), rows.map((r) => r.payload)];
-  if (withRobot) values.push(rows.map((r) => r.robot_id));
-  return {
+  const cols = withRobot ? [...STREAM_COLS, ['robot_id', ''] as const] : STREAM_COLS;
+  return valuesInsert(
     table,
-    text: `INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`,
-    values,
-    rows: rows.length,
-  };
+    cols,
+    rows.map((r, i) => {
+      const v: unknown[] = [r.gateway_id, r.topic, r.seq, r.ts, r.site, iso(receivedAt[i]), r.replayed, r.payload];
+      if (withRobot) v.push(r.robot_id);
+      return v;
+    }),
+  );
 }
 
-export function cleanroomInsert(rows: StreamRow[], receivedAt: number[]): Statement {
-  const loc = (r: StreamRow) => r.location!;
-  return {
-    table: 'cleanroom_status',
-    text: `INSERT INTO cleanroom_status (gateway_id, topic, seq, ts, counter_id, location, site, received_at, replayed, sizes_um, concentration_per_m3, average_per_m3, payload)
-      SELECT g, t, s, ts, c, l, si, ra, rp, su::double precision[], cc::double precision[], av::double precision[], p
-      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::jsonb[])
-        AS u(g, t, s, ts, c, l, si, ra, rp, su, cc, av, p)
-      ON CONFLICT DO NOTHING`,
-    values: [
-      rows.map((r) => r.gateway_id),
-      rows.map((r) => r.topic),
-      rows.map((r) => r.seq),
-      rows.map((r) => r.ts),
-      rows.map((r) => loc(r).counter_id),
-      rows.map((r) => loc(r).location),
-      rows.map((r) => r.site),
-      receivedAt.map(iso),
-      rows.map((r) => r.replayed),
-      rows.map((r) => pgNumberArray(loc(r).sizes_um)),
-      rows.map((r) => pgNumberArray(loc(r).concentration_per_m3)),
-      rows.map((r) => pgNumberArray(loc(r).average_per_m3)),
-      rows.map((r) => r.payload),
-    ],
-    rows: rows.length,
-  };
+export function cleanroomInsert(rows: StreamRow[], receivedAt: number[]): Statement[] {
+  const cols = [...STREAM_COLS, ['counter_id', ''], ['location', ''], ['sizes_um', 'double precision[]'], ['concentration_per_m3', 'double precision[]'], ['average_per_m3', 'double precision[]']] as const;
+  return valuesInsert(
+    'cleanroom_status',
+    cols,
+    rows.map((r, i) => {
+      const l = r.location!;
+      return [r.gateway_id, r.topic, r.seq, r.ts, r.site, iso(receivedAt[i]), r.replayed, r.payload, l.counter_id, l.location, pgNumberArray(l.sizes_um), pgNumberArray(l.concentration_per_m3), pgNumberArray(l.average_per_m3)];
+    }),
+  );
 }
 
-export function gatewayStatusInsert(rows: GatewayStatusRow[], receivedAt: number[]): Statement {
-  return {
-    table: 'gateway_status',
-    text: `INSERT INTO gateway_status (gateway_id, topic, ts, state, site, received_at, payload)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[]) ON CONFLICT DO NOTHING`,
-    values: [rows.map((r) => r.gateway_id), rows.map((r) => r.topic), rows.map((r) => r.ts), rows.map((r) => r.state), rows.map((r) => r.site), receivedAt.map(iso), rows.map((r) => r.payload)],
-    rows: rows.length,
-  };
+export function gatewayStatusInsert(rows: GatewayStatusRow[], receivedAt: number[]): Statement[] {
+  const cols = [['gateway_id', ''], ['topic', ''], ['ts', ''], ['state', ''], ['site', ''], ['received_at', ''], ['payload', 'jsonb']] as const;
+  return valuesInsert('gateway_status', cols, rows.map((r, i) => [r.gateway_id, r.topic, r.ts, r.state, r.site, iso(receivedAt[i]), r.payload]));
 }
 
-export function rejectedInsert(rows: Rejection[], receivedAt: number[]): Statement {
+export function rejectedInsert(rows: Rejection[], receivedAt: number[]): Statement[] {
+  const cols = [['received_at', ''], ['topic', ''], ['gateway_id', ''], ['seq', ''], ['code', ''], ['reason', ''], ['payload', ''], ['payload_sha256', '']] as const;
+  return valuesInsert('rejected', cols, rows.map((r, i) => [iso(receivedAt[i]), r.topic, r.gateway_id, r.seq, r.code, r.reason, r.payload, r.sha256]));
+}
+
+/**
+ * The alternative measured against valuesInsert (bench only): one statement per batch,
+ * `INSERT ... SELECT * FROM unnest($1::text[], ...)`, one array parameter per column.
+ */
+export function unnestTelemetryInsert(rows: StreamRow[], receivedAt: number[]): Statement {
+  const types = ['text', 'text', 'bigint', 'timestamptz', 'text', 'timestamptz', 'boolean', 'jsonb', 'text'];
   return {
-    table: 'rejected',
-    text: `INSERT INTO rejected (received_at, topic, gateway_id, seq, code, reason, payload, payload_sha256)
-      SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bytea[], $8::bytea[]) ON CONFLICT DO NOTHING`,
-    values: [receivedAt.map(iso), rows.map((r) => r.topic), rows.map((r) => r.gateway_id), rows.map((r) => r.seq), rows.map((r) => r.code), rows.map((r) => r.reason), rows.map((r) => r.payload), rows.map((r) => r.sha256)],
+    table: 'telemetry',
+    text: `INSERT INTO telemetry (gateway_id, topic, seq, ts, site, received_at, replayed, payload, robot_id) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`,
+    values: [rows.map((r) => r.gateway_id), rows.map((r) => r.topic), rows.map((r) => r.seq), rows.map((r) => r.ts), rows.map((r) => r.site), receivedAt.map(iso), rows.map((r) => r.replayed), rows.map((r) => r.payload), rows.map((r) => r.robot_id)],
     rows: rows.length,
   };
 }

@@ -176,10 +176,10 @@ export class BatchWriter {
       }
     }
     const statements: Statement[] = [];
-    for (const t of ['telemetry', 'alerts', 'command_acks'] as const) if (groups[t].length) statements.push(streamInsert(t, groups[t], recv[t]));
-    if (groups.cleanroom_status.length) statements.push(cleanroomInsert(groups.cleanroom_status, recv.cleanroom_status));
-    if (gws.length) statements.push(gatewayStatusInsert(gws, gwRecv));
-    if (rejected.length) statements.push(rejectedInsert(rejected, rejRecv));
+    for (const t of ['telemetry', 'alerts', 'command_acks'] as const) if (groups[t].length) statements.push(...streamInsert(t, groups[t], recv[t]));
+    if (groups.cleanroom_status.length) statements.push(...cleanroomInsert(groups.cleanroom_status, recv.cleanroom_status));
+    if (gws.length) statements.push(...gatewayStatusInsert(gws, gwRecv));
+    if (rejected.length) statements.push(...rejectedInsert(rejected, rejRecv));
 
     const client = await this.o.pool.connect();
     let failed: unknown;
