@@ -171,4 +171,54 @@ CREATE VIEW stream_gaps AS
   WHERE next_seq > seq + 1;
 `,
   },
+  {
+    version: 3,
+    name: 'dashboard views: robot_latest, robot_hourly, cleanroom_hourly, alerts_open',
+    sql: `
+-- Latest telemetry per robot (robots heard from in the last 7 days: the bound keeps it to recent partitions).
+CREATE VIEW robot_latest AS
+  SELECT DISTINCT ON (gateway_id, robot_id)
+         gateway_id, robot_id, site, ts, seq, status, health_score, vibration_rms_g, velocity_rms_mm_s,
+         iso_zone, diagnosis, rul_s, rul_low_s, rul_high_s, temperature_c, received_at
+  FROM telemetry
+  WHERE ts > now() - interval '7 days'
+  ORDER BY gateway_id, robot_id, ts DESC;
+
+-- Hourly health, vibration, velocity and RUL per robot.
+CREATE VIEW robot_hourly AS
+  SELECT date_trunc('hour', ts) AS hour, gateway_id, robot_id,
+         count(*) AS messages,
+         avg(health_score) AS health_score_avg, min(health_score) AS health_score_min,
+         avg(vibration_rms_g) AS vibration_rms_g_avg, max(vibration_rms_g) AS vibration_rms_g_max,
+         avg(velocity_rms_mm_s) AS velocity_rms_mm_s_avg, max(velocity_rms_mm_s) AS velocity_rms_mm_s_max,
+         max(iso_zone) AS iso_zone_worst,
+         avg(rul_s) AS rul_s_avg, min(rul_low_s) AS rul_low_s_min, max(rul_high_s) AS rul_high_s_max,
+         avg(temperature_c) AS temperature_c_avg
+  FROM telemetry
+  GROUP BY 1, 2, 3;
+
+-- ISO 14644-1 class per location per hour (the worst, i.e. highest, class measured in the hour).
+CREATE VIEW cleanroom_hourly AS
+  SELECT date_trunc('hour', ts) AS hour, gateway_id, location, counter_id,
+         count(*) AS samples,
+         max(iso_class) AS iso_class_worst, avg(iso_class) AS iso_class_avg,
+         max(configured_class) AS configured_class,
+         bool_and(meets_configured_class) AS met_configured_class_all_hour,
+         count(*) FILTER (WHERE NOT data_valid) AS invalid_samples
+  FROM cleanroom_status
+  WHERE counter_id <> ''
+  GROUP BY 1, 2, 3, 4;
+
+-- Alerts whose latest message says active (acknowledged or not), newest first.
+CREATE VIEW alerts_open AS
+  SELECT * FROM (
+    SELECT DISTINCT ON (gateway_id, alert_id)
+           gateway_id, alert_id, robot_id, source, code, severity, message, active, acknowledged, ts, seq, topic
+    FROM alerts
+    ORDER BY gateway_id, alert_id, ts DESC, seq DESC
+  ) latest
+  WHERE active
+  ORDER BY ts DESC;
+`,
+  },
 ];

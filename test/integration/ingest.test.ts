@@ -22,7 +22,7 @@ test('fabwatch ingest: a real gateway into PostgreSQL, exactly once; malformed m
   const workers = await Promise.all([1, 2].map((instance) => startIngestProcess({ db: db.url, mqtt: broker.url, instance })));
   t.after(() => Promise.all(workers.map((w) => w.stop('SIGKILL'))));
   const migrations = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-  assert.deepEqual(migrations.map((m) => m.version), [1, 2]);
+  assert.deepEqual(migrations.map((m) => m.version), [1, 2, 3]);
 
   const gw = await startGatewayProcess({ config: writeSmallConfig({ gatewayId: 'gw-hist-01', url: broker.url, windowSize: 512, testAlertIntervalMs: 1000 }), timeoutMs: 60_000 });
   t.after(() => gw.stop('SIGKILL'));
@@ -81,6 +81,17 @@ test('fabwatch ingest: a real gateway into PostgreSQL, exactly once; malformed m
   ]);
   const statuses = await db.query<{ state: string }>(`SELECT state FROM gateway_status WHERE gateway_id = 'gw-hist-01' ORDER BY ts`);
   assert.ok(statuses.some((s) => s.state === 'offline'), `gateway status stored: ${JSON.stringify(statuses)}`);
+
+  // Dashboard views.
+  const latest = await db.query<{ robot_id: string; health_score: number; iso_zone: string }>(`SELECT * FROM robot_latest WHERE gateway_id = 'gw-hist-01' ORDER BY robot_id`);
+  assert.deepEqual(latest.map((r) => r.robot_id), ['robot-a', 'robot-b']);
+  assert.ok(latest.every((r) => typeof r.health_score === 'number' && /^[ABCD]$/.test(r.iso_zone)));
+  const hourly = await db.query<{ messages: string }>(`SELECT * FROM robot_hourly WHERE gateway_id = 'gw-hist-01'`);
+  assert.ok(hourly.length >= 2 && hourly.every((h) => Number(h.messages) > 0));
+  const roomHours = await db.query<{ location: string; iso_class_worst: number }>(`SELECT location, iso_class_worst FROM cleanroom_hourly WHERE gateway_id = 'gw-hand' ORDER BY location`);
+  assert.deepEqual(roomHours, [{ location: 'bay-c1', iso_class_worst: 4.2 }, { location: 'bay-c2', iso_class_worst: 5.9 }]);
+  const open = await db.query<{ code: string; active: boolean }>(`SELECT code, active FROM alerts_open WHERE gateway_id = 'gw-hist-01'`);
+  assert.ok(open.length >= 1 && open.every((a) => a.active), `open alerts: ${JSON.stringify(open)}`);
 
   const rejected = await db.query<{ code: string; topic: string; reason: string }>('SELECT code, topic, reason FROM rejected ORDER BY code');
   assert.deepEqual(rejected.map((r) => r.code), ['INGEST_PAYLOAD_INVALID', 'INGEST_PAYLOAD_NOT_JSON', 'INGEST_TOPIC_MISMATCH', 'INGEST_TS_OUT_OF_RANGE']);
