@@ -20,7 +20,7 @@ export interface IngestProcess {
  * Run `fabwatch ingest` as a child process (as systemd does) with a config file holding `ingest`;
  * resolves once it logs 'ingest: running' (or, with waitRunning: false, once /health answers).
  */
-export async function startIngestProcess(opts: { db: string; mqtt: string; instance?: number; ingest?: Record<string, unknown>; clientId?: string; waitRunning?: boolean; timeoutMs?: number }): Promise<IngestProcess> {
+export async function startIngestProcess(opts: { db: string; mqtt: string; instance?: number; ingest?: Record<string, unknown>; clientId?: string; waitRunning?: boolean; timeoutMs?: number; nodeArgs?: string[] }): Promise<IngestProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'fabwatch-ingest-'));
   const file = join(dir, 'ingest.json');
@@ -32,7 +32,7 @@ export async function startIngestProcess(opts: { db: string; mqtt: string; insta
       log: { level: 'info', pretty: false },
     }),
   );
-  const args = ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'ingest', '--config', file, '--db', opts.db, '--mqtt', opts.mqtt, '--instance', String(instance)];
+  const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'ingest', '--config', file, '--db', opts.db, '--mqtt', opts.mqtt, '--instance', String(instance)];
   const proc = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
