@@ -205,7 +205,7 @@ async function run(cluster: PgCluster, workersN: number): Promise<void> {
     const shares = (await Promise.all(workers.map((w) => w.health()))).map((h) => h.body.messages.committed as number);
     const sustained = committedRate >= 0.97 * producedRate;
     console.log(
-      `workers ${workersN}: offered ${RATE} msg/s for ${SECONDS} s from ${GATEWAYS} gateways x ${ROBOTS} robots; produced ${Math.round(producedRate)} msg/s; ` +
+      `workers ${workersN}: offered ${RATE} msg/s for ${SECONDS} s (the offer loop ended after ${((tEnd - t0) / 1000).toFixed(1)} s) from ${GATEWAYS} gateways x ${ROBOTS} robots; produced ${Math.round(producedRate)} msg/s; ` +
         `committed ${Math.round(committedRate)} rows/s over the last ${windowS.toFixed(1)} s -> ${sustained ? 'SUSTAINED' : 'NOT sustained'}; ` +
         `left at the end ${total - rowsEnd}, drained in ${drainS.toFixed(1)} s`,
     );

@@ -144,3 +144,26 @@ test('gateway outage with replay: every message stored once, in order per stream
   const [late] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM telemetry WHERE ${where} AND replayed AND received_at - ts > interval '1 second'`);
   assert.ok(Number(late.n) > 0, 'replayed rows keep their production ts');
 });
+
+test('PUBACK waits for the commit: messages held while the database is down survive kill -9 of the worker', { skip, timeout: 120_000 }, async (t) => {
+  const db = await startPostgres({ settings: { fsync: 'off' } });
+  t.after(() => db.destroy());
+  const broker = await startBroker({ extraConfig: 'max_queued_messages 0\n' });
+  t.after(() => broker.stop());
+  let worker = await startIngestProcess({ db: db.url, mqtt: broker.url });
+  t.after(() => worker.stop('SIGKILL'));
+  await db.stop();
+  const total = 2 * 4 * 50;
+  await publishFleet({ url: broker.url, gateways: 2, robots: 4, perStream: 50, ratePerS: 2000 });
+  // Every message reached the worker and sits in its queue, received but not committed.
+  assert.ok(await waitFor(async () => (await worker.health()).body.messages.pending === total, 15_000), 'all messages held by the worker');
+  worker.proc.kill('SIGKILL');
+  await worker.exited;
+  await db.start();
+  // Had the worker acknowledged on receipt, the broker would have nothing left to redeliver.
+  worker = await startIngestProcess({ db: db.url, mqtt: broker.url });
+  assert.ok(await waitFor(async () => (await countRows(db)) >= total, 30_000), `all ${total} rows after the restart (${await countRows(db)})`);
+  const c = await completeness(db);
+  assert.equal(c.rows, total);
+  assert.deepEqual(c.gaps, []);
+});
