@@ -44,6 +44,9 @@ export class IngestService {
     this.pool = new pg.Pool({ connectionString: cfg.database.url, max: 2, statement_timeout: cfg.database.statementTimeoutMs || undefined, connectionTimeoutMillis: 5000, application_name: `fabwatch-ingest-${o.instance}` });
     // An idle connection dropped by a server restart must not crash the process; the next write reconnects.
     this.pool.on('error', (err) => o.log.warn({ err: err.message }, 'ingest: idle database connection lost'));
+    // A connection lost while checked out (server shutting down between two queries) emits 'error' on
+    // the client: without a listener that is an uncaught exception. The failing query rejects anyway.
+    this.pool.on('connect', (client) => client.on('error', (err) => o.log.warn({ err: err.message }, 'ingest: database connection lost')));
     this.writer = new BatchWriter({
       pool: this.pool,
       partitions: this.partitions,

@@ -32,7 +32,7 @@ test('kill -9 of one of two workers under load: nothing missing, nothing duplica
 
   const GW = 10;
   const ROBOTS = 4;
-  const PER = 100;
+  const PER = 80;
   let killedAt = -1;
   const publishing = publishFleet({
     url: broker.url,
@@ -41,7 +41,7 @@ test('kill -9 of one of two workers under load: nothing missing, nothing duplica
     perStream: PER,
     ratePerS: 1200,
     onProgress: (sent) => {
-      if (killedAt < 0 && sent >= 1500) {
+      if (killedAt < 0 && sent >= 1200) {
         killedAt = sent;
         workers[0].proc.kill('SIGKILL');
       }
@@ -74,9 +74,9 @@ test('PostgreSQL restarted mid-stream: ingest waits and retries, /health says so
   const worker = await startIngestProcess({ db: db.url, mqtt: broker.url });
   t.after(() => worker.stop('SIGKILL'));
 
-  const total = 5 * 4 * 100;
+  const total = 5 * 4 * 60;
   let stopped: Promise<void> | null = null;
-  const publishing = publishFleet({ url: broker.url, gateways: 5, robots: 4, perStream: 100, ratePerS: 700, onProgress: (sent) => void (sent >= 600 && !stopped && (stopped = db.stop())) });
+  const publishing = publishFleet({ url: broker.url, gateways: 5, robots: 4, perStream: 60, ratePerS: 700, onProgress: (sent) => void (sent >= 400 && !stopped && (stopped = db.stop())) });
   await waitFor(() => stopped, 20_000);
   await stopped;
   const down = await waitFor(async () => {
@@ -94,7 +94,8 @@ test('PostgreSQL restarted mid-stream: ingest waits and retries, /health says so
   assert.ok(held.body.messages.pending > 0, `messages held while the database is down (${held.body.messages.pending})`);
   await db.start();
   await publishing;
-  assert.ok(await waitFor(async () => (await countRows(db)) >= total, 30_000), `all ${total} rows arrive after the restart (${await countRows(db)})`);
+  const arrived = await waitFor(async () => (await countRows(db)) >= total, 30_000);
+  if (!arrived) assert.fail(`all ${total} rows arrive after the restart (${await countRows(db)}); health ${JSON.stringify((await worker.health()).body)}\n${worker.logs.filter((l) => !l.includes('"level":30')).slice(-30).join('\n')}`);
   const c = await completeness(db);
   assert.equal(c.rows, total);
   assert.equal(c.keys, total);
@@ -106,6 +107,7 @@ test('PostgreSQL restarted mid-stream: ingest waits and retries, /health says so
   assert.equal(up?.code, 200);
   assert.equal(up?.body.status, 'ok');
   assert.ok(worker.logs.some((l) => l.includes('database writes succeed again')));
+  assert.equal(worker.proc.exitCode, null, 'the worker rode out the restart (no crash)');
 });
 
 test('gateway outage with replay: every message stored once, in order per stream, replayed kept', { skip, timeout: 120_000 }, async (t) => {
