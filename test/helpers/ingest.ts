@@ -7,6 +7,12 @@ import { repoRoot } from './gateway-process.js';
 import { makeTelemetry } from './telemetry.js';
 import { freePort } from '../../simulators/free-port.js';
 
+/**
+ * Mosquitto settings docs/historian.md asks for: no cap on a session's queue, and an in-flight
+ * window at least the workers' receive maximum (as bench/ingest.ts uses).
+ */
+export const BROKER_CONF = 'max_queued_messages 0\nmax_inflight_messages 10000\n';
+
 export interface IngestProcess {
   proc: ChildProcess;
   port: number;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, skipWithoutMosquitto } from '../helpers/mosquitto.js';
 import { startPostgres, skipWithoutPostgres, type PgCluster } from '../helpers/postgres.js';
-import { publishFleet, startIngestProcess, type IngestProcess } from '../helpers/ingest.js';
+import { BROKER_CONF, publishFleet, startIngestProcess, type IngestProcess } from '../helpers/ingest.js';
 import { startGatewayProcess } from '../helpers/gateway-process.js';
 import { writeSmallConfig } from '../helpers/small-config.js';
 import { sleep, waitFor } from '../helpers/stream-recorder.js';
@@ -25,7 +25,7 @@ const countRows = async (db: PgCluster) => Number((await db.query<{ n: string }>
 test('kill -9 of one of two workers under load: nothing missing, nothing duplicated', { skip, timeout: 120_000 }, async (t) => {
   const db = await startPostgres({ settings: { fsync: 'off' } });
   t.after(() => db.destroy());
-  const broker = await startBroker({ extraConfig: 'max_queued_messages 0\n' });
+  const broker = await startBroker({ extraConfig: BROKER_CONF });
   t.after(() => broker.stop());
   const workers: IngestProcess[] = await Promise.all([1, 2].map((instance) => startIngestProcess({ db: db.url, mqtt: broker.url, instance })));
   t.after(() => Promise.all(workers.map((w) => w.stop('SIGKILL'))));
@@ -69,7 +69,7 @@ test('kill -9 of one of two workers under load: nothing missing, nothing duplica
 test('PostgreSQL restarted mid-stream: ingest waits and retries, /health says so, nothing is lost', { skip, timeout: 120_000 }, async (t) => {
   const db = await startPostgres({ settings: { fsync: 'off' } });
   t.after(() => db.destroy());
-  const broker = await startBroker({ extraConfig: 'max_queued_messages 0\n' });
+  const broker = await startBroker({ extraConfig: BROKER_CONF });
   t.after(() => broker.stop());
   const worker = await startIngestProcess({ db: db.url, mqtt: broker.url });
   t.after(() => worker.stop('SIGKILL'));
@@ -114,7 +114,7 @@ test('gateway outage with replay: every message stored once, in order per stream
   const db = await startPostgres({ settings: { fsync: 'off' } });
   t.after(() => db.destroy());
   const persistenceDir = mkdtempSync(join(tmpdir(), 'fabwatch-mosq-data-'));
-  let broker = await startBroker({ persistenceDir });
+  let broker = await startBroker({ persistenceDir, extraConfig: 'max_inflight_messages 10000\n' });
   const port = broker.port;
   t.after(() => broker.stop());
   const worker = await startIngestProcess({ db: db.url, mqtt: broker.url });
@@ -127,7 +127,7 @@ test('gateway outage with replay: every message stored once, in order per stream
   // The uplink is down for 4 s: the gateway keeps producing into its outbox.
   await broker.stop();
   await sleep(4000);
-  broker = await startBroker({ port, persistenceDir });
+  broker = await startBroker({ port, persistenceDir, extraConfig: 'max_inflight_messages 10000\n' });
   const replayed = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM telemetry WHERE ${where} AND replayed`))[0].n);
   assert.ok(await waitFor(async () => (await replayed()) >= 5, 30_000), `replayed messages stored (${await replayed()})`);
   await sleep(1500);
@@ -150,7 +150,7 @@ test('gateway outage with replay: every message stored once, in order per stream
 test('PUBACK waits for the commit: messages held while the database is down survive kill -9 of the worker', { skip, timeout: 120_000 }, async (t) => {
   const db = await startPostgres({ settings: { fsync: 'off' } });
   t.after(() => db.destroy());
-  const broker = await startBroker({ extraConfig: 'max_queued_messages 0\n' });
+  const broker = await startBroker({ extraConfig: BROKER_CONF });
   t.after(() => broker.stop());
   let worker = await startIngestProcess({ db: db.url, mqtt: broker.url });
   t.after(() => worker.stop('SIGKILL'));

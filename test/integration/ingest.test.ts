@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { startBroker, skipWithoutMosquitto } from '../helpers/mosquitto.js';
 import { startPostgres, skipWithoutPostgres } from '../helpers/postgres.js';
-import { startIngestProcess } from '../helpers/ingest.js';
+import { BROKER_CONF, startIngestProcess } from '../helpers/ingest.js';
 import { startGatewayProcess, repoRoot } from '../helpers/gateway-process.js';
 import { writeSmallConfig } from '../helpers/small-config.js';
 import { makeTelemetry } from '../helpers/telemetry.js';
@@ -16,7 +16,7 @@ const skip = skipWithoutMosquitto() || skipWithoutPostgres();
 test('fabwatch ingest: a real gateway into PostgreSQL, exactly once; malformed messages in rejected; gaps and progress; --report', { skip, timeout: 120_000 }, async (t) => {
   const db = await startPostgres({ settings: { fsync: 'off' } });
   t.after(() => db.destroy());
-  const broker = await startBroker({ extraConfig: 'max_queued_messages 0\n' });
+  const broker = await startBroker({ extraConfig: BROKER_CONF });
   t.after(() => broker.stop());
   // Two workers start at once: the migrations are applied once (advisory lock), both share the load.
   const workers = await Promise.all([1, 2].map((instance) => startIngestProcess({ db: db.url, mqtt: broker.url, instance })));
