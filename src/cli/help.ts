@@ -12,6 +12,8 @@ Usage:
                                      print the effective config (defaults + environment applied)
   fabwatch hash-token [--generate] [--name N] [--role R]
                                      print the hash of an API token for api.auth.tokens
+  fabwatch ingest [--db URL] [--mqtt URL] [--report]
+                                     the fleet historian: MQTT -> PostgreSQL ('ingest --help')
   fabwatch --version | --help
 
 Options:

@@ -52,7 +52,7 @@ function describe(err: ErrorObject): ConfigIssue {
 }
 
 /** Which environment variable set which config path, so errors can name the variable. */
-type EnvSources = Map<string, string>;
+export type EnvSources = Map<string, string>;
 
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
   let cur = obj;
@@ -253,6 +253,33 @@ function deepFreeze<T>(obj: T): T {
     Object.freeze(obj);
   }
   return obj;
+}
+
+/**
+ * Validate only some top-level sections of a config against config/schema.json, with the same
+ * defaults and error listing as validateConfig; other keys are not checked. `fabwatch ingest` reads
+ * `ingest` and `log`, so its file needs no gateway block (and a gateway's file may hold both).
+ */
+const sectionValidators = new Map<string, ReturnType<Ajv['compile']>>();
+export function validateSections<T>(raw: Record<string, unknown>, sections: readonly string[], source: string, envSources: EnvSources = new Map()): T {
+  const key = sections.join(',');
+  let validate = sectionValidators.get(key);
+  if (!validate) {
+    const props = schema.properties as Record<string, unknown>;
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
+    validate = ajv.compile({ type: 'object', properties: Object.fromEntries(sections.map((s) => [s, props[s]])), definitions: schema.definitions });
+    sectionValidators.set(key, validate);
+  }
+  const copy = structuredClone(Object.fromEntries(sections.map((s) => [s, raw[s] ?? {}])));
+  if (!validate(copy)) {
+    const issues = (validate.errors ?? []).filter((e) => !e.schemaPath.includes('/anyOf/')).map(describe);
+    for (const issue of issues) {
+      const fromEnv = envSources.get(issue.path);
+      if (fromEnv) issue.message += ` (set by environment variable ${fromEnv})`;
+    }
+    throw new ConfigError(source, issues);
+  }
+  return deepFreeze(copy) as T;
 }
 
 /** Read, apply environment overrides, validate. */

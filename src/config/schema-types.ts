@@ -469,4 +469,57 @@ export type FabwatchConfigSchema = {
     /** Default: "warning". */
     minSeverity: "info" | "warning" | "critical";
   };
+  /** `fabwatch ingest` (the fleet historian, docs/historian.md): MQTT shared subscriptions -> PostgreSQL. Ignored by the gateway (`fabwatch run`). */
+  ingest: {
+    database: {
+      /** PostgreSQL connection URL (env DATABASE_URL, option --db). A password in it is never logged. Default: "postgres://localhost:5432/fabwatch". */
+      url: string;
+      /** statement_timeout of the ingest session (ms); 0 = none. Range: 0 .. inf. Default: 30000. */
+      statementTimeoutMs: number;
+    };
+    mqtt: {
+      /** Broker URL (env MQTT_URL, option --mqtt). MQTT 5 is required (shared subscriptions). Default: "mqtt://localhost:1883". */
+      url: string;
+      /** Shared-subscription group: the workers of one group share the messages ($share/<group>/...). Default: "fabwatch-ingest". */
+      group: string;
+      /** Client id, stable across restarts so the persistent session (and the messages the broker holds for it) is found again. Default: fabwatch-ingest-<hostname>-<instance>. */
+      clientId?: string;
+      username?: string;
+      password?: string;
+      /** MQTT keepalive (s). Range: 5 .. 65535. Default: 30. */
+      keepaliveS: number;
+      /** MQTT 5 session expiry (s): how long the broker keeps this worker's session and queued messages while it is down. Range: 0 .. inf. Default: 86400. */
+      sessionExpiryS: number;
+      /** MQTT 5 receive maximum: unacknowledged QoS 1 messages the broker may send this worker. Acks wait for the database commit, so this bounds the batch and the memory held. Range: 1 .. 65535. Default: 10000. */
+      receiveMaximum: number;
+      /** Delay between broker reconnection attempts (ms). Range: 100 .. inf. Default: 1000. */
+      reconnectMs: number;
+    };
+    batch: {
+      /** A batch is committed when this many messages wait (one transaction). Range: 1 .. inf. Default: 5000. */
+      maxMessages: number;
+      /** ... or when the oldest waiting message is this old (ms). Range: 1 .. inf. Default: 50. */
+      maxDelayMs: number;
+    };
+    retry: {
+      /** First wait before retrying a failed database write (ms); doubles per failure. Range: 10 .. inf. Default: 250. */
+      minMs: number;
+      /** Longest wait between database retries (ms). Range: 10 .. inf. Default: 5000. */
+      maxMs: number;
+    };
+    /** Days of data kept (d): older daily partitions are dropped, older rejected/gateway_status rows deleted. Range: 1 .. inf. Default: 90. */
+    retentionDays: number;
+    /** Daily partitions created ahead of today (d). Range: 1 .. 60. Default: 3. */
+    partitionsAheadDays: number;
+    /** A message whose ts is further in the future than this (d) goes to `rejected` (TS_OUT_OF_RANGE); so does one older than retentionDays. Range: 0 .. inf. Default: 1. */
+    maxFutureSkewDays: number;
+    /** How often partitions are created ahead and old ones dropped (s). Range: 10 .. inf. Default: 3600. */
+    maintenanceIntervalS: number;
+    http: {
+      /** Address of /health and /metrics. Default: "127.0.0.1". */
+      host: string;
+      /** Port of /health and /metrics; instance N listens on port + N - 1 (0 = any free port). Range: 0 .. 65535. Default: 9410. */
+      port: number;
+    };
+  };
 };

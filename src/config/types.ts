@@ -37,3 +37,5 @@ export type HistoryConfig = FabwatchConfig['history'];
 export type AlarmOutputConfig = FabwatchConfig['alarmOutput'];
 /** The command path: issued_at freshness and de-duplication (config/schema.json `commands`). */
 export type CommandsConfig = FabwatchConfig['commands'];
+/** `fabwatch ingest` (the fleet historian, docs/historian.md); the gateway ignores it. */
+export type IngestConfig = FabwatchConfig['ingest'];
