@@ -364,6 +364,11 @@ function renderRobots(): void {
   robots.forEach(updateCard);
   keepOrder($('robots'), robots.map((r) => cards.get(r.robot_id)!.el));
   keepOrder($('attention-list'), robots.map((r, i) => updateAttention(r, i + 1)));
+  // The selected robot's spectrum is as old as its data: say so rather than freeze silently.
+  const sel = ui.robots.get(ui.selected);
+  const f = sel ? freshness(sel) : { stale: false, text: '' };
+  setText($('spec-age'), f.stale ? f.text : '');
+  for (const id of ['spectrum', 'envelope']) $(id).classList.toggle('stale', f.stale);
 }
 
 function select(id: string): void {

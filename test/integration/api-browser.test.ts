@@ -139,6 +139,8 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
   await page.waitForFunction(() => !document.querySelector('[data-robot="robot-004"] .stopped')!.hasAttribute('hidden'));
   assert.match((await page.textContent('[data-robot="robot-004"] .age')) ?? '', /^sampling stopped at \d\d:\d\d:\d\d · no data since \d\d:\d\d:\d\d$/);
   assert.ok(await page.$('#robots [data-robot="robot-004"].stale'), 'a stopped robot is dimmed');
+  await page.waitForFunction(() => /^sampling stopped at .* · no data since /.test(document.getElementById('spec-age')!.textContent ?? ''), null, { timeout: 10_000 });
+  assert.ok(await page.$('#spectrum.stale'), 'its spectrum is dimmed too');
   assert.equal(await page.$('#robots [data-robot="robot-003"] .stopped[hidden]') !== null, true, 'robot-003 still samples');
   const last = async (id: string) => ((await (await fetch(`${base}/api/robots/${id}`)).json()) as { last_update: string }).last_update;
   const [l3, l4] = [await last('robot-003'), await last('robot-004')];
@@ -148,6 +150,7 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
   await page.click('button[data-cmd="start_acquisition"]');
   await page.waitForFunction(() => /start_acquisition on robot-004: ok/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 10_000 });
   await page.waitForFunction(() => !document.querySelector('#robots [data-robot="robot-004"]')!.classList.contains('stale'), null, { timeout: 15_000 });
+  assert.equal(await page.textContent('#spec-age'), '');
   assert.deepEqual(problems, [], 'no console errors while commanding');
 
   // Trends come from the history endpoint (and live frames).
