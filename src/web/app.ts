@@ -500,9 +500,35 @@ function renderTrend(): void {
 /** ISO 14644-1 class limit (particles/m3 >= size): Cn = 10^N x (0.1/D)^2.08. */
 const isoLimit = (cls: number, sizeUm: number) => 10 ** cls * (0.1 / sizeUm) ** 2.08;
 
+/** One line per room for the attention strip: within class, or the excursion level with its size and ratio. */
+function roomVerdict(l: Json): { cls: string; text: string } {
+  const cls = l.configured_class;
+  const ex: Json | undefined = l.alarm?.excursion;
+  const fault = l.device_fault ?? (l.alarm?.counterFault?.active ? l.alarm.counterFault : null);
+  if (fault) return { cls: 'bad', text: `counter fault (${fault.code ?? (fault.reasons ?? []).join(', ')}): class unknown` };
+  if (ex && ex.level && ex.level !== 'none') {
+    const ratio = ex.lastRatio ?? ex.peakRatio;
+    const where = typeof ex.lastSizeUm === 'number' && typeof ratio === 'number' ? `, ${num(ex.lastSizeUm, 2)} µm at ${num(ratio, 2)}x the limit` : '';
+    return { cls: ex.level === 'alert' ? 'warn' : 'bad', text: `excursion: ${ex.level} level${where}` };
+  }
+  if (l.meets_configured_class === true) return { cls: '', text: `ISO ${cls}: within class` };
+  if (l.meets_configured_class === false) return { cls: 'warn', text: `ISO ${cls}: above class (best ISO ${num(l.iso_class, 2)})` };
+  return { cls: 'unknown', text: `ISO ${cls}: ${l.invalid_reason ? `no valid data (${l.invalid_reason})` : 'no valid data yet'}` };
+}
+
+function renderRooms(locs: Json[]): void {
+  $('rooms').replaceChildren(
+    ...locs.map((l) => {
+      const v = roomVerdict(l);
+      return h('li', { class: `room ${v.cls}`, 'data-room': l.location }, h('b', {}, l.location), ` ${v.text}`);
+    }),
+  );
+}
+
 function renderCleanroom(): void {
   const box = $('cleanroom');
   const locs: Json[] = ui.cleanroom?.locations ?? [];
+  renderRooms(locs);
   if (!locs.length) {
     box.replaceChildren(h('p', { class: 'muted' }, 'no particle counter data yet'));
     return;

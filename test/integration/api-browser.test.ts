@@ -158,6 +158,11 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
   await page.waitForFunction(() => document.querySelectorAll('#robots .robot').length === 4);
   // The particle counter's first sample takes its sample time (6 s in simulation).
   await page.waitForSelector('#cleanroom canvas', { timeout: 20_000 });
+  // Each room has its verdict in the attention strip (the simulated rooms are within class unless an excursion is running).
+  const cr = (await (await fetch(`${base}/api/cleanroom/status`)).json()) as { locations: Array<{ location: string }> };
+  await page.waitForFunction((n: number) => document.querySelectorAll('#rooms .room').length === n, cr.locations.length);
+  for (const text of await page.$$eval('#rooms .room', (els: any[]) => els.map((e) => e.textContent)))
+    assert.match(text, /^[\w-]+ (ISO \d: within class|ISO \d: above class \(best ISO [\d.]+\)|ISO \d: no valid data.*|excursion: (alert|action|limit) level, [\d.]+ µm at [\d.]+x the limit|counter fault .*)$/);
   await page.waitForTimeout(1500);
   mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
   const shot = join(repoRoot, 'test-artifacts', 'page.png');
