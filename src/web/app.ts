@@ -186,9 +186,10 @@ function keepOrder(parent: HTMLElement, els: HTMLElement[]): void {
 
 // ---------------------------------------------------------------- freshness
 /**
- * Per robot: when its state last changed (gateway clock) and its update interval, learnt from the
- * gaps between updates. Data older than 3 intervals is stale. The gateway's clock may differ from
- * the browser's: the offset is the smallest (receive time - last_update) seen.
+ * Per robot: when its data was last sampled (gateway clock) and its update interval, learnt from
+ * the gaps between samples. Data older than 3 intervals is stale. The gateway's clock may differ
+ * from the browser's: the offset is the smallest (receive time - sample time) seen, so an age
+ * counts from when fresh data usually arrives.
  */
 const fresh = {
   skewMs: null as number | null,
@@ -198,12 +199,15 @@ const fresh = {
 };
 const STALE_INTERVALS = 3;
 
+/** When the robot's data was sampled (gateway clock): its last sample, not last_update (which a maintenance toggle or a fault also moves). */
+const dataTs = (r: Json | undefined): number => Date.parse(r?.sensors?.last_sample_at ?? '');
+
 function noteUpdate(prev: Json | undefined, r: Json): void {
-  const t = Date.parse(r.last_update);
+  const t = dataTs(r);
   if (!Number.isFinite(t)) return;
   const lag = Date.now() - t;
   fresh.skewMs = fresh.skewMs === null ? lag : Math.min(fresh.skewMs + 50, lag);
-  const t0 = prev ? Date.parse(prev.last_update) : NaN;
+  const t0 = dataTs(prev);
   if (Number.isFinite(t0) && t > t0) {
     const g = fresh.gaps.get(r.robot_id) ?? [];
     g.push(t - t0);
@@ -222,16 +226,16 @@ function intervalMs(id: string): number {
 
 /** Age of a robot's data in ms (browser clock), null when it has none yet. */
 function ageMs(r: Json): number | null {
-  const t = Date.parse(r.last_update);
+  const t = dataTs(r);
   return Number.isFinite(t) ? Math.max(0, Date.now() - (fresh.skewMs ?? 0) - t) : null;
 }
 
 function freshness(r: Json): { stale: boolean; text: string } {
   const age = ageMs(r);
   const stopped = fresh.stopped.get(r.robot_id);
-  if (age === null) return { stale: false, text: stopped ? 'sampling stopped · no data yet' : 'no data yet' };
+  if (age === null) return { stale: false, text: stopped ? 'sampling stopped · no samples yet' : 'no samples yet' };
   const stale = age > STALE_INTERVALS * intervalMs(r.robot_id);
-  const when = hms(Date.parse(r.last_update) + (fresh.skewMs ?? 0));
+  const when = hms(dataTs(r) + (fresh.skewMs ?? 0));
   if (stopped !== undefined) return { stale: true, text: `sampling stopped at ${hms(stopped)} · no data since ${when}` };
   return { stale, text: stale ? `no data since ${when}` : `updated ${duration(age / 1000)} ago` };
 }
