@@ -70,10 +70,10 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
   const top = api.robots.find((r) => r.robot_id === attention[0])!;
   assert.ok(top.status_reasons.length > 0);
   // The alarm count and the uplink state are shown.
-  await page.waitForFunction(() => /^\d+ active unacknowledged alarms?$/.test(document.getElementById('alarms')!.textContent ?? ''), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /^\d+ active unacknowledged alarms?$/.test(document.getElementById('alarms')!.textContent ?? ''), null, { timeout: 20_000 });
   assert.equal(await page.textContent('#uplink'), 'uplink disabled');
   // Freshness: every card shows the age of its data.
-  await page.waitForFunction(() => [...document.querySelectorAll('#robots .age')].every((e) => /^updated \d+ s ago$/.test(e.textContent ?? '')), null, { timeout: 10_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#robots .age')].every((e) => /^updated \d+ s ago$/.test(e.textContent ?? '')), null, { timeout: 20_000 });
 
   // The spectrum is redrawn as telemetry arrives over the WebSocket.
   const updates = async () => Number(await page.getAttribute('#spectrum', 'data-updates'));
@@ -108,7 +108,7 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
 
   // A command without a token is refused and the page says why; with a technician token it runs.
   await page.click('button[data-cmd="set_maintenance_mode"][data-params=\'{"enabled":true}\']');
-  await page.waitForFunction(() => /refused/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /refused/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 20_000 });
   assert.match((await page.textContent('#outcome')) ?? '', /refused \(401 TOKEN_REQUIRED\)/);
   let robot = (await (await fetch(`${base}/api/robots/robot-003`)).json()) as { maintenance: boolean };
   assert.equal(robot.maintenance, false);
@@ -117,7 +117,7 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
 
   await page.fill('#token', TOKENS.tech);
   await page.click('button[data-cmd="set_maintenance_mode"][data-params=\'{"enabled":true}\']');
-  await page.waitForFunction(() => /: ok —/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /: ok —/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 20_000 });
   assert.match((await page.textContent('#outcome')) ?? '', /set_maintenance_mode on robot-003: ok/);
   robot = (await (await fetch(`${base}/api/robots/robot-003`)).json()) as { maintenance: boolean };
   assert.equal(robot.maintenance, true);
@@ -135,11 +135,11 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
   await page.waitForSelector('#confirm[open]');
   assert.equal(await page.textContent('#confirm-text'), 'Stop sampling on robot-004 — Transfer chamber robot (inner-race defect)?');
   await page.click('#confirm-ok');
-  await page.waitForFunction(() => /stop_acquisition on robot-004: ok/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /stop_acquisition on robot-004: ok/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 20_000 });
   await page.waitForFunction(() => !document.querySelector('[data-robot="robot-004"] .stopped')!.hasAttribute('hidden'));
   assert.match((await page.textContent('[data-robot="robot-004"] .age')) ?? '', /^sampling stopped at \d\d:\d\d:\d\d · no data since \d\d:\d\d:\d\d$/);
   assert.ok(await page.$('#robots [data-robot="robot-004"].stale'), 'a stopped robot is dimmed');
-  await page.waitForFunction(() => /^sampling stopped at .* · no data since /.test(document.getElementById('spec-age')!.textContent ?? ''), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /^sampling stopped at .* · no data since /.test(document.getElementById('spec-age')!.textContent ?? ''), null, { timeout: 20_000 });
   assert.ok(await page.$('#spectrum.stale'), 'its spectrum is dimmed too');
   assert.equal(await page.$('#robots [data-robot="robot-003"] .stopped[hidden]') !== null, true, 'robot-003 still samples');
   // robot-003 keeps sampling while robot-004's last sample stays where it was (polled, not a fixed wait: the machine may be loaded).
@@ -150,7 +150,7 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
   assert.notEqual(await sampled('robot-003'), s3, 'robot-003 kept sampling');
   assert.equal(await sampled('robot-004'), s4, 'robot-004 stopped');
   await page.click('button[data-cmd="start_acquisition"]');
-  await page.waitForFunction(() => /start_acquisition on robot-004: ok/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /start_acquisition on robot-004: ok/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 20_000 });
   await page.waitForFunction(() => !document.querySelector('#robots [data-robot="robot-004"]')!.classList.contains('stale'), null, { timeout: 15_000 });
   assert.equal(await page.textContent('#spec-age'), '');
   assert.deepEqual(problems, [], 'no console errors while commanding');
@@ -175,8 +175,8 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
   // The page says so when the gateway goes away: the cards are dimmed with the time of their last
   // data and the uplink state becomes unknown (it is not known any more).
   await gw.stop('SIGTERM');
-  await page.waitForFunction(() => /unreachable/.test(document.getElementById('conn')!.textContent ?? ''), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /unreachable/.test(document.getElementById('conn')!.textContent ?? ''), null, { timeout: 20_000 });
   await page.waitForFunction(() => document.querySelectorAll('#robots .robot.stale').length === 4, null, { timeout: 15_000 });
   for (const text of await page.$$eval('#robots .age', (els: any[]) => els.map((e) => e.textContent))) assert.match(text, /^no data since \d\d:\d\d:\d\d$/);
-  await page.waitForFunction(() => document.getElementById('uplink')!.textContent === 'uplink unknown', null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.getElementById('uplink')!.textContent === 'uplink unknown', null, { timeout: 20_000 });
 });
