@@ -86,13 +86,15 @@ function onFrame(type: string, p: Json): void {
     case 'init':
       ui.robots.clear();
       for (const r of p.robots ?? []) ui.robots.set(r.robot_id, r);
+      for (const id of cards.keys()) if (!ui.robots.has(id)) (cards.delete(id), attention.delete(id));
       ui.alerts = p.alerts ?? [];
       ui.cleanroom = p.cleanroom ?? null;
-      if (!ui.selected || !ui.robots.has(ui.selected)) select(ui.robots.keys().next().value ?? '');
+      if (!ui.selected || !ui.robots.has(ui.selected)) select(byPriority()[0]?.robot_id ?? '');
       $('gw').textContent = `${p.gateway_id} · site ${p.site}`;
       renderAll();
       break;
     case 'robot_update':
+      noteUpdate(ui.robots.get(p.robot_id), p);
       ui.robots.set(p.robot_id, p);
       renderRobots();
       if (p.robot_id === ui.selected) renderSelected();
@@ -116,7 +118,8 @@ function onFrame(type: string, p: Json): void {
       break;
     }
     case 'command_result':
-      showOutcome(p.status === 'ok', `${p.command}: ${p.status} — ${p.message}`);
+      if (p.status === 'ok') commandDone(p.command, p.robot_id);
+      showOutcome(p.status === 'ok', `${p.command} on ${p.robot_id}: ${p.status} — ${p.message}`);
       break;
   }
 }
@@ -134,14 +137,22 @@ function duration(s: number): string {
   return `${(s / 86400).toFixed(1)} d`;
 }
 
+/** The RUL state in words (src/state/types.ts RobotRul.rul_state). */
 function rulText(r: Json): string | undefined {
   const rul = r.rul;
   if (!rul) return undefined;
-  const pct = Math.round((rul.confidence_level ?? 0) * 100);
-  if (rul.rul_state === 'failed') return 'failed (past the failure criterion)';
-  if (rul.rul_state === 'no_degradation' && typeof rul.rul_low_s === 'number') return `no degradation: > ${duration(rul.rul_low_s)} (${pct} %)`;
-  if (typeof rul.rul_s !== 'number') return undefined;
-  return `${duration(rul.rul_s)} [${duration(rul.rul_low_s)}–${duration(rul.rul_high_s)}, ${pct} %]${rul.baseline_ready ? '' : ' (learning baseline)'}`;
+  switch (rul.rul_state) {
+    case 'failed':
+      return 'failed';
+    case 'learning':
+      return 'learning';
+    case 'no_degradation':
+      return typeof rul.rul_low_s === 'number' ? `no degradation detected (> ${duration(rul.rul_low_s)})` : 'no degradation detected';
+    case 'degrading':
+      if (typeof rul.rul_s !== 'number') return 'degrading';
+      return `degrading: ${duration(rul.rul_s)} [${duration(rul.rul_low_s)}–${duration(rul.rul_high_s)}]`;
+  }
+  return undefined;
 }
 
 function diagnosisText(r: Json): { label?: string; evidence?: string } {
@@ -156,33 +167,212 @@ function diagnosisText(r: Json): { label?: string; evidence?: string } {
   return { label, evidence: evidence || undefined };
 }
 
-function renderRobots(): void {
-  const list = $('robots');
-  list.replaceChildren(
-    ...[...ui.robots.values()].map((r) => {
-      const diag = diagnosisText(r);
-      const zone = zoneOf(r);
-      const rul = rulText(r);
-      const card = h(
-        'button',
-        { class: `robot ${r.status}${r.robot_id === ui.selected ? ' sel' : ''}`, 'data-robot': r.robot_id },
-        h('div', { class: 'rh' }, h('b', {}, r.robot_id), h('span', { class: `badge ${r.status}` }, r.maintenance ? `${r.status} · maint.` : r.status)),
-        h('div', { class: 'name' }, r.name ?? ''),
-        h('div', { class: 'big' }, h('span', { class: 'health' }, num(r.health_score, 3)), h('small', {}, ' health')),
-        h(
-          'div',
-          { class: 'kv' },
-          `RMS ${num(r.vibration?.rms)} g · ${num(r.vibration?.velocity_rms_mm_s)} mm/s · ${num(r.temperature)} °C`,
-          zone ? h('span', { class: `zone z${zone}` }, ` ISO 20816 zone ${zone}`) : null,
-        ),
-        rul ? h('div', { class: 'kv' }, `RUL ${rul}`) : null,
-        diag.label ? h('div', { class: 'diag' }, diag.label, diag.evidence ? h('small', {}, ` — ${diag.evidence}`) : null) : null,
-        r.faults?.length ? h('div', { class: 'fault' }, r.faults.map((f: Json) => `${f.code}: ${f.message}`).join('; ')) : null,
-      );
-      card.onclick = () => select(r.robot_id);
-      return card;
-    }),
+const hms = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+function setClass(el: HTMLElement, cls: string): void {
+  if (el.className !== cls) el.className = cls;
+}
+/** Puts `els` into `parent` in this order, moving nodes only when the order changed (a moved node loses focus and a click in progress). */
+function keepOrder(parent: HTMLElement, els: HTMLElement[]): void {
+  const same = els.length === parent.children.length && els.every((el, i) => parent.children[i] === el);
+  if (same) return;
+  const focused = document.activeElement;
+  parent.replaceChildren(...els);
+  if (focused instanceof HTMLElement && focused !== document.activeElement && parent.contains(focused)) focused.focus({ preventScroll: true });
+}
+
+// ---------------------------------------------------------------- freshness
+/**
+ * Per robot: when its data was last sampled (gateway clock) and its update interval, learnt from
+ * the gaps between samples. Data older than 3 intervals is stale. The gateway's clock may differ
+ * from the browser's: the offset is the smallest (receive time - sample time) seen, so an age
+ * counts from when fresh data usually arrives.
+ */
+const fresh = {
+  skewMs: null as number | null,
+  gaps: new Map<string, number[]>(),
+  /** Robots this page stopped (stop_acquisition ok), with the time; cleared by start_acquisition or new data. */
+  stopped: new Map<string, number>(),
+};
+const STALE_INTERVALS = 3;
+
+/** When the robot's data was sampled (gateway clock): its last sample, not last_update (which a maintenance toggle or a fault also moves). */
+const dataTs = (r: Json | undefined): number => Date.parse(r?.sensors?.last_sample_at ?? '');
+
+function noteUpdate(prev: Json | undefined, r: Json): void {
+  const t = dataTs(r);
+  if (!Number.isFinite(t)) return;
+  const lag = Date.now() - t;
+  fresh.skewMs = fresh.skewMs === null ? lag : Math.min(fresh.skewMs + 50, lag);
+  const t0 = dataTs(prev);
+  if (Number.isFinite(t0) && t > t0) {
+    const g = fresh.gaps.get(r.robot_id) ?? [];
+    g.push(t - t0);
+    if (g.length > 9) g.shift();
+    fresh.gaps.set(r.robot_id, g);
+    // New data well after this page's stop: someone started sampling again.
+    const since = fresh.stopped.get(r.robot_id);
+    if (since !== undefined && t + fresh.skewMs > since + 3000) fresh.stopped.delete(r.robot_id);
+  }
+}
+
+function intervalMs(id: string): number {
+  const g = [...(fresh.gaps.get(id) ?? [])].sort((a, b) => a - b);
+  return g.length >= 2 ? Math.max(250, g[g.length >> 1]) : 2000;
+}
+
+/** Age of a robot's data in ms (browser clock), null when it has none yet. */
+function ageMs(r: Json): number | null {
+  const t = dataTs(r);
+  return Number.isFinite(t) ? Math.max(0, Date.now() - (fresh.skewMs ?? 0) - t) : null;
+}
+
+function freshness(r: Json): { stale: boolean; text: string } {
+  const age = ageMs(r);
+  const stopped = fresh.stopped.get(r.robot_id);
+  if (age === null) return { stale: false, text: stopped ? 'sampling stopped · no samples yet' : 'no samples yet' };
+  const stale = age > STALE_INTERVALS * intervalMs(r.robot_id);
+  const when = hms(dataTs(r) + (fresh.skewMs ?? 0));
+  if (stopped !== undefined) return { stale: true, text: `sampling stopped at ${hms(stopped)} · no data since ${when}` };
+  return { stale, text: stale ? `no data since ${when}` : `updated ${duration(age / 1000)} ago` };
+}
+
+// ---------------------------------------------------------------- robots
+/** Robots in maintenance-priority order: priority.rank (1 first), then score, then config order. */
+function byPriority(): Json[] {
+  const order = [...ui.robots.keys()];
+  return [...ui.robots.values()].sort(
+    (a, b) => (a.priority?.rank ?? Infinity) - (b.priority?.rank ?? Infinity) || (b.priority?.score ?? 0) - (a.priority?.score ?? 0) || order.indexOf(a.robot_id) - order.indexOf(b.robot_id),
   );
+}
+
+interface Card {
+  el: HTMLButtonElement;
+  badge: HTMLElement;
+  name: HTMLElement;
+  health: HTMLElement;
+  kv: HTMLElement;
+  zone: HTMLElement;
+  rul: HTMLElement;
+  diag: HTMLElement;
+  fault: HTMLElement;
+  stopped: HTMLElement;
+  age: HTMLElement;
+}
+interface AttentionItem {
+  el: HTMLButtonElement;
+  rank: HTMLElement;
+  id: HTMLElement;
+  why: HTMLElement;
+  rul: HTMLElement;
+}
+const cards = new Map<string, Card>();
+const attention = new Map<string, AttentionItem>();
+
+/** A robot card is built once and then updated in place: clicks and keyboard focus survive updates. */
+function card(id: string): Card {
+  let c = cards.get(id);
+  if (c) return c;
+  const part = (tag: string, cls: string) => h(tag, { class: cls });
+  c = {
+    el: h('button', { class: 'robot', type: 'button', 'data-robot': id, 'aria-pressed': 'false' }) as HTMLButtonElement,
+    badge: part('span', 'badge'),
+    name: part('div', 'name'),
+    health: part('span', 'health'),
+    kv: part('span', ''),
+    zone: part('span', 'zone'),
+    rul: part('div', 'kv'),
+    diag: part('div', 'diag'),
+    fault: part('div', 'fault'),
+    stopped: part('div', 'stopped'),
+    age: part('div', 'age'),
+  };
+  c.el.append(
+    h('div', { class: 'rh' }, h('b', {}, id), c.badge),
+    c.name,
+    h('div', { class: 'big' }, c.health, h('small', {}, ' health')),
+    h('div', { class: 'kv' }, c.kv, c.zone),
+    c.rul,
+    c.diag,
+    c.fault,
+    c.stopped,
+    c.age,
+  );
+  c.el.onclick = () => select(id);
+  cards.set(id, c);
+  return c;
+}
+
+function updateCard(r: Json): void {
+  const c = card(r.robot_id);
+  const diag = diagnosisText(r);
+  const zone = zoneOf(r);
+  const rul = rulText(r);
+  const f = freshness(r);
+  const selected = r.robot_id === ui.selected;
+  setClass(c.el, `robot ${r.status}${selected ? ' sel' : ''}${f.stale ? ' stale' : ''}`);
+  if (c.el.getAttribute('aria-pressed') !== String(selected)) c.el.setAttribute('aria-pressed', String(selected));
+  setClass(c.badge, `badge ${r.status}`);
+  setText(c.badge, r.maintenance ? `${r.status} · maint.` : r.status);
+  setText(c.name, r.name ?? '');
+  setText(c.health, num(r.health_score, 3));
+  setText(c.kv, `RMS ${num(r.vibration?.rms)} g · ${num(r.vibration?.velocity_rms_mm_s)} mm/s · ${num(r.temperature)} °C`);
+  setClass(c.zone, zone ? `zone z${zone}` : 'zone');
+  setText(c.zone, zone ? ` ISO 20816 zone ${zone}` : '');
+  setText(c.rul, rul ? `RUL ${rul}` : '');
+  c.rul.hidden = !rul;
+  setText(c.diag, diag.label ? `${diag.label}${diag.evidence ? ` — ${diag.evidence}` : ''}` : '');
+  c.diag.hidden = !diag.label;
+  setText(c.fault, r.faults?.length ? r.faults.map((x: Json) => `${x.code}: ${x.message}`).join('; ') : '');
+  c.fault.hidden = !r.faults?.length;
+  c.stopped.hidden = !fresh.stopped.has(r.robot_id);
+  setText(c.stopped, 'sampling stopped');
+  setText(c.age, f.text);
+}
+
+function attentionItem(id: string): AttentionItem {
+  let a = attention.get(id);
+  if (a) return a;
+  a = {
+    el: h('button', { class: 'att', type: 'button', 'data-attention': id }) as HTMLButtonElement,
+    rank: h('span', { class: 'rank' }),
+    id: h('b'),
+    why: h('span', { class: 'why' }),
+    rul: h('span', { class: 'rul' }),
+  };
+  a.el.append(a.rank, a.id, a.why, a.rul);
+  a.el.onclick = () => select(id);
+  attention.set(id, a);
+  return a;
+}
+
+function updateAttention(r: Json, position: number): HTMLElement {
+  const a = attentionItem(r.robot_id);
+  const f = freshness(r);
+  setClass(a.el, `att ${r.status}${f.stale ? ' stale' : ''}`);
+  const current = String(r.robot_id === ui.selected);
+  if (a.el.getAttribute('aria-current') !== current) a.el.setAttribute('aria-current', current);
+  setText(a.rank, `${position}.`);
+  setText(a.id, `${r.robot_id} · ${r.status}`);
+  setText(a.why, r.status_reasons?.[0] ?? r.priority?.reasons?.[0] ?? 'no findings');
+  const rul = rulText(r);
+  setText(a.rul, [rul ? `RUL ${rul}` : null, f.stale ? f.text : null].filter(Boolean).join(' · '));
+  return a.el;
+}
+
+function renderRobots(): void {
+  const robots = byPriority();
+  robots.forEach(updateCard);
+  keepOrder($('robots'), robots.map((r) => cards.get(r.robot_id)!.el));
+  keepOrder($('attention-list'), robots.map((r, i) => updateAttention(r, i + 1)));
+  // The selected robot's spectrum is as old as its data: say so rather than freeze silently.
+  const sel = ui.robots.get(ui.selected);
+  const f = sel ? freshness(sel) : { stale: false, text: '' };
+  setText($('spec-age'), f.stale ? f.text : '');
+  for (const id of ['spectrum', 'envelope']) $(id).classList.toggle('stale', f.stale);
 }
 
 function select(id: string): void {
@@ -194,9 +384,15 @@ function select(id: string): void {
   void loadHistory(id);
 }
 
+function robotLabel(id: string): string {
+  const r = ui.robots.get(id);
+  return r?.name ? `${id} — ${r.name}` : id;
+}
+
 function renderSelected(): void {
   const r = ui.robots.get(ui.selected);
-  $('sel-title').textContent = r ? `${r.robot_id} — ${r.name ?? ''}` : '';
+  $('sel-title').textContent = r ? robotLabel(r.robot_id) : '';
+  setText($('cmd-target'), r ? `Target: ${robotLabel(r.robot_id)}` : 'no robot selected');
   if (r?.spectrum) renderSpectrum({ spectrum: r.spectrum, ...r });
 }
 
@@ -308,9 +504,35 @@ function renderTrend(): void {
 /** ISO 14644-1 class limit (particles/m3 >= size): Cn = 10^N x (0.1/D)^2.08. */
 const isoLimit = (cls: number, sizeUm: number) => 10 ** cls * (0.1 / sizeUm) ** 2.08;
 
+/** One line per room for the attention strip: within class, or the excursion level with its size and ratio. */
+function roomVerdict(l: Json): { cls: string; text: string } {
+  const cls = l.configured_class;
+  const ex: Json | undefined = l.alarm?.excursion;
+  const fault = l.device_fault ?? (l.alarm?.counterFault?.active ? l.alarm.counterFault : null);
+  if (fault) return { cls: 'bad', text: `counter fault (${fault.code ?? (fault.reasons ?? []).join(', ')}): class unknown` };
+  if (ex && ex.level && ex.level !== 'none') {
+    const ratio = ex.lastRatio ?? ex.peakRatio;
+    const where = typeof ex.lastSizeUm === 'number' && typeof ratio === 'number' ? `, ${num(ex.lastSizeUm, 2)} µm at ${num(ratio, 2)}x the limit` : '';
+    return { cls: ex.level === 'alert' ? 'warn' : 'bad', text: `excursion: ${ex.level} level${where}` };
+  }
+  if (l.meets_configured_class === true) return { cls: '', text: `ISO ${cls}: within class` };
+  if (l.meets_configured_class === false) return { cls: 'warn', text: `ISO ${cls}: above class (best ISO ${num(l.iso_class, 2)})` };
+  return { cls: 'unknown', text: `ISO ${cls}: ${l.invalid_reason ? `no valid data (${l.invalid_reason})` : 'no valid data yet'}` };
+}
+
+function renderRooms(locs: Json[]): void {
+  $('rooms').replaceChildren(
+    ...locs.map((l) => {
+      const v = roomVerdict(l);
+      return h('li', { class: `room ${v.cls}`, 'data-room': l.location }, h('b', {}, l.location), ` ${v.text}`);
+    }),
+  );
+}
+
 function renderCleanroom(): void {
   const box = $('cleanroom');
   const locs: Json[] = ui.cleanroom?.locations ?? [];
+  renderRooms(locs);
   if (!locs.length) {
     box.replaceChildren(h('p', { class: 'muted' }, 'no particle counter data yet'));
     return;
@@ -359,6 +581,10 @@ function renderCleanroom(): void {
 
 // ---------------------------------------------------------------- alerts, uplink, faults
 function renderAlerts(): void {
+  const open = ui.alerts.filter((a) => a.active && !a.acknowledged && a.severity !== 'info').length;
+  const al = $('alarms');
+  setClass(al, open ? '' : 'none');
+  setText(al, open ? `${open} active unacknowledged alarm${open === 1 ? '' : 's'}` : 'no active unacknowledged alarms');
   const rows = ui.alerts.slice(-30).reverse();
   $('alerts').replaceChildren(
     ...(rows.length
@@ -381,10 +607,12 @@ async function acknowledge(a: Json): Promise<void> {
 async function pollHealth(): Promise<void> {
   try {
     const { status, body } = await api('/health');
-    if (status !== 200) return;
+    if (status !== 200) return uplinkUnknown(`/health answered ${status}`);
     const u = body.uplink ?? {};
-    $('uplink').textContent = !u.enabled ? 'uplink disabled' : u.connected ? `uplink connected${u.queued ? ` · ${u.queued} queued` : ''}` : `uplink down · buffering ${u.queued ?? 0} messages`;
-    $('uplink').className = `pill ${!u.enabled ? '' : u.connected ? 'ok' : 'bad'}`;
+    const backlog = `backlog ${u.queued ?? 0}`;
+    $('uplink').textContent = !u.enabled ? 'uplink disabled' : u.connected ? `uplink connected · ${backlog}` : `uplink down · ${backlog}`;
+    $('uplink').className = `pill ${!u.enabled ? '' : u.connected && !u.outbox?.fault ? 'ok' : 'bad'}`;
+    $('uplink').title = `checked ${hms(Date.now())}${u.outbox?.fault ? ` · outbox fault ${u.outbox.fault.code}` : ''}`;
     const faults: string[] = [];
     for (const s of body.sensors ?? []) for (const f of s.faults ?? []) faults.push(`${f.device}: ${f.code} — ${f.message}`);
     for (const c of body.counters ?? []) if (c.fault) faults.push(`${c.fault.device}: ${c.fault.code} — ${c.fault.message}`);
@@ -395,8 +623,15 @@ async function pollHealth(): Promise<void> {
     }
     $('faults').replaceChildren(...(faults.length ? faults.map((f) => h('li', { class: 'fault' }, f)) : [h('li', { class: 'muted' }, 'no device faults')]));
   } catch {
-    /* the WebSocket status says the gateway is unreachable */
+    uplinkUnknown('gateway unreachable');
   }
+}
+
+/** The uplink's state is unknown when /health cannot be read: never keep showing the last one. */
+function uplinkUnknown(why: string): void {
+  setText($('uplink'), 'uplink unknown');
+  setClass($('uplink'), 'pill');
+  $('uplink').title = why;
 }
 
 // ---------------------------------------------------------------- commands
@@ -406,12 +641,44 @@ function showOutcome(ok: boolean, text: string): void {
   el.textContent = text;
 }
 
-async function sendCommand(command: string, parameters: Json, robotId = ui.selected): Promise<void> {
+/** What the page knows of acquisition: the robot state does not say whether sampling runs, so the page remembers its own stop/start. */
+function commandDone(command: string, robotId: string): void {
+  if (command === 'stop_acquisition') fresh.stopped.set(robotId, Date.now());
+  else if (command === 'start_acquisition') fresh.stopped.delete(robotId);
+  else return;
+  renderRobots();
+}
+
+/** Destructive commands ask first, naming the robot; the target is fixed when the button is pressed. */
+function confirmCommand(what: string, robotId: string): Promise<boolean> {
+  const dlg = $<HTMLDialogElement>('confirm');
+  setText($('confirm-text'), `${what} on ${robotLabel(robotId)}?`);
+  setText($('confirm-ok'), `${what} on ${robotId}`);
+  dlg.dataset.robot = robotId;
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      dlg.onclose = null;
+      $('confirm-ok').onclick = null;
+      $('confirm-cancel').onclick = null;
+      if (dlg.open) dlg.close();
+      resolve(ok);
+    };
+    $('confirm-ok').onclick = () => done(true);
+    $('confirm-cancel').onclick = () => done(false);
+    dlg.onclose = () => done(false);
+    dlg.showModal();
+    $('confirm-cancel').focus();
+  });
+}
+
+async function sendCommand(command: string, parameters: Json, robotId = ui.selected, confirmText?: string): Promise<void> {
   if (!robotId) return;
+  if (confirmText && !(await confirmCommand(confirmText, robotId))) return showOutcome(true, `${confirmText} on ${robotId}: cancelled`);
   if (!token()) $('token').focus();
-  showOutcome(true, `${command}: sending…`);
+  showOutcome(true, `${command} on ${robotId}: sending…`);
   try {
     const { status, body } = await api(`/api/robots/${encodeURIComponent(robotId)}/command`, { method: 'POST', body: JSON.stringify({ command, parameters }) });
+    if (status === 200) commandDone(command, robotId);
     if (status === 200) showOutcome(true, `${command} on ${robotId}: ${body.status} — ${body.message} (id ${body.id})`);
     else showOutcome(false, `${command} on ${robotId} refused (${status} ${body.error?.code}): ${body.error?.message}`);
   } catch (err) {
@@ -434,7 +701,7 @@ function main(): void {
     if (!ui.ws) connect();
   });
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-cmd]')) {
-    b.onclick = () => void sendCommand(b.dataset.cmd!, b.dataset.params ? JSON.parse(b.dataset.params) : {});
+    b.onclick = () => void sendCommand(b.dataset.cmd!, b.dataset.params ? JSON.parse(b.dataset.params) : {}, ui.selected, b.dataset.confirm);
   }
   window.addEventListener('resize', () => {
     renderTrend();
@@ -444,6 +711,8 @@ function main(): void {
   connect();
   void pollHealth();
   setInterval(() => void pollHealth(), 5000);
+  // Ages and staleness move with the clock, not only with updates.
+  setInterval(renderRobots, 1000);
 }
 
 main();
