@@ -16,13 +16,19 @@ export function robotCommands(ctl: RobotControl): CommandDefinition<never>[] {
       name: 'start_acquisition',
       description: 'Start sampling the robot\'s sensors (after stop_acquisition).',
       parameters: { properties: {} },
-      run: (robotId: string) => ctl.startAcquisition(robotId),
+      run: async (robotId: string) => {
+        await ctl.startAcquisition(robotId);
+        ctl.state.setSampling(robotId, true);
+      },
     },
     {
       name: 'stop_acquisition',
       description: 'Stop sampling the robot\'s sensors (e.g. during maintenance).',
       parameters: { properties: {} },
-      run: (robotId: string) => ctl.stopAcquisition(robotId),
+      run: async (robotId: string) => {
+        await ctl.stopAcquisition(robotId);
+        ctl.state.setSampling(robotId, false);
+      },
     },
     {
       name: 'set_maintenance_mode',

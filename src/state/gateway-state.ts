@@ -29,6 +29,7 @@ export class GatewayState extends EventEmitter<StateEvents> {
         status: 'starting',
         health_score: null,
         status_reasons: [],
+        sampling: { running: true, since: null },
         baseline_learnt_while_faulty: false,
         temperature: null,
         vibration: null,
@@ -126,6 +127,11 @@ export class GatewayState extends EventEmitter<StateEvents> {
     if (this.alerts.length > 1000) this.alerts.splice(0, this.alerts.length - 1000);
     this.emit('alert', alert);
     return alert;
+  }
+
+  /** Sampling started or stopped by a command (stop_acquisition / start_acquisition). */
+  setSampling(robotId: string, running: boolean): void {
+    if (this.robots.has(robotId)) this.updateRobot(robotId, { sampling: { running, since: this.iso() } });
   }
 
   /** Maintenance mode per robot (alerts for it are downgraded to info). */

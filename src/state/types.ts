@@ -101,6 +101,8 @@ export interface RobotState {
   /** Maintenance priority across this gateway's robots (1 = first). */
   priority: { rank: number; level: string; score: number; reasons: string[] } | null;
   maintenance: boolean;
+  /** Whether the robot's sensors are being sampled; `since` is when a command last changed it (null = since start). */
+  sampling: { running: boolean; since: string | null };
   last_update: string | null;
 }
 

@@ -230,9 +230,15 @@ function ageMs(r: Json): number | null {
   return Number.isFinite(t) ? Math.max(0, Date.now() - (fresh.skewMs ?? 0) - t) : null;
 }
 
+/** When sampling was stopped: the gateway's robot state says so (any client's stop), or this page's own stop. */
+function stoppedAt(r: Json): number | undefined {
+  if (r.sampling && r.sampling.running === false) return r.sampling.since ? Date.parse(r.sampling.since) + (fresh.skewMs ?? 0) : Date.now();
+  return fresh.stopped.get(r.robot_id);
+}
+
 function freshness(r: Json): { stale: boolean; text: string } {
   const age = ageMs(r);
-  const stopped = fresh.stopped.get(r.robot_id);
+  const stopped = stoppedAt(r);
   if (age === null) return { stale: false, text: stopped ? 'sampling stopped · no samples yet' : 'no samples yet' };
   const stale = age > STALE_INTERVALS * intervalMs(r.robot_id);
   const when = hms(dataTs(r) + (fresh.skewMs ?? 0));
@@ -328,7 +334,7 @@ function updateCard(r: Json): void {
   c.diag.hidden = !diag.label;
   setText(c.fault, r.faults?.length ? r.faults.map((x: Json) => `${x.code}: ${x.message}`).join('; ') : '');
   c.fault.hidden = !r.faults?.length;
-  c.stopped.hidden = !fresh.stopped.has(r.robot_id);
+  c.stopped.hidden = stoppedAt(r) === undefined;
   setText(c.stopped, 'sampling stopped');
   setText(c.age, f.text);
 }
