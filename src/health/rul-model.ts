@@ -95,7 +95,8 @@ function parseCard(text: string, cardPath: string): RulModelCard {
     throw bad(RulErrorCode.RUL_MODEL_CORRUPT, `model card ${cardPath} is not valid JSON`, { path: cardPath }, err);
   }
   const ok =
-    card &&
+    card !== null &&
+    typeof card === 'object' &&
     typeof card.version === 'string' &&
     typeof card.onnx?.sha256 === 'string' &&
     typeof card.inputs?.tensor === 'string' &&
@@ -105,6 +106,107 @@ function parseCard(text: string, cardPath: string): RulModelCard {
   if (!ok) throw bad(RulErrorCode.RUL_MODEL_CORRUPT, `model card ${cardPath} lacks version / onnx.sha256 / inputs / outputs`, { path: cardPath });
   return card;
 }
+
+/**
+ * Check a model (ONNX bytes + parsed card) against the card and this code's input contract, open an
+ * inference session on it and probe it with one row. Throws RUL_MODEL_MISMATCH / RUL_MODEL_CORRUPT /
+ * NATIVE_MODULE_MISSING. The caller owns (and must release) the returned session.
+ */
+async function openCheckedSession(modelBytes: Uint8Array, card: RulModelCard, label: string, threads: number): Promise<{ ort: Ort; session: Session }> {
+  const sha = createHash('sha256').update(modelBytes).digest('hex');
+  if (sha !== card.onnx.sha256) {
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `SHA-256 of ${label} (${sha.slice(0, 12)}...) differs from the model card (${String(card.onnx.sha256).slice(0, 12)}...)`, { actual: sha, expected: card.onnx.sha256 });
+  }
+  // this code's input contract vs the card
+  const cardInputs = card.inputs.order.map((o) => o?.source_feature);
+  if (cardInputs.length !== RUL_MODEL_INPUT_COUNT || cardInputs.some((n, i) => n !== RUL_MODEL_INPUTS[i])) {
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model card inputs [${cardInputs.join(', ')}] differ from what this gateway computes [${RUL_MODEL_INPUTS.join(', ')}]`, { card: cardInputs });
+  }
+  if (card.inputs.shape.length !== 2 || card.inputs.shape[1] !== RUL_MODEL_INPUT_COUNT) {
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model card input shape ${JSON.stringify(card.inputs.shape)} is not [N, ${RUL_MODEL_INPUT_COUNT}]`);
+  }
+
+  let ort: Ort;
+  try {
+    ort = await import('onnxruntime-node');
+  } catch (err) {
+    throw bad(ErrorCode.NATIVE_MODULE_MISSING, 'onnxruntime-node cannot be loaded; RUL is unavailable', {}, err);
+  }
+  let session: Session;
+  try {
+    session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
+  } catch (err) {
+    throw bad(RulErrorCode.RUL_MODEL_CORRUPT, `onnxruntime cannot load ${label}: ${(err as Error).message}`, { path: label }, err);
+  }
+  try {
+    checkGraph(session, card);
+    // probe: one row through the graph must produce finite outputs of the expected shapes
+    const probe = await session.run({ [card.inputs.tensor]: new ort.Tensor('float32', new Float32Array(RUL_MODEL_INPUT_COUNT).fill(1), [1, RUL_MODEL_INPUT_COUNT]) });
+    for (const o of OUTPUTS) {
+      const t = probe[o];
+      if (!t || t.dims.length !== 2 || t.dims[0] !== 1 || t.dims[1] !== 1 || !Number.isFinite((t.data as Float32Array)[0])) {
+        throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model output ${o} is missing or not a finite [1,1] tensor`);
+      }
+    }
+  } catch (err) {
+    await session.release().catch(() => undefined);
+    if (err instanceof FabwatchError) throw err;
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model does not run with the card's input shape: ${(err as Error).message}`, {}, err);
+  }
+  return { ort, session };
+}
+
+function checkGraph(session: Session, card: RulModelCard): void {
+  if (session.inputNames.length !== 1 || session.inputNames[0] !== card.inputs.tensor) {
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `graph inputs [${session.inputNames.join(', ')}] differ from the card's "${card.inputs.tensor}"`);
+  }
+  const meta = session.inputMetadata?.[0];
+  if (meta && meta.isTensor) {
+    const shape = meta.shape;
+    const last = shape[shape.length - 1];
+    if (shape.length !== 2 || (typeof last === 'number' && last !== RUL_MODEL_INPUT_COUNT)) {
+      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `graph input shape ${JSON.stringify(shape)} differs from the card's ${JSON.stringify(card.inputs.shape)}`);
+    }
+  }
+  const cardOutputs = card.outputs.map((o) => o?.name);
+  for (const o of OUTPUTS) {
+    if (!session.outputNames.includes(o) || !cardOutputs.includes(o)) {
+      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `output ${o} missing from the graph or the card`, { graph: session.outputNames, card: cardOutputs });
+    }
+  }
+}
+
+/** Raw outputs of the RUL graph for some rows, one array per output name (RUL_MODEL_OUTPUTS). */
+export type RulRawOutputs = Record<(typeof OUTPUTS)[number], number[]>;
+
+/**
+ * Check a candidate model (bytes + card text) exactly as start() would, in a session of its own,
+ * run `rows` (model inputs, RUL_MODEL_INPUTS order) through it and release it. For the model-update
+ * verifier (golden vectors) and `fabwatch model sign`; never touches a loaded RulModel.
+ */
+export async function runCandidateModel(modelBytes: Uint8Array, cardText: string, rows: number[][], label = 'model package'): Promise<RulRawOutputs> {
+  const card = parseCard(cardText, label);
+  const { ort, session } = await openCheckedSession(modelBytes, card, label, 1);
+  try {
+    const n = rows.length;
+    const x = new Float32Array(n * RUL_MODEL_INPUT_COUNT);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      if (!Array.isArray(row) || row.length !== RUL_MODEL_INPUT_COUNT || !row.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw bad(RulErrorCode.RUL_BAD_FEATURES, `row ${i}: expected ${RUL_MODEL_INPUT_COUNT} finite model inputs`);
+      }
+      for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) x[i * RUL_MODEL_INPUT_COUNT + k] = row[k];
+    }
+    const out = await session.run({ [card.inputs.tensor]: new ort.Tensor('float32', x, [n, RUL_MODEL_INPUT_COUNT]) }, OUTPUTS as unknown as string[]);
+    const res = {} as RulRawOutputs;
+    for (const o of OUTPUTS) res[o] = Array.from(out[o].data as Float32Array);
+    return res;
+  } finally {
+    await session.release().catch(() => undefined);
+  }
+}
+
+export const RUL_MODEL_OUTPUTS: readonly string[] = OUTPUTS;
 
 export class RulModel implements Component {
   readonly name = 'rul-model';
@@ -192,70 +294,10 @@ export class RulModel implements Component {
       throw bad(RulErrorCode.RUL_MODEL_MISSING, `RUL model card not readable: ${this.cardPath}`, { path: this.cardPath }, err);
     }
     const card = parseCard(cardText, this.cardPath);
-    const sha = createHash('sha256').update(modelBytes).digest('hex');
-    if (sha !== card.onnx.sha256) {
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `SHA-256 of ${this.opts.modelPath} (${sha.slice(0, 12)}...) differs from the model card (${card.onnx.sha256.slice(0, 12)}...)`, { actual: sha, expected: card.onnx.sha256 });
-    }
-    // this code's input contract vs the card
-    const cardInputs = card.inputs.order.map((o) => o.source_feature);
-    if (cardInputs.length !== RUL_MODEL_INPUT_COUNT || cardInputs.some((n, i) => n !== RUL_MODEL_INPUTS[i])) {
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model card inputs [${cardInputs.join(', ')}] differ from what this gateway computes [${RUL_MODEL_INPUTS.join(', ')}]`, { card: cardInputs });
-    }
-    if (card.inputs.shape.length !== 2 || card.inputs.shape[1] !== RUL_MODEL_INPUT_COUNT) {
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model card input shape ${JSON.stringify(card.inputs.shape)} is not [N, ${RUL_MODEL_INPUT_COUNT}]`);
-    }
-
-    let ort: Ort;
-    try {
-      ort = await import('onnxruntime-node');
-    } catch (err) {
-      throw bad(ErrorCode.NATIVE_MODULE_MISSING, 'onnxruntime-node cannot be loaded; RUL is unavailable', {}, err);
-    }
-    let session: Session;
-    try {
-      const threads = this.opts.threads ?? 1;
-      session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
-    } catch (err) {
-      throw bad(RulErrorCode.RUL_MODEL_CORRUPT, `onnxruntime cannot load ${this.opts.modelPath}: ${(err as Error).message}`, { path: this.opts.modelPath }, err);
-    }
-    try {
-      this.checkGraph(session, card);
-      // probe: one row through the graph must produce finite outputs of the expected shapes
-      const probe = await session.run({ [card.inputs.tensor]: new ort.Tensor('float32', new Float32Array(RUL_MODEL_INPUT_COUNT).fill(1), [1, RUL_MODEL_INPUT_COUNT]) });
-      for (const o of OUTPUTS) {
-        const t = probe[o];
-        if (!t || t.dims.length !== 2 || t.dims[0] !== 1 || t.dims[1] !== 1 || !Number.isFinite((t.data as Float32Array)[0])) {
-          throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model output ${o} is missing or not a finite [1,1] tensor`);
-        }
-      }
-    } catch (err) {
-      await session.release().catch(() => undefined);
-      if (err instanceof FabwatchError) throw err;
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model does not run with the card's input shape: ${(err as Error).message}`, {}, err);
-    }
+    const { ort, session } = await openCheckedSession(modelBytes, card, this.opts.modelPath, this.opts.threads ?? 1);
     this.ort = ort;
     this.cardData = card;
     this.session = session;
-  }
-
-  private checkGraph(session: Session, card: RulModelCard): void {
-    if (session.inputNames.length !== 1 || session.inputNames[0] !== card.inputs.tensor) {
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `graph inputs [${session.inputNames.join(', ')}] differ from the card's "${card.inputs.tensor}"`);
-    }
-    const meta = session.inputMetadata?.[0];
-    if (meta && meta.isTensor) {
-      const shape = meta.shape;
-      const last = shape[shape.length - 1];
-      if (shape.length !== 2 || (typeof last === 'number' && last !== RUL_MODEL_INPUT_COUNT)) {
-        throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `graph input shape ${JSON.stringify(shape)} differs from the card's ${JSON.stringify(card.inputs.shape)}`);
-      }
-    }
-    const cardOutputs = card.outputs.map((o) => o.name);
-    for (const o of OUTPUTS) {
-      if (!session.outputNames.includes(o) || !cardOutputs.includes(o)) {
-        throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `output ${o} missing from the graph or the card`, { graph: session.outputNames, card: cardOutputs });
-      }
-    }
   }
 
   private checkRow(row: ArrayLike<number>, i: number): void {
