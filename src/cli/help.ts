@@ -12,6 +12,8 @@ Usage:
                                      print the effective config (defaults + environment applied)
   fabwatch hash-token [--generate] [--name N] [--role R]
                                      print the hash of an API token for api.auth.tokens
+  fabwatch model keygen|sign|verify|publish ...
+                                     make, check and send signed RUL model packages ('model --help')
   fabwatch --version | --help
 
 Options:

@@ -121,6 +121,10 @@ export async function main(argv: string[]): Promise<number> {
   // Subcommands with their own options are dispatched before the gateway's option parsing.
   if (argv[0] === 'simulate-device') return simulateDeviceCommand(argv.slice(1));
   if (argv[0] === 'hash-token') return hashTokenCommand(argv.slice(1));
+  if (argv[0] === 'model') {
+    const { modelCommand } = await import('./model.js');
+    return modelCommand(argv.slice(1));
+  }
   let parsed;
   try {
     parsed = parseArgs({

@@ -9,4 +9,6 @@ export const topics = {
   cleanroomAlerts: (site: string) => `cleanroom/${site}/alerts`,
   gatewayStatus: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/status`,
   gatewayAlerts: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/alerts`,
+  /** Signed RUL model packages for one gateway (retained, QoS 1; src/health/model-package.ts). */
+  gatewayModel: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/model`,
 };
