@@ -17,13 +17,14 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { AuditLog } from '../core/audit.js';
 import { errorCode, errorMessage, FabwatchError } from '../core/errors.js';
-import { verifyModelPackage, type TrustedKey } from './model-package.js';
+import { parseModelPackage, verifyModelPackage, type TrustedKey } from './model-package.js';
 import type { RulModel } from './rul-model.js';
 
 export const ModelUpdateErrorCode = {
   MODEL_STORE_IO: 'MODEL_STORE_IO',
   MODEL_SWAP_FAILED: 'MODEL_SWAP_FAILED',
   MODEL_NO_PREVIOUS: 'MODEL_NO_PREVIOUS',
+  MODEL_PKG_FAULTED: 'MODEL_PKG_FAULTED',
 } as const;
 
 export interface InstalledEntry {
@@ -44,7 +45,8 @@ export interface InstalledState {
   previous: InstalledEntry | null;
 }
 
-export type ModelUpdateAction = 'accepted' | 'rejected' | 'swapped' | 'rolled_back' | 'rollback_failed';
+/** 'unchanged': the package is the model already running (the retained package, again after a reconnect): nothing done, no alert. */
+export type ModelUpdateAction = 'accepted' | 'rejected' | 'swapped' | 'rolled_back' | 'rollback_failed' | 'unchanged';
 
 /** One thing that happened, for the alert/ack upstream (the audit line is written here). */
 export interface ModelUpdateEvent {
@@ -165,11 +167,22 @@ export class ModelUpdater {
 
   private async install(payload: Uint8Array | string): Promise<ModelUpdateEvent> {
     const before = this.currentVersion();
+    try {
+      const p = parseModelPackage(payload, this.o.maxPackageBytes);
+      if (before !== null && p.version === before && sha256(Buffer.from(p.onnx_b64, 'base64')) === this.o.model.card.onnx.sha256) {
+        return { action: 'unchanged', version: before, previous_version: before, trigger: 'mqtt', reason: `model ${before} is already running`, ts: new Date(this.now()).toISOString() };
+      }
+    } catch {
+      // verifyModelPackage below says why, with its code
+    }
     let v;
     try {
       v = await verifyModelPackage(payload, { publicKeys: this.o.publicKeys, currentVersion: before, maxBytes: this.o.maxPackageBytes });
     } catch (err) {
       return this.emit({ action: 'rejected', version: null, previous_version: before, trigger: 'mqtt', code: errorCode(err), reason: errorMessage(err) });
+    }
+    if (this.state?.previous?.faulted && this.state.previous.sha256 === v.sha256) {
+      return this.emit({ action: 'rejected', version: v.version, previous_version: before, trigger: 'mqtt', code: ModelUpdateErrorCode.MODEL_PKG_FAULTED, reason: `model ${v.version} faulted at run time on this gateway and was rolled back from: not installed again` });
     }
     this.emit({ action: 'accepted', version: v.version, previous_version: before, trigger: 'mqtt', reason: `model ${v.version} verified (key ${v.keyId}${v.rollback ? ', signed rollback' : ''})` });
     let entry: InstalledEntry;

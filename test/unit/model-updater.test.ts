@@ -67,7 +67,6 @@ test('a valid update is swapped in while predictions continue: none fails, none 
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   stop = true;
   await loop;
-  await model.stop();
   assert.equal(ev.action, 'swapped', ev.reason);
   assert.deepEqual(failures, []);
   assert.equal(versions.length, issued);
@@ -75,11 +74,14 @@ test('a valid update is swapped in while predictions continue: none fails, none 
   assert.ok(versions.lastIndexOf('3.0.0') < versions.indexOf('3.1.0'), 'never back to the old model after the swap');
   assert.equal(model.source, 'update');
   assert.deepEqual(events.map((e) => e.action), ['accepted', 'swapped']);
+  assert.equal((await updater.handlePackage(p)).action, 'unchanged', 'the retained package again after a reconnect');
+  assert.equal(events.length, 2, 'no alert for it');
   assert.equal(audit.filter((l) => /"audit":"model"/.test(l)).length, 2);
   const inst = installedModel(stateDir)!;
   assert.equal(inst.entry.version, '3.1.0');
   assert.equal(inst.state.previous?.origin, 'bundled');
   assert.deepEqual(readFileSync(inst.modelPath), ONNX);
+  await model.stop();
 });
 
 test('each bad package is rejected with its reason, audited, and the old model keeps serving', async () => {
@@ -151,6 +153,10 @@ test('rollback by command, and a self-rollback when the new model returns non-fi
   assert.match(self.reason, /non-finite rul_median_s/);
   assert.equal(updater.installed?.previous?.faulted, true);
   assert.equal(events.at(-1)!.code, 'MODEL_NO_PREVIOUS', 'never rolled back to the faulted model');
+  // the retained 4.0.0 arriving again after a reconnect is not installed again; the running 3.0.0 package is a no-op
+  const again = await updater.handlePackage(await pkg(gw, '4.0.0', { golden }));
+  assert.equal(again.code, 'MODEL_PKG_FAULTED');
+  assert.equal(model.version, '3.0.0');
   await model.stop();
 });
 
