@@ -24,7 +24,7 @@ export const ModelUpdateErrorCode = {
   MODEL_STORE_IO: 'MODEL_STORE_IO',
   MODEL_SWAP_FAILED: 'MODEL_SWAP_FAILED',
   MODEL_NO_PREVIOUS: 'MODEL_NO_PREVIOUS',
-  MODEL_PKG_FAULTED: 'MODEL_PKG_FAULTED',
+  MODEL_PKG_WITHDRAWN: 'MODEL_PKG_WITHDRAWN',
 } as const;
 
 export interface InstalledEntry {
@@ -36,8 +36,10 @@ export interface InstalledEntry {
   origin: 'bundled' | 'update';
   key_id?: string;
   installed_at: string;
-  /** Set when this model faulted at run time and was rolled back from: never rolled back to. */
+  /** Set when this model faulted at run time and was rolled back from: never rolled back to, never installed again. */
   faulted?: boolean;
+  /** Set when a model_rollback went back from it: the same package (retained, again at a reconnect) is not installed again. */
+  withdrawn?: boolean;
 }
 
 export interface InstalledState {
@@ -181,8 +183,9 @@ export class ModelUpdater {
     } catch (err) {
       return this.emit({ action: 'rejected', version: null, previous_version: before, trigger: 'mqtt', code: errorCode(err), reason: errorMessage(err) });
     }
-    if (this.state?.previous?.faulted && this.state.previous.sha256 === v.sha256) {
-      return this.emit({ action: 'rejected', version: v.version, previous_version: before, trigger: 'mqtt', code: ModelUpdateErrorCode.MODEL_PKG_FAULTED, reason: `model ${v.version} faulted at run time on this gateway and was rolled back from: not installed again` });
+    const prev = this.state?.previous;
+    if (prev && (prev.faulted || prev.withdrawn) && prev.sha256 === v.sha256 && !v.rollback) {
+      return this.emit({ action: 'rejected', version: v.version, previous_version: before, trigger: 'mqtt', code: ModelUpdateErrorCode.MODEL_PKG_WITHDRAWN, reason: `model ${v.version} was rolled back from on this gateway (${prev.faulted ? 'it faulted at run time' : 'model_rollback'}): not installed again; publish a newer version` });
     }
     this.emit({ action: 'accepted', version: v.version, previous_version: before, trigger: 'mqtt', reason: `model ${v.version} verified (key ${v.keyId}${v.rollback ? ', signed rollback' : ''})` });
     let entry: InstalledEntry;
@@ -218,7 +221,8 @@ export class ModelUpdater {
       const onnx = readFileSync(join(this.dir, prev.onnx));
       const card = readFileSync(join(this.dir, prev.card), 'utf8');
       await this.o.model.swap(onnx, card, prev.origin, `previous model ${prev.version}`);
-      const cur = { ...this.state.current, faulted: faultedVersion !== undefined ? true : this.state.current.faulted };
+      const cur: InstalledEntry = { ...this.state.current, ...(faultedVersion !== undefined ? { faulted: true } : { withdrawn: true }) };
+      delete prev.withdrawn;
       this.commit({ current: prev, previous: cur });
     } catch (err) {
       return this.emit({ action: 'rollback_failed', version: prev.version, previous_version: before, trigger, code: ModelUpdateErrorCode.MODEL_SWAP_FAILED, reason: `rollback to ${prev.version} failed: ${errorMessage(err)}` });

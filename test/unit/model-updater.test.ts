@@ -14,6 +14,7 @@ import { installedModel, ModelUpdater, type ModelUpdateEvent } from '../../src/h
 import { RulModel } from '../../src/health/rul-model.js';
 import type { RulModelParams } from '../../src/health/rul-math.js';
 import { exportRulOnnx } from '../../src/health/train/onnx-export.js';
+import { predictionLoop } from '../helpers/prediction-loop.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUNDLED = path.join(root, 'models', 'rul.onnx');
@@ -48,28 +49,14 @@ const ROW = [1.5, 1.3, 1.1, 1.6];
 test('a valid update is swapped in while predictions continue: none fails, none is missed, each runs on one model', async () => {
   const { model, updater, events, stateDir, audit } = await setup('swap');
   const p = await pkg(ONNX, '3.1.0');
-  let stop = false;
-  const versions: string[] = [];
-  const failures: unknown[] = [];
-  let issued = 0;
-  const loop = (async () => {
-    while (!stop) {
-      issued++;
-      try {
-        versions.push((await model.predict(ROW)).model_version);
-      } catch (err) {
-        failures.push(err);
-      }
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
+  const loop = predictionLoop(model, ROW);
   const ev = await updater.handlePackage(p);
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-  stop = true;
-  await loop;
+  await loop.stop();
+  const { versions, failures } = loop;
   assert.equal(ev.action, 'swapped', ev.reason);
   assert.deepEqual(failures, []);
-  assert.equal(versions.length, issued);
+  assert.equal(versions.length, loop.issued());
   assert.ok(versions.includes('3.0.0') && versions.at(-1) === '3.1.0', `versions seen: ${[...new Set(versions)]}`);
   assert.ok(versions.lastIndexOf('3.0.0') < versions.indexOf('3.1.0'), 'never back to the old model after the swap');
   assert.equal(model.source, 'update');
@@ -155,7 +142,7 @@ test('rollback by command, and a self-rollback when the new model returns non-fi
   assert.equal(events.at(-1)!.code, 'MODEL_NO_PREVIOUS', 'never rolled back to the faulted model');
   // the retained 4.0.0 arriving again after a reconnect is not installed again; the running 3.0.0 package is a no-op
   const again = await updater.handlePackage(await pkg(gw, '4.0.0', { golden }));
-  assert.equal(again.code, 'MODEL_PKG_FAULTED');
+  assert.equal(again.code, 'MODEL_PKG_WITHDRAWN');
   assert.equal(model.version, '3.0.0');
   await model.stop();
 });
