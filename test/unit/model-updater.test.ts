@@ -170,3 +170,21 @@ test('a crash while writing an update leaves the old model installed and served 
   assert.ok(existsSync(inst.modelPath));
   await again.stop();
 });
+
+test('at start, with model.updates.enabled, the prognosis wiring loads the installed update; without it, model.path', async () => {
+  const { model, updater, stateDir } = await setup('wiring');
+  assert.equal((await updater.handlePackage(await pkg(ONNX, '3.1.0'))).action, 'swapped');
+  await model.stop();
+  const { validateConfig } = await import('../../src/config/load.js');
+  const { createPrognosis } = await import('../../src/wiring/prognosis.js');
+  const { GatewayState } = await import('../../src/state/gateway-state.js');
+  const { systemClock } = await import('../../src/core/clock.js');
+  const keys = [{ id: 'fleet', publicKey: key.publicKey }];
+  for (const [enabled, version, source] of [[true, '3.1.0', 'update'], [false, '3.0.0', 'bundled']] as const) {
+    const config = validateConfig({ gateway: { id: 'gw-w', stateDir }, model: { updates: { enabled, publicKeys: keys } } }, 'test');
+    const m = createPrognosis(config, new GatewayState({ gatewayId: 'gw-w', site: 'main' }, systemClock, 10, [])).model!;
+    await m.start();
+    assert.deepEqual([m.version, m.source], [version, source]);
+    await m.stop();
+  }
+});
