@@ -188,3 +188,13 @@ test('at start, with model.updates.enabled, the prognosis wiring loads the insta
     await m.stop();
   }
 });
+
+test('config: model.updates.enabled needs a public key; key ids are unique; keys are raw 32-byte base64', async () => {
+  const { validateConfig } = await import('../../src/config/load.js');
+  const gateway = { id: 'gw-c', stateDir: path.join(tmp, 'cfg') };
+  const cfg = (updates: unknown) => () => validateConfig({ gateway, model: { updates } }, 'test');
+  assert.throws(cfg({ enabled: true }), /publicKeys.*at least one public key/s);
+  assert.throws(cfg({ enabled: true, publicKeys: [{ id: 'a', publicKey: key.publicKey }, { id: 'a', publicKey: rogue.publicKey }] }), /duplicate key id/);
+  assert.throws(cfg({ enabled: true, publicKeys: [{ id: 'a', publicKey: 'c2hvcnQ=' }] }), /publicKey/);
+  assert.equal(validateConfig({ gateway, model: { updates: { enabled: true, publicKeys: [{ id: 'a', publicKey: key.publicKey }] } } }, 'test').model.updates.maxPackageBytes, 4194304);
+});
