@@ -25,7 +25,11 @@ export const ModelUpdateErrorCode = {
   MODEL_SWAP_FAILED: 'MODEL_SWAP_FAILED',
   MODEL_NO_PREVIOUS: 'MODEL_NO_PREVIOUS',
   MODEL_PKG_WITHDRAWN: 'MODEL_PKG_WITHDRAWN',
+  MODEL_UPDATE_BUSY: 'MODEL_UPDATE_BUSY',
 } as const;
+
+/** Packages waiting for their turn at most (each may be maxPackageBytes): more are refused, not queued. */
+export const MAX_PENDING_PACKAGES = 2;
 
 export interface InstalledEntry {
   version: string;
@@ -107,6 +111,7 @@ export class ModelUpdater {
   private readonly dir: string;
   private state: InstalledState | null;
   private queue: Promise<unknown> = Promise.resolve();
+  private pending = 0;
   private readonly now: () => number;
   readonly recent: ModelUpdateEvent[] = [];
 
@@ -134,7 +139,11 @@ export class ModelUpdater {
 
   /** A package from factory/{site}/gateways/{id}/model: verify, store, swap. Never throws. */
   handlePackage(payload: Uint8Array | string): Promise<ModelUpdateEvent> {
-    return this.serial(() => this.install(payload));
+    if (this.pending >= MAX_PENDING_PACKAGES) {
+      return Promise.resolve(this.emit({ action: 'rejected', version: null, previous_version: this.currentVersion(), trigger: 'mqtt', code: ModelUpdateErrorCode.MODEL_UPDATE_BUSY, reason: `${this.pending} model packages are already waiting to be checked: this one is dropped (publish one package at a time)` }));
+    }
+    this.pending++;
+    return this.serial(() => this.install(payload)).finally(() => this.pending--);
   }
 
   /** The model_rollback command: back to the previous model. Rejects with MODEL_NO_PREVIOUS / MODEL_SWAP_FAILED. */

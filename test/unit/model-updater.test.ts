@@ -113,6 +113,9 @@ test('each bad package is rejected with its reason, audited, and the old model k
   assert.equal(events.length, cases.length);
   assert.equal(audit.filter((l) => /"audit":"model".*"status":"rejected"/.test(l)).length, cases.length);
   assert.equal(updater.installed, null, 'nothing installed');
+  // a burst is not queued without bound: past MAX_PENDING_PACKAGES waiting, packages are refused at once
+  const burst = await Promise.all(Array.from({ length: 5 }, () => updater.handlePackage(cases[0][1])));
+  assert.deepEqual(burst.map((e) => e.code), ['MODEL_PKG_BAD_SIGNATURE', 'MODEL_PKG_BAD_SIGNATURE', 'MODEL_UPDATE_BUSY', 'MODEL_UPDATE_BUSY', 'MODEL_UPDATE_BUSY']);
 });
 
 test('rollback by command, and a self-rollback when the new model returns non-finite outputs', async () => {
