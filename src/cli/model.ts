@@ -34,6 +34,10 @@ function usageError(err: string, stderr: Out): number {
 /** `fabwatch model ...`; returns the exit code (0 ok, 1 failure, 2 usage). */
 export async function modelCommand(argv: string[], stdout: Out = process.stdout, stderr: Out = process.stderr): Promise<number> {
   const sub = argv[0];
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
+    stdout.write(USAGE);
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseArgs({

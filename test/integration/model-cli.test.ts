@@ -45,6 +45,8 @@ test('fabwatch model keygen -> sign -> verify -> publish (retained, QoS 1) on th
   // missing arguments are usage errors (exit 2), not crashes
   assert.equal((await run(['sign', '--model', 'x'])).code, 2);
   assert.equal((await run(['frobnicate'])).code, 2);
+  assert.equal((await run(['--help'])).code, 0);
+  assert.equal((await run([])).code, 2);
   // publish refuses a file that is no package
   const junk = path.join(tmp, 'junk.json');
   (await import('node:fs')).writeFileSync(junk, '{"format":"nope"}');
