@@ -11,7 +11,7 @@ export interface ModelUpdates {
   updater: ModelUpdater;
   /** For the uplink: a payload from factory/{site}/gateways/{id}/model. */
   onPackage(payload: Buffer): void;
-  /** `model_rollback` (gateway command: REST, WebSocket, MQTT factory/{site}/gateways/{id}/cmd). */
+  /** `model_rollback`: a gateway command, sent over MQTT on factory/{site}/gateways/{id}/cmd (no REST route or WebSocket frame carries gateway commands yet). */
   commands: CommandDefinition<never>[];
 }
 
