@@ -20,6 +20,7 @@ import { MqttUplink } from '../../src/uplink/mqtt-uplink.js';
 import { createModelUpdates } from '../../src/wiring/model-updates.js';
 import { buildHealthReport } from '../../src/status/health-report.js';
 import { predictionLoop } from '../helpers/prediction-loop.js';
+import { payloadErrors } from '../helpers/payload-schemas.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ONNX = readFileSync(path.join(root, 'models', 'rul.onnx'));
@@ -101,6 +102,7 @@ test('model updates over real Mosquitto: rejections keep the old model, a retain
   await fleetSide.publishAsync('factory/main/gateways/gw-ota/cmd', JSON.stringify({ command: 'model_rollback', id: 'rb-1', issued_at: new Date().toISOString() }), { qos: 1 });
   assert.ok(await waitFor(() => acks.length >= 1, 10_000));
   assert.equal(acks[0].status, 'ok', acks[0].message);
+  assert.equal(payloadErrors('command-ack', acks[0]), '', 'a gateway ack (robot_id null) matches docs/schemas/command-ack.json');
   assert.deepEqual(acks[0].result, { version: '3.0.0', previous_version: '3.1.0' });
   assert.ok(await waitFor(() => alerts.some((a) => a.code === 'MODEL_ROLLED_BACK'), 5000));
   assert.deepEqual({ ...health() }, { available: true, name: 'rul', version: '3.0.0', source: 'bundled', confidence_level: 0.9 });
