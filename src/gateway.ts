@@ -22,6 +22,7 @@ import { hardwarePlatform } from './wiring/hardware-platform.js';
 import { simulatedPlatform } from './wiring/simulated-platform.js';
 import { createDevices } from './wiring/devices.js';
 import { createPrognosis } from './wiring/prognosis.js';
+import { createModelUpdates } from './wiring/model-updates.js';
 import { createRobots } from './wiring/robots.js';
 import { createCleanroom } from './wiring/cleanroom.js';
 import { createStackLight, createTestAlerts } from './wiring/alarm-output.js';
@@ -78,6 +79,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
 
   // One audit log for commands from every transport and for the API's login failures.
   const audit = new AuditLog(log);
+  // Signed model updates over MQTT (model.updates): absent when off or without a model.
+  const modelUpdates = createModelUpdates(config, { model: prognosis.model, audit, state, clock });
   // Executed command ids and outcomes survive a restart (dedupe of retained/redelivered commands).
   const commandLedger = new CommandLedger({ stateDir: config.gateway.stateDir, clock, log: log.child({ component: 'commands' }), limits: { maxEntries: config.commands.rememberIds, retentionMs: config.commands.rememberHours * 3_600_000 } });
   const commands = new CommandService({
@@ -87,14 +90,17 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     clockSkewMs: config.commands.clockSkewS * 1000,
     store: commandLedger,
     robotIds: () => state.robots.keys(),
-    definitions: robotCommands({
-      state,
-      startAcquisition: (id) => sensors.get(id)!.start(),
-      stopAcquisition: (id) => sensors.get(id)!.stop(),
-    }),
+    definitions: [
+      ...robotCommands({
+        state,
+        startAcquisition: (id) => sensors.get(id)!.start(),
+        stopAcquisition: (id) => sensors.get(id)!.stop(),
+      }),
+      ...(modelUpdates?.commands ?? []),
+    ],
   });
 
-  const uplink = new MqttUplink(jsonUplinkConfig(config.mqtt), state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands });
+  const uplink = new MqttUplink(jsonUplinkConfig(config.mqtt), state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands, modelPackages: modelUpdates?.onPackage });
   const sparkplug = createSparkplug(config, { state, clock, log, commands });
   const history = createHistory(config, { clock, log, state });
   const health = () =>

@@ -14,6 +14,8 @@ Usage:
                                      print the hash of an API token for api.auth.tokens
   fabwatch ingest [--db URL] [--mqtt URL] [--report]
                                      the fleet historian: MQTT -> PostgreSQL ('ingest --help')
+  fabwatch model keygen|sign|verify|publish ...
+                                     make, check and send signed RUL model packages ('model --help')
   fabwatch --version | --help
 
 Options:

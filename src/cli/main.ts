@@ -131,6 +131,10 @@ export async function main(argv: string[]): Promise<number> {
     const { ingestCommand } = await import('./ingest.js');
     return ingestCommand(argv.slice(1));
   }
+  if (argv[0] === 'model') {
+    const { modelCommand } = await import('./model.js');
+    return modelCommand(argv.slice(1));
+  }
   let parsed;
   try {
     parsed = parseArgs({

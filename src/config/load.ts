@@ -182,6 +182,12 @@ function accelIssues(robots: unknown, fillDefaults: boolean): ConfigIssue[] {
 /** Rules JSON Schema cannot express: unique ids, I2C address clashes. */
 function checkCrossField(config: FabwatchConfig, source: string): void {
   const issues: ConfigIssue[] = accelIssues(config.robots, true);
+  // Model updates: without a key nothing could ever be accepted; two keys under one id are ambiguous.
+  const upd = config.model.updates;
+  if (upd.enabled && upd.publicKeys.length === 0) issues.push({ path: '/model/updates/publicKeys', message: 'model.updates.enabled needs at least one public key (fabwatch model keygen prints one)' });
+  upd.publicKeys.forEach((k, i) => {
+    if (upd.publicKeys.findIndex((o) => o.id === k.id) !== i) issues.push({ path: `/model/updates/publicKeys/${i}/id`, message: `duplicate key id "${k.id}"` });
+  });
   const robotIds = new Set<string>();
   const i2c = new Map<string, string>();
   config.robots.forEach((robot, i) => {

@@ -450,6 +450,20 @@ export type FabwatchConfigSchema = {
     confidenceLevel: number;
     /** Seconds between vibration snapshots fed to each robot's RUL tracker (the model was trained on one snapshot per 10 s). Default: 10. */
     snapshotIntervalS: number;
+    /** Signed model updates over MQTT (docs/mqtt.md, "Model updates"): packages on factory/{site}/gateways/{gateway_id}/model are verified, written into gateway.stateDir/model and swapped in without a restart. */
+    updates: {
+      /** Subscribe to the model topic and accept signed packages (needs mqtt.enabled and at least one public key). Default: false. */
+      enabled: boolean;
+      /** Ed25519 public keys a package may be signed with (`fabwatch model keygen` prints an entry). */
+      publicKeys: Array<{
+        /** Key id; the package's key_id names it. */
+        id: string;
+        /** Base64 of the raw 32-byte Ed25519 public key. */
+        publicKey: string;
+      }>;
+      /** Largest package accepted, bytes (checked before parsing). Range: 1024 .. 67108864. Default: 4194304. */
+      maxPackageBytes: number;
+    };
   };
   /** Wafer-handling robots, each with its vibration sensor. */
   robots: Array<RobotSchema>;

@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
 
-/** What happened: a command received, its outcome, a refused login or access, a rate limit, an input ignored. */
-export type AuditEvent = 'command' | 'outcome' | 'login_failure' | 'forbidden' | 'rate_limited' | 'ignored';
-export type AuditTransport = 'rest' | 'ws' | 'mqtt';
+/**
+ * What happened: a command received, its outcome, a refused login or access, a rate limit, an
+ * input ignored, a model update accepted / rejected / swapped / rolled back (src/health/model-updater.ts).
+ */
+export type AuditEvent = 'command' | 'outcome' | 'login_failure' | 'forbidden' | 'rate_limited' | 'ignored' | 'model';
+/** `local`: decided on the gateway itself (a model self-rollback, a rollback command's effect). */
+export type AuditTransport = 'rest' | 'ws' | 'mqtt' | 'local';
 
 /**
  * One audit record: the same field set whatever wrote it (docs/api.md, "Audit log"). Fields that
@@ -48,7 +52,7 @@ export class AuditLog {
 
   record(r: AuditRecord, message: string): void {
     const { event, ...fields } = r;
-    const warn = event !== 'command' && (event !== 'outcome' || r.status !== 'ok');
+    const warn = event !== 'command' && ((event !== 'outcome' && event !== 'model') || r.status !== 'ok');
     this.log[warn ? 'warn' : 'info']({ audit: event, ...fields }, message);
   }
 }

@@ -25,7 +25,12 @@ export const RulErrorCode = {
   RUL_MODEL_NOT_LOADED: 'RUL_MODEL_NOT_LOADED',
   RUL_BAD_FEATURES,
   RUL_BAD_CONFIDENCE: 'RUL_BAD_CONFIDENCE',
+  /** The graph threw at run time or produced a non-finite output (the model updater rolls back). */
+  RUL_MODEL_FAULT: 'RUL_MODEL_FAULT',
 } as const;
+
+/** Where the running model came from: the file at model.path, or a signed update in the state directory. */
+export type RulModelSource = 'bundled' | 'update';
 
 const OUTPUTS = ['rul_median_s', 'rul_log_sigma', 'health_indicator'] as const;
 
@@ -69,6 +74,8 @@ export interface RulModelOptions {
   cardPath?: string;
   /** onnxruntime threads (default 1: the model is tiny, threads only add latency on a Pi). */
   threads?: number;
+  /** Recorded for /health; default 'bundled'. */
+  source?: RulModelSource;
 }
 
 type Ort = typeof import('onnxruntime-node');
@@ -95,7 +102,8 @@ function parseCard(text: string, cardPath: string): RulModelCard {
     throw bad(RulErrorCode.RUL_MODEL_CORRUPT, `model card ${cardPath} is not valid JSON`, { path: cardPath }, err);
   }
   const ok =
-    card &&
+    card !== null &&
+    typeof card === 'object' &&
     typeof card.version === 'string' &&
     typeof card.onnx?.sha256 === 'string' &&
     typeof card.inputs?.tensor === 'string' &&
@@ -106,6 +114,107 @@ function parseCard(text: string, cardPath: string): RulModelCard {
   return card;
 }
 
+/**
+ * Check a model (ONNX bytes + parsed card) against the card and this code's input contract, open an
+ * inference session on it and probe it with one row. Throws RUL_MODEL_MISMATCH / RUL_MODEL_CORRUPT /
+ * NATIVE_MODULE_MISSING. The caller owns (and must release) the returned session.
+ */
+async function openCheckedSession(modelBytes: Uint8Array, card: RulModelCard, label: string, threads: number): Promise<{ ort: Ort; session: Session }> {
+  const sha = createHash('sha256').update(modelBytes).digest('hex');
+  if (sha !== card.onnx.sha256) {
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `SHA-256 of ${label} (${sha.slice(0, 12)}...) differs from the model card (${String(card.onnx.sha256).slice(0, 12)}...)`, { actual: sha, expected: card.onnx.sha256 });
+  }
+  // this code's input contract vs the card
+  const cardInputs = card.inputs.order.map((o) => o?.source_feature);
+  if (cardInputs.length !== RUL_MODEL_INPUT_COUNT || cardInputs.some((n, i) => n !== RUL_MODEL_INPUTS[i])) {
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model card inputs [${cardInputs.join(', ')}] differ from what this gateway computes [${RUL_MODEL_INPUTS.join(', ')}]`, { card: cardInputs });
+  }
+  if (card.inputs.shape.length !== 2 || card.inputs.shape[1] !== RUL_MODEL_INPUT_COUNT) {
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model card input shape ${JSON.stringify(card.inputs.shape)} is not [N, ${RUL_MODEL_INPUT_COUNT}]`);
+  }
+
+  let ort: Ort;
+  try {
+    ort = await import('onnxruntime-node');
+  } catch (err) {
+    throw bad(ErrorCode.NATIVE_MODULE_MISSING, 'onnxruntime-node cannot be loaded; RUL is unavailable', {}, err);
+  }
+  let session: Session;
+  try {
+    session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
+  } catch (err) {
+    throw bad(RulErrorCode.RUL_MODEL_CORRUPT, `onnxruntime cannot load ${label}: ${(err as Error).message}`, { path: label }, err);
+  }
+  try {
+    checkGraph(session, card);
+    // probe: one row through the graph must produce finite outputs of the expected shapes
+    const probe = await session.run({ [card.inputs.tensor]: new ort.Tensor('float32', new Float32Array(RUL_MODEL_INPUT_COUNT).fill(1), [1, RUL_MODEL_INPUT_COUNT]) });
+    for (const o of OUTPUTS) {
+      const t = probe[o];
+      if (!t || t.dims.length !== 2 || t.dims[0] !== 1 || t.dims[1] !== 1 || !Number.isFinite((t.data as Float32Array)[0])) {
+        throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model output ${o} is missing or not a finite [1,1] tensor`);
+      }
+    }
+  } catch (err) {
+    await session.release().catch(() => undefined);
+    if (err instanceof FabwatchError) throw err;
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model does not run with the card's input shape: ${(err as Error).message}`, {}, err);
+  }
+  return { ort, session };
+}
+
+function checkGraph(session: Session, card: RulModelCard): void {
+  if (session.inputNames.length !== 1 || session.inputNames[0] !== card.inputs.tensor) {
+    throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `graph inputs [${session.inputNames.join(', ')}] differ from the card's "${card.inputs.tensor}"`);
+  }
+  const meta = session.inputMetadata?.[0];
+  if (meta && meta.isTensor) {
+    const shape = meta.shape;
+    const last = shape[shape.length - 1];
+    if (shape.length !== 2 || (typeof last === 'number' && last !== RUL_MODEL_INPUT_COUNT)) {
+      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `graph input shape ${JSON.stringify(shape)} differs from the card's ${JSON.stringify(card.inputs.shape)}`);
+    }
+  }
+  const cardOutputs = card.outputs.map((o) => o?.name);
+  for (const o of OUTPUTS) {
+    if (!session.outputNames.includes(o) || !cardOutputs.includes(o)) {
+      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `output ${o} missing from the graph or the card`, { graph: session.outputNames, card: cardOutputs });
+    }
+  }
+}
+
+/** Raw outputs of the RUL graph for some rows, one array per output name (RUL_MODEL_OUTPUTS). */
+export type RulRawOutputs = Record<(typeof OUTPUTS)[number], number[]>;
+
+/**
+ * Check a candidate model (bytes + card text) exactly as start() would, in a session of its own,
+ * run `rows` (model inputs, RUL_MODEL_INPUTS order) through it and release it. For the model-update
+ * verifier (golden vectors) and `fabwatch model sign`; never touches a loaded RulModel.
+ */
+export async function runCandidateModel(modelBytes: Uint8Array, cardText: string, rows: number[][], label = 'model package'): Promise<RulRawOutputs> {
+  const card = parseCard(cardText, label);
+  const { ort, session } = await openCheckedSession(modelBytes, card, label, 1);
+  try {
+    const n = rows.length;
+    const x = new Float32Array(n * RUL_MODEL_INPUT_COUNT);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      if (!Array.isArray(row) || row.length !== RUL_MODEL_INPUT_COUNT || !row.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw bad(RulErrorCode.RUL_BAD_FEATURES, `row ${i}: expected ${RUL_MODEL_INPUT_COUNT} finite model inputs`);
+      }
+      for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) x[i * RUL_MODEL_INPUT_COUNT + k] = row[k];
+    }
+    const out = await session.run({ [card.inputs.tensor]: new ort.Tensor('float32', x, [n, RUL_MODEL_INPUT_COUNT]) }, OUTPUTS as unknown as string[]);
+    const res = {} as RulRawOutputs;
+    for (const o of OUTPUTS) res[o] = Array.from(out[o].data as Float32Array);
+    return res;
+  } finally {
+    await session.release().catch(() => undefined);
+  }
+}
+
+export const RUL_MODEL_OUTPUTS: readonly string[] = OUTPUTS;
+
 export class RulModel implements Component {
   readonly name = 'rul-model';
   private ort: Ort | null = null;
@@ -114,9 +223,72 @@ export class RulModel implements Component {
   private loading: Promise<void> | null = null;
   private readonly cardPath: string;
   private readonly feedBuf = new Float32Array(RUL_MODEL_INPUT_COUNT);
+  /** Runs in progress per session: a swapped-out session is released when its last run ends. */
+  private readonly running = new Map<Session, number>();
+  private readonly retired = new Set<Session>();
+  private sourceValue: RulModelSource;
+  /** Called when the graph throws at run time or returns a non-finite output (set by the model updater). */
+  onFault: ((err: FabwatchError, version: string) => void) | null = null;
 
   constructor(private readonly opts: RulModelOptions) {
     this.cardPath = opts.cardPath ?? opts.modelPath.replace(/\.onnx$/i, '') + '.json';
+    this.sourceValue = opts.source ?? 'bundled';
+  }
+
+  /** Where the running model came from. */
+  get source(): RulModelSource {
+    return this.sourceValue;
+  }
+
+  /**
+   * Replace the running model without a restart: a new session is created and checked beside the
+   * old one (start()'s checks), then both references change in one synchronous step, so every
+   * prediction runs wholly on the old or wholly on the new model. The old session is released when
+   * its last in-flight run ends. Throws RUL_MODEL_* (the old model keeps serving) on any problem.
+   */
+  async swap(modelBytes: Uint8Array, cardText: string, source: RulModelSource, label = 'model update'): Promise<void> {
+    const card = parseCard(cardText, label);
+    const { ort, session } = await openCheckedSession(modelBytes, card, label, this.opts.threads ?? 1);
+    const old = this.session;
+    this.ort = ort;
+    this.cardData = card;
+    this.session = session;
+    this.sourceValue = source;
+    this.loading = Promise.resolve();
+    if (old) this.retire(old);
+  }
+
+  private retire(s: Session): void {
+    if ((this.running.get(s) ?? 0) > 0) this.retired.add(s);
+    else void s.release().catch(() => undefined);
+  }
+
+  /** One graph run on the session current at the call, counted so a swap never releases it mid-run. */
+  private async runOn(feeds: Record<string, import('onnxruntime-node').Tensor>): Promise<{ out: Record<string, import('onnxruntime-node').Tensor>; card: RulModelCard }> {
+    const session = this.session;
+    const card = this.cardData;
+    if (!session || !this.ort || !card) throw bad(RulErrorCode.RUL_MODEL_NOT_LOADED, 'RUL model is not loaded (start() failed or not called)');
+    this.running.set(session, (this.running.get(session) ?? 0) + 1);
+    try {
+      const out = await session.run(feeds, OUTPUTS as unknown as string[]);
+      for (const o of OUTPUTS) {
+        const d = out[o]?.data as Float32Array | undefined;
+        if (!d || !d.every((x) => Number.isFinite(x))) throw bad(RulErrorCode.RUL_MODEL_FAULT, `model ${card.version} produced a non-finite ${o}`, { version: card.version });
+      }
+      return { out, card };
+    } catch (err) {
+      const fault = err instanceof FabwatchError && err.code === RulErrorCode.RUL_MODEL_FAULT ? err : bad(RulErrorCode.RUL_MODEL_FAULT, `model ${card.version} failed at run time: ${(err as Error).message}`, { version: card.version }, err);
+      // only the model still running is reported (a run on a swapped-out session is old news)
+      if (this.session === session) this.onFault?.(fault, card.version);
+      throw fault;
+    } finally {
+      const n = (this.running.get(session) ?? 1) - 1;
+      if (n > 0) this.running.set(session, n);
+      else {
+        this.running.delete(session);
+        if (this.retired.delete(session)) void session.release().catch(() => undefined);
+      }
+    }
   }
 
   /** Load and check the model; idempotent. Rejects with RUL_MODEL_* on any problem. */
@@ -135,6 +307,8 @@ export class RulModel implements Component {
     const s = this.session;
     this.session = null;
     this.loading = null;
+    for (const r of this.retired) await r.release().catch(() => undefined);
+    this.retired.clear();
     if (s) await s.release();
   }
 
@@ -192,70 +366,10 @@ export class RulModel implements Component {
       throw bad(RulErrorCode.RUL_MODEL_MISSING, `RUL model card not readable: ${this.cardPath}`, { path: this.cardPath }, err);
     }
     const card = parseCard(cardText, this.cardPath);
-    const sha = createHash('sha256').update(modelBytes).digest('hex');
-    if (sha !== card.onnx.sha256) {
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `SHA-256 of ${this.opts.modelPath} (${sha.slice(0, 12)}...) differs from the model card (${card.onnx.sha256.slice(0, 12)}...)`, { actual: sha, expected: card.onnx.sha256 });
-    }
-    // this code's input contract vs the card
-    const cardInputs = card.inputs.order.map((o) => o.source_feature);
-    if (cardInputs.length !== RUL_MODEL_INPUT_COUNT || cardInputs.some((n, i) => n !== RUL_MODEL_INPUTS[i])) {
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model card inputs [${cardInputs.join(', ')}] differ from what this gateway computes [${RUL_MODEL_INPUTS.join(', ')}]`, { card: cardInputs });
-    }
-    if (card.inputs.shape.length !== 2 || card.inputs.shape[1] !== RUL_MODEL_INPUT_COUNT) {
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model card input shape ${JSON.stringify(card.inputs.shape)} is not [N, ${RUL_MODEL_INPUT_COUNT}]`);
-    }
-
-    let ort: Ort;
-    try {
-      ort = await import('onnxruntime-node');
-    } catch (err) {
-      throw bad(ErrorCode.NATIVE_MODULE_MISSING, 'onnxruntime-node cannot be loaded; RUL is unavailable', {}, err);
-    }
-    let session: Session;
-    try {
-      const threads = this.opts.threads ?? 1;
-      session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
-    } catch (err) {
-      throw bad(RulErrorCode.RUL_MODEL_CORRUPT, `onnxruntime cannot load ${this.opts.modelPath}: ${(err as Error).message}`, { path: this.opts.modelPath }, err);
-    }
-    try {
-      this.checkGraph(session, card);
-      // probe: one row through the graph must produce finite outputs of the expected shapes
-      const probe = await session.run({ [card.inputs.tensor]: new ort.Tensor('float32', new Float32Array(RUL_MODEL_INPUT_COUNT).fill(1), [1, RUL_MODEL_INPUT_COUNT]) });
-      for (const o of OUTPUTS) {
-        const t = probe[o];
-        if (!t || t.dims.length !== 2 || t.dims[0] !== 1 || t.dims[1] !== 1 || !Number.isFinite((t.data as Float32Array)[0])) {
-          throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model output ${o} is missing or not a finite [1,1] tensor`);
-        }
-      }
-    } catch (err) {
-      await session.release().catch(() => undefined);
-      if (err instanceof FabwatchError) throw err;
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `model does not run with the card's input shape: ${(err as Error).message}`, {}, err);
-    }
+    const { ort, session } = await openCheckedSession(modelBytes, card, this.opts.modelPath, this.opts.threads ?? 1);
     this.ort = ort;
     this.cardData = card;
     this.session = session;
-  }
-
-  private checkGraph(session: Session, card: RulModelCard): void {
-    if (session.inputNames.length !== 1 || session.inputNames[0] !== card.inputs.tensor) {
-      throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `graph inputs [${session.inputNames.join(', ')}] differ from the card's "${card.inputs.tensor}"`);
-    }
-    const meta = session.inputMetadata?.[0];
-    if (meta && meta.isTensor) {
-      const shape = meta.shape;
-      const last = shape[shape.length - 1];
-      if (shape.length !== 2 || (typeof last === 'number' && last !== RUL_MODEL_INPUT_COUNT)) {
-        throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `graph input shape ${JSON.stringify(shape)} differs from the card's ${JSON.stringify(card.inputs.shape)}`);
-      }
-    }
-    const cardOutputs = card.outputs.map((o) => o.name);
-    for (const o of OUTPUTS) {
-      if (!session.outputNames.includes(o) || !cardOutputs.includes(o)) {
-        throw bad(RulErrorCode.RUL_MODEL_MISMATCH, `output ${o} missing from the graph or the card`, { graph: session.outputNames, card: cardOutputs });
-      }
-    }
   }
 
   private checkRow(row: ArrayLike<number>, i: number): void {
@@ -268,7 +382,7 @@ export class RulModel implements Component {
     }
   }
 
-  private toPrediction(median: number, logSigma: number, hi: number, confidence: number): RulPrediction {
+  private toPrediction(median: number, logSigma: number, hi: number, confidence: number, version: string): RulPrediction {
     const z = normalQuantile(0.5 + confidence / 2);
     const f = Math.exp(z * logSigma);
     const h = Math.min(1, Math.max(0, hi));
@@ -280,7 +394,7 @@ export class RulModel implements Component {
       confidence_level: confidence,
       health_indicator: h,
       health_score: Math.round(100 * h),
-      model_version: this.card.version,
+      model_version: version,
     };
   }
 
@@ -295,8 +409,8 @@ export class RulModel implements Component {
     this.checkRow(inputs, 0);
     const buf = new Float32Array(RUL_MODEL_INPUT_COUNT);
     for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) buf[k] = inputs[k];
-    const out = await session.run({ [this.card.inputs.tensor]: new this.ort.Tensor('float32', buf, [1, RUL_MODEL_INPUT_COUNT]) }, OUTPUTS as unknown as string[]);
-    return this.toPrediction((out.rul_median_s.data as Float32Array)[0], (out.rul_log_sigma.data as Float32Array)[0], (out.health_indicator.data as Float32Array)[0], c);
+    const { out, card } = await this.runOn({ [this.card.inputs.tensor]: new this.ort.Tensor('float32', buf, [1, RUL_MODEL_INPUT_COUNT]) });
+    return this.toPrediction((out.rul_median_s.data as Float32Array)[0], (out.rul_log_sigma.data as Float32Array)[0], (out.health_indicator.data as Float32Array)[0], c, card.version);
   }
 
   /** Many predictions in one graph run; `confidenceLevel` is one level for all rows or one per row. */
@@ -312,12 +426,12 @@ export class RulModel implements Component {
       this.checkRow(rows[i], i);
       for (let k = 0; k < RUL_MODEL_INPUT_COUNT; k++) x[i * RUL_MODEL_INPUT_COUNT + k] = rows[i][k];
     }
-    const out = await session.run({ [this.card.inputs.tensor]: new this.ort.Tensor('float32', x, [n, RUL_MODEL_INPUT_COUNT]) }, OUTPUTS as unknown as string[]);
+    const { out, card } = await this.runOn({ [this.card.inputs.tensor]: new this.ort.Tensor('float32', x, [n, RUL_MODEL_INPUT_COUNT]) });
     const med = out.rul_median_s.data as Float32Array;
     const sig = out.rul_log_sigma.data as Float32Array;
     const hi = out.health_indicator.data as Float32Array;
     const res: RulPrediction[] = [];
-    for (let i = 0; i < n; i++) res.push(this.toPrediction(med[i], sig[i], hi[i], levels[i]));
+    for (let i = 0; i < n; i++) res.push(this.toPrediction(med[i], sig[i], hi[i], levels[i], card.version));
     return res;
   }
 

@@ -45,7 +45,7 @@ export type CleanroomStatusMessage = {
   };
 };
 
-/** factory/{site}/{robot_id}/cmd/ack (through the outbox: durable, never dropped, sent first), and for MQTT 5 also to the command's Response Topic with its Correlation Data (not through the outbox). */
+/** factory/{site}/{robot_id}/cmd/ack and factory/{site}/gateways/{gateway_id}/cmd/ack (through the outbox: durable, never dropped, sent first), and for MQTT 5 also to the command's Response Topic with its Correlation Data (not through the outbox). */
 export type CommandAckMessage = {
   gateway_id: string;
   site: string;
@@ -57,7 +57,8 @@ export type CommandAckMessage = {
   replayed?: boolean;
   /** The command's id (generated when absent; null when the body could not be read). */
   id: string | null;
-  robot_id: string;
+  /** The robot; null for a gateway command (factory/{site}/gateways/{gateway_id}/cmd/ack, e.g. model_rollback). */
+  robot_id: string | null;
   command: string | null;
   source?: "mqtt";
   status: "ok" | "rejected" | "failed";

@@ -23,7 +23,8 @@ export interface CounterHealth {
   failures: number;
 }
 
-export type ModelHealth = { available: true; name: string; version: string; confidence_level: number } | { available: false; reason: string; code: string | null };
+/** `source`: 'bundled' = the file at model.path, 'update' = installed by a signed model update (gateway.stateDir/model). */
+export type ModelHealth = { available: true; name: string; version: string; source: 'bundled' | 'update'; confidence_level: number } | { available: false; reason: string; code: string | null };
 export type HistoryHealth = { available: boolean; records_written: number } | { available: false; reason: string };
 
 /** GET /health: `degraded` when a component failed, a device is faulted, or the uplink is down or faulted. */
@@ -63,7 +64,7 @@ export interface HealthSources {
   stackLight?: { readonly on: boolean; readonly lastError: { code: string; message: string } | null };
   history?: { readonly available: boolean; readonly written: number };
   /** The RUL model component, absent when model.enabled is false. */
-  model?: { readonly name: string; readonly loaded: boolean; readonly card: { name: string }; readonly version: string };
+  model?: { readonly name: string; readonly loaded: boolean; readonly card: { name: string }; readonly version: string; readonly source: 'bundled' | 'update' };
   modelConfidenceLevel: number;
 }
 
@@ -98,7 +99,7 @@ export function buildHealthReport(src: HealthSources): HealthReport {
     ...(src.sparkplug ? { sparkplug: src.sparkplug.status() } : {}),
     history: history ? { available: history.available, records_written: history.written } : { available: false, reason: 'history.enabled is false' },
     model: model?.loaded
-      ? { available: true, name: model.card.name, version: model.version, confidence_level: src.modelConfidenceLevel }
+      ? { available: true, name: model.card.name, version: model.version, source: model.source, confidence_level: src.modelConfidenceLevel }
       : { available: false, reason: model ? (components.find((c) => c.name === model.name)?.error?.message ?? 'loading') : 'disabled in config (model.enabled: false)', code: components.find((c) => c.name === 'rul-model')?.error?.code ?? null },
   };
 }

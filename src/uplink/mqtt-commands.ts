@@ -14,7 +14,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * exception; the command's own validation (unknown command, bad parameters, TTL, duplicate id)
  * is the CommandService's, shared with REST.
  */
-export async function handleMqttCommand(commands: CommandService, who: { gatewayId: string; site: string; robotId: string; actor?: string }, payload: Buffer, now: () => number, maxBytes = 16 * 1024): Promise<CommandAck> {
+export async function handleMqttCommand(commands: CommandService, who: { gatewayId: string; site: string; robotId: string | null; actor?: string }, payload: Buffer, now: () => number, maxBytes = 16 * 1024): Promise<CommandAck> {
   const base = { gateway_id: who.gatewayId, site: who.site, robot_id: who.robotId, source: 'mqtt' as const };
   const reject = (id: string | null, command: string | null, message: string, code = 'BAD_REQUEST'): CommandAck => ({ ...base, id, command, status: 'rejected', code, message, ts: new Date(now()).toISOString() });
   // Size before decoding, depth before parsing: nothing recursive runs on an oversized or deeply nested payload.

@@ -22,8 +22,10 @@ import type { UplinkStatus } from '../status/uplink-status.js';
 export interface UplinkDeps {
   /** Directory of outbox.db (config gateway.stateDir). */
   stateDir: string;
-  /** Commands arriving on factory/{site}/{robot_id}/cmd; absent = not subscribed. */
+  /** Commands arriving on factory/{site}/{robot_id}/cmd (and gateway commands on factory/{site}/gateways/{id}/cmd); absent = not subscribed. */
   commands?: CommandService;
+  /** Model packages arriving on factory/{site}/gateways/{id}/model (retained included); absent = not subscribed. */
+  modelPackages?: (payload: Buffer) => void;
 }
 
 /** Redact credentials from a broker URL before it is logged or served. */
@@ -178,6 +180,7 @@ export class MqttUplink implements Component {
       // Retained state: refreshed on every connect, so a broker that restarted without persistence has it again.
       client.publish(statusTopic, this.statusPayload('online'), { qos: 1, retain: true });
       this.subscribeCommands(client);
+      this.subscribeModel(client);
       this.pump();
     });
     client.on('offline', () => {
@@ -203,7 +206,7 @@ export class MqttUplink implements Component {
     if (this.subscribed || !this.deps.commands || !this.cfg.commands.enabled) return;
     this.subscribed = true;
     const list = [...this.state.robots.keys()].map((id) => topics.command(this.site, id));
-    if (!list.length) return;
+    list.push(topics.gatewayCommand(this.site, this.gatewayId));
     client.subscribe(list, { qos: 1 }, (err) => {
       if (err) {
         this.subscribed = false;
@@ -212,12 +215,28 @@ export class MqttUplink implements Component {
     });
   }
 
+  private subscribeModel(client: MqttClient): void {
+    if (!this.deps.modelPackages) return;
+    // Every connect: with a clean session the subscription is gone, and the retained latest package must come again.
+    const topic = topics.gatewayModel(this.site, this.gatewayId);
+    client.subscribe(topic, { qos: 1 }, (err) => {
+      if (err) this.log.error({ err: err.message, topic }, 'uplink: model update subscription failed');
+    });
+  }
+
   private async onMessage(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
     try {
+      if (topic === topics.gatewayModel(this.site, this.gatewayId)) {
+        // An empty retained message is how the fleet clears the topic: nothing to install.
+        if (payload.length > 0) this.deps.modelPackages?.(payload);
+        return;
+      }
       const parts = topic.split('/');
-      if (parts.length !== 4 || parts[0] !== 'factory' || parts[1] !== this.site || parts[3] !== 'cmd' || !this.deps.commands) return;
-      const robotId = parts[2];
-      if (!this.state.robots.has(robotId)) return; // another gateway's robot (wildcard subscriptions of a persistent session)
+      const gatewayCmd = topic === topics.gatewayCommand(this.site, this.gatewayId);
+      if (!gatewayCmd && (parts.length !== 4 || parts[0] !== 'factory' || parts[1] !== this.site || parts[3] !== 'cmd')) return;
+      if (!this.deps.commands) return;
+      const robotId = gatewayCmd ? null : parts[2];
+      if (robotId !== null && !this.state.robots.has(robotId)) return; // another gateway's robot (wildcard subscriptions of a persistent session)
       if (packet.retain) {
         // A retained command would run again at every (re)subscription, i.e. every restart: never executed.
         this.retainedIgnored++;
@@ -225,7 +244,7 @@ export class MqttUplink implements Component {
         return;
       }
       const ack = await handleMqttCommand(this.deps.commands, { gatewayId: this.gatewayId, site: this.site, robotId, actor: 'mqtt' }, payload, () => this.clock.now(), this.cfg.commands.maxBytes);
-      this.publish(topics.commandAck(this.site, robotId), ack, 'ack');
+      this.publish(robotId === null ? topics.gatewayCommandAck(this.site, this.gatewayId) : topics.commandAck(this.site, robotId), ack, 'ack');
       const responseTopic = packet.properties?.responseTopic;
       if (this.cfg.protocolVersion === 5 && responseTopic && VALID_RESPONSE_TOPIC.test(responseTopic) && this.client?.connected) {
         const correlationData = packet.properties?.correlationData;

@@ -9,4 +9,9 @@ export const topics = {
   cleanroomAlerts: (site: string) => `cleanroom/${site}/alerts`,
   gatewayStatus: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/status`,
   gatewayAlerts: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/alerts`,
+  /** Gateway commands (scope 'gateway', e.g. model_rollback) and their acks. */
+  gatewayCommand: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/cmd`,
+  gatewayCommandAck: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/cmd/ack`,
+  /** Signed RUL model packages for one gateway (retained, QoS 1; src/health/model-package.ts). */
+  gatewayModel: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/model`,
 };

@@ -1,6 +1,7 @@
 import type { FabwatchConfig, RobotConfig } from '../config/types.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { RulModel } from '../health/rul-model.js';
+import { installedModel } from '../health/model-updater.js';
 import { rankAssessments, type Assessment } from '../monitor/status-model.js';
 import { fromPackageRoot } from '../core/package-root.js';
 import { RulFeed } from '../monitor/rul-feed.js';
@@ -20,7 +21,9 @@ export interface Prognosis {
  * disables RUL only (its component fails, /health says why), the rest of the gateway runs.
  */
 export function createPrognosis(config: FabwatchConfig, state: GatewayState): Prognosis {
-  const model = config.model.enabled ? new RulModel({ modelPath: fromPackageRoot(config.model.path) }) : undefined;
+  // With model updates on, a model installed by an update (gateway.stateDir/model) wins over model.path.
+  const installed = config.model.enabled && config.model.updates.enabled ? installedModel(config.gateway.stateDir) : null;
+  const model = !config.model.enabled ? undefined : installed ? new RulModel({ modelPath: installed.modelPath, cardPath: installed.cardPath, source: 'update' }) : new RulModel({ modelPath: fromPackageRoot(config.model.path) });
   const feeds = new Map<string, RulFeed>();
   const assessments = new Map<string, Assessment>();
   return {

@@ -181,11 +181,11 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     await g.pump(300);
     assert.equal(g.gw.sensors.get('robot-004')!.stats.samplesAcquired, acquired, 'no samples while stopped');
     // The robot state says so, for every client (the page shows "sampling stopped").
-    const stoppedState = await (await fetch(`${g.base}/api/robots/robot-004`)).json();
+    const stoppedState = (await (await fetch(`${g.base}/api/robots/robot-004`)).json()) as { sampling: { running: boolean; since: string | null } };
     assert.equal(stoppedState.sampling.running, false, JSON.stringify(stoppedState.sampling));
     assert.equal(typeof stoppedState.sampling.since, 'string');
     assert.equal((await post(`${g.base}/api/robots/robot-004/command`, { command: 'start_acquisition' }, t)).body.status, 'ok');
-    assert.equal((await (await fetch(`${g.base}/api/robots/robot-004`)).json()).sampling.running, true);
+    assert.equal(((await (await fetch(`${g.base}/api/robots/robot-004`)).json()) as { sampling: { running: boolean } }).sampling.running, true);
 
     // The audit log has every login failure, refusal and command with its actor.
     const a = audit();
