@@ -1,7 +1,7 @@
 /**
  * The memory floor under the gateway (issue 9): steady RSS of a bare `node` and of `node` with
  * nothing but onnxruntime-node and the RUL model's session loaded (the session options of
- * src/health/rul-model.ts), both with the systemd unit's node flags and environment.
+ * src/prognosis/rul-model.ts), both with the systemd unit's node flags and environment.
  *
  *   node --import tsx bench/footprint-floor.ts [--json]
  *

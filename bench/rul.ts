@@ -6,9 +6,9 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RulModel } from '../src/health/rul-model.js';
-import { createHealthFeatureScratch, extractHealthFeatures, FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../src/health/features.js';
-import { RulTracker } from '../src/health/rul-tracker.js';
+import { RulModel } from '../src/prognosis/rul-model.js';
+import { createHealthFeatureScratch, extractHealthFeatures, FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../src/prognosis/features.js';
+import { RulTracker } from '../src/prognosis/rul-tracker.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const modelPath = process.env.MODEL_PATH ?? path.join(root, 'models', 'rul.onnx');

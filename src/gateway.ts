@@ -10,7 +10,7 @@ import { createSparkplug, jsonUplinkConfig } from './uplink/sparkplug/factory.js
 import type { ApiServer } from './api/server.js';
 import { VERSION } from './version.js';
 import { CommandService } from './commands/service.js';
-import type { RulModel } from './health/rul-model.js';
+import type { RulModel } from './prognosis/rul-model.js';
 import { robotCommands } from './commands/robot-commands.js';
 import { CommandLedger } from './commands/ledger.js';
 import { AuditLog } from './core/audit.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteContext, RoutePlugin } from './server.js';
-import type { RulModel, RulPrediction } from '../health/rul-model.js';
+import type { RulModel, RulPrediction } from '../prognosis/rul-model.js';
 import type { RulFeed } from '../monitor/rul-feed.js';
-import { FIVE_FEATURE_FORM } from '../health/five-features.js';
+import { FIVE_FEATURE_FORM } from '../prognosis/five-features.js';
 import { assessRobot } from '../monitor/status-model.js';
 import { FabwatchError, errorCode, errorMessage } from '../core/errors.js';
 

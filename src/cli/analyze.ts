@@ -14,8 +14,8 @@ import { HANN_ENBW_BINS } from '../analysis/vibration/window.js';
 import { errorCode, errorMessage } from '../core/errors.js';
 import { readRecording, type Recording } from '../recording/recording.js';
 import { defaultRulModelPath } from '../core/package-root.js';
-import { RulModel } from '../health/rul-model.js';
-import { replayRecording, type ReplayRow } from '../health/replay.js';
+import { RulModel } from '../prognosis/rul-model.js';
+import { replayRecording, type ReplayRow } from '../prognosis/replay.js';
 
 export const ANALYZE_HELP = `Usage: fabwatch analyze RECORDING.json [options]
 
@@ -188,7 +188,7 @@ function formatEvidence(ev: { component: string; source: string; expectedHz: num
 }
 
 /**
- * RUL per snapshot through the gateway's RUL path (src/health/replay.ts). A missing or broken model
+ * RUL per snapshot through the gateway's RUL path (src/prognosis/replay.ts). A missing or broken model
  * is reported on the output and the vibration analysis goes on without RUL.
  */
 async function rulReplay(rec: Recording, args: Args): Promise<{ version: string; rows: Map<number, ReplayRow> } | null> {

@@ -1,12 +1,12 @@
 /**
  * `fabwatch model keygen | sign | publish | verify`: make and send signed RUL model packages
- * (src/health/model-package.ts, docs/mqtt.md "Model updates"), so nobody hand-crafts one.
+ * (src/prognosis/model-package.ts, docs/mqtt.md "Model updates"), so nobody hand-crafts one.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { errorCode, errorMessage } from '../core/errors.js';
-import { DEFAULT_MAX_PACKAGE_BYTES, generateModelSigningKey, parseModelPackage, signModelPackage, verifyModelPackage, withGoldenVectors } from '../health/model-package.js';
+import { DEFAULT_MAX_PACKAGE_BYTES, generateModelSigningKey, parseModelPackage, signModelPackage, verifyModelPackage, withGoldenVectors } from '../prognosis/model-package.js';
 import { topics } from '../uplink/topics.js';
 
 const USAGE = `usage:

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 /**
  * What happened: a command received, its outcome, a refused login or access, a rate limit, an
- * input ignored, a model update accepted / rejected / swapped / rolled back (src/health/model-updater.ts).
+ * input ignored, a model update accepted / rejected / swapped / rolled back (src/prognosis/model-updater.ts).
  */
 export type AuditEvent = 'command' | 'outcome' | 'login_failure' | 'forbidden' | 'rate_limited' | 'ignored' | 'model';
 /** `local`: decided on the gateway itself (a model self-rollback, a rollback command's effect). */

@@ -1,6 +1,6 @@
-import { createHealthFeatureScratch, extractHealthFeatures, HEALTH_FEATURE_COUNT, type HealthFeatureScratch } from '../health/features.js';
-import { RulTracker, type RulEstimate } from '../health/rul-tracker.js';
-import type { RulModel } from '../health/rul-model.js';
+import { createHealthFeatureScratch, extractHealthFeatures, HEALTH_FEATURE_COUNT, type HealthFeatureScratch } from '../prognosis/features.js';
+import { RulTracker, type RulEstimate } from '../prognosis/rul-tracker.js';
+import type { RulModel } from '../prognosis/rul-model.js';
 
 export interface RulFeedOptions {
   robotId: string;
@@ -12,7 +12,7 @@ export interface RulFeedOptions {
 
 /**
  * Remaining useful life for one robot: every `snapshotIntervalMs` one window of the dominant axis
- * goes through the same health-feature code as training (src/health/features.ts) into the robot's
+ * goes through the same health-feature code as training (src/prognosis/features.ts) into the robot's
  * RulTracker (own baseline, smoothing), then through the ONNX model.
  */
 export class RulFeed {

@@ -1,7 +1,7 @@
 import type { VibrationResult } from '../analysis/vibration/analyzer.js';
 import type { AggregateDiagnosis } from '../analysis/vibration/aggregate.js';
 import { bandSpectrum } from '../analysis/vibration/serialize.js';
-import type { RulEstimate } from '../health/rul-tracker.js';
+import type { RulEstimate } from '../prognosis/rul-tracker.js';
 import type { RobotRul as RobotRulState, SpectrumSummary, TelemetryRecord } from '../state/types.js';
 
 /**

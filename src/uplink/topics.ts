@@ -12,6 +12,6 @@ export const topics = {
   /** Gateway commands (scope 'gateway', e.g. model_rollback) and their acks. */
   gatewayCommand: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/cmd`,
   gatewayCommandAck: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/cmd/ack`,
-  /** Signed RUL model packages for one gateway (retained, QoS 1; src/health/model-package.ts). */
+  /** Signed RUL model packages for one gateway (retained, QoS 1; src/prognosis/model-package.ts). */
   gatewayModel: (site: string, gatewayId: string) => `factory/${site}/gateways/${gatewayId}/model`,
 };

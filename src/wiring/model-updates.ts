@@ -3,8 +3,8 @@ import type { AuditLog } from '../core/audit.js';
 import type { CommandDefinition } from '../commands/types.js';
 import type { FabwatchConfig } from '../config/types.js';
 import { fromPackageRoot } from '../core/package-root.js';
-import { ModelUpdater, type ModelUpdateEvent } from '../health/model-updater.js';
-import type { RulModel } from '../health/rul-model.js';
+import { ModelUpdater, type ModelUpdateEvent } from '../prognosis/model-updater.js';
+import type { RulModel } from '../prognosis/rul-model.js';
 import type { GatewayState } from '../state/gateway-state.js';
 
 export interface ModelUpdates {

@@ -1,7 +1,7 @@
 import type { FabwatchConfig, RobotConfig } from '../config/types.js';
 import type { GatewayState } from '../state/gateway-state.js';
-import { RulModel } from '../health/rul-model.js';
-import { installedModel } from '../health/model-updater.js';
+import { RulModel } from '../prognosis/rul-model.js';
+import { installedModel } from '../prognosis/model-updater.js';
 import { rankAssessments, type Assessment } from '../monitor/status-model.js';
 import { fromPackageRoot } from '../core/package-root.js';
 import { RulFeed } from '../monitor/rul-feed.js';

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { AuditLog } from '../../src/core/audit.js';
-import { ModelUpdater } from '../../src/health/model-updater.js';
-import { RulModel } from '../../src/health/rul-model.js';
-import { installedModel } from '../../src/health/model-updater.js';
+import { ModelUpdater } from '../../src/prognosis/model-updater.js';
+import { RulModel } from '../../src/prognosis/rul-model.js';
+import { installedModel } from '../../src/prognosis/model-updater.js';
 
 const [stateDir, bundled, pkg, keyId, publicKey] = process.argv.slice(2);
 const inst = installedModel(stateDir);

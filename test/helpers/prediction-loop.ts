@@ -1,4 +1,4 @@
-import type { RulModel } from '../../src/health/rul-model.js';
+import type { RulModel } from '../../src/prognosis/rul-model.js';
 
 /**
  * Predictions one after the other until stop() (a `pauseMs` pause between them; 0 = setImmediate):

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
 import { modelCommand } from '../../src/cli/model.js';
-import { verifyModelPackage } from '../../src/health/model-package.js';
+import { verifyModelPackage } from '../../src/prognosis/model-package.js';
 import { startBroker, skipWithoutMosquitto } from '../helpers/mosquitto.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -10,9 +10,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { VibrationModel } from '../../simulators/vibration-model.js';
-import { RulModel } from '../../src/health/rul-model.js';
+import { RulModel } from '../../src/prognosis/rul-model.js';
 import { RulFeed } from '../../src/monitor/rul-feed.js';
-import type { RulEstimate } from '../../src/health/rul-tracker.js';
+import type { RulEstimate } from '../../src/prognosis/rul-tracker.js';
 
 const modelPath = fileURLToPath(new URL('../../models/rul.onnx', import.meta.url));
 

@@ -71,7 +71,7 @@ const NATIVE: Record<string, string[]> = {
   'modbus-serial': ['drivers/modbus-serial-transport.ts'],
   'better-sqlite3': ['src/store/sqlite.ts'],
   // The training tool checks the model it wrote with the runtime that will load it.
-  'onnxruntime-node': ['src/health/rul-model.ts', 'src/health/train/train.ts'],
+  'onnxruntime-node': ['src/prognosis/rul-model.ts', 'src/prognosis/train/train.ts'],
 };
 
 const rules: Array<{ name: string; check(g: Graph): string[] }> = [

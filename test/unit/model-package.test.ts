@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCode } from '../../src/core/errors.js';
-import { generateModelSigningKey, parseModelPackage, signModelPackage, verifyModelPackage, withGoldenVectors, type TrustedKey } from '../../src/health/model-package.js';
-import type { RulModelParams } from '../../src/health/rul-math.js';
-import { exportRulOnnx } from '../../src/health/train/onnx-export.js';
+import { generateModelSigningKey, parseModelPackage, signModelPackage, verifyModelPackage, withGoldenVectors, type TrustedKey } from '../../src/prognosis/model-package.js';
+import type { RulModelParams } from '../../src/prognosis/rul-math.js';
+import { exportRulOnnx } from '../../src/prognosis/train/onnx-export.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ONNX = readFileSync(path.join(root, 'models', 'rul.onnx'));

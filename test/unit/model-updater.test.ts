@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { AuditLog } from '../../src/core/audit.js';
 import { errorCode } from '../../src/core/errors.js';
-import { generateModelSigningKey, signModelPackage, withGoldenVectors } from '../../src/health/model-package.js';
-import { installedModel, ModelUpdater, type ModelUpdateEvent } from '../../src/health/model-updater.js';
-import { RulModel } from '../../src/health/rul-model.js';
-import type { RulModelParams } from '../../src/health/rul-math.js';
-import { exportRulOnnx } from '../../src/health/train/onnx-export.js';
+import { generateModelSigningKey, signModelPackage, withGoldenVectors } from '../../src/prognosis/model-package.js';
+import { installedModel, ModelUpdater, type ModelUpdateEvent } from '../../src/prognosis/model-updater.js';
+import { RulModel } from '../../src/prognosis/rul-model.js';
+import type { RulModelParams } from '../../src/prognosis/rul-math.js';
+import { exportRulOnnx } from '../../src/prognosis/train/onnx-export.js';
 import { predictionLoop } from '../helpers/prediction-loop.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

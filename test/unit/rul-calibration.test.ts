@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { calibratedFigures, calibratedQuantile, CALIBRATION_GRID, normalisedResidual, validCalibration, type RulCalibration } from '../../src/health/rul-calibration.js';
-import { buildCalibration, type CalibrationSample } from '../../src/health/train/evaluate.js';
+import { calibratedFigures, calibratedQuantile, CALIBRATION_GRID, normalisedResidual, validCalibration, type RulCalibration } from '../../src/prognosis/rul-calibration.js';
+import { buildCalibration, type CalibrationSample } from '../../src/prognosis/train/evaluate.js';
 
 const spread = { median: 1000, low90: 100, high90: 5000 };
 

@@ -1,17 +1,17 @@
 /**
- * The per-asset Bayesian exponential degradation model (src/health/degradation.ts), its fusion with
- * the population model (src/health/rul-fusion.ts) and the tracker path: amplitude growth alone -
+ * The per-asset Bayesian exponential degradation model (src/prognosis/degradation.ts), its fusion with
+ * the population model (src/prognosis/rul-fusion.ts) and the tracker path: amplitude growth alone -
  * no change in kurtosis or crest factor, the blind spot of the v1 model - must shorten the RUL.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExponentialDegradation, residualLifeQuantile, type DegradationPrior } from '../../src/health/degradation.js';
-import { competingRisksQuantile, fuseRul, PHM_POINT_QUANTILE } from '../../src/health/rul-fusion.js';
-import { amplitudeHealth } from '../../src/health/amplitude.js';
-import { RulTracker } from '../../src/health/rul-tracker.js';
-import { FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../../src/health/features.js';
-import type { RulPrediction } from '../../src/health/rul-model.js';
-import { normalQuantile } from '../../src/health/rul-math.js';
+import { ExponentialDegradation, residualLifeQuantile, type DegradationPrior } from '../../src/prognosis/degradation.js';
+import { competingRisksQuantile, fuseRul, PHM_POINT_QUANTILE } from '../../src/prognosis/rul-fusion.js';
+import { amplitudeHealth } from '../../src/prognosis/amplitude.js';
+import { RulTracker } from '../../src/prognosis/rul-tracker.js';
+import { FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../../src/prognosis/features.js';
+import type { RulPrediction } from '../../src/prognosis/rul-model.js';
+import { normalQuantile } from '../../src/prognosis/rul-math.js';
 
 const prior: DegradationPrior = { meanA: -1.3, sdA: 1, meanB: 0.6, sdB: 0.6, noiseSd: 0.3, noiseVarianceInflation: 4, spikeFactor: 1 };
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHealthFeatureScratch, extractHealthFeatures, FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../../src/health/features.js';
+import { createHealthFeatureScratch, extractHealthFeatures, FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../../src/prognosis/features.js';
 import { errorCode } from '../../src/core/errors.js';
 
 const FS = 25600;

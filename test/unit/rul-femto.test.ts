@@ -8,13 +8,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { skipWithoutDatasets } from '../helpers/datasets.js';
-import { datasetsDir, loadFemtoBearing } from '../../src/health/femto.js';
+import { datasetsDir, loadFemtoBearing } from '../../src/prognosis/train/femto.js';
 import { readRecordingSync } from '../../src/recording/recording.js';
-import { createHealthFeatureScratch, extractHealthFeatures } from '../../src/health/features.js';
-import { bearingRows } from '../../src/health/train/dataset.js';
-import { RulTracker } from '../../src/health/rul-tracker.js';
-import { RulModel } from '../../src/health/rul-model.js';
-import { RUL_MODEL_INPUT_COUNT } from '../../src/health/rul-math.js';
+import { createHealthFeatureScratch, extractHealthFeatures } from '../../src/prognosis/features.js';
+import { bearingRows } from '../../src/prognosis/train/dataset.js';
+import { RulTracker } from '../../src/prognosis/rul-tracker.js';
+import { RulModel } from '../../src/prognosis/rul-model.js';
+import { RUL_MODEL_INPUT_COUNT } from '../../src/prognosis/rul-math.js';
 import { errorCode } from '../../src/core/errors.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -83,7 +83,7 @@ test('replaying Bearing1_1: health and RUL fall from early life to just before f
 });
 
 test('replayRecording gives one row per emitted snapshot with the interval fields analyze prints', { skip: skipWithoutDatasets('femto') }, async () => {
-  const { replayRecording } = await import('../../src/health/replay.js');
+  const { replayRecording } = await import('../../src/prognosis/replay.js');
   const rec = readRecordingSync(path.join(dir, 'femto', 'Learning_set_Bearing3_1_horiz.json'));
   const m = new RulModel({ modelPath: path.join(root, 'models', 'rul.onnx') });
   await m.start();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalQuantile, phmAccuracy, rulForward, rulInterval, type RulModelParams } from '../../src/health/rul-math.js';
-import { TRUNCATION_FRACTIONS, weightedQuantile, sigmaScaleFrom } from '../../src/health/train/evaluate.js';
+import { normalQuantile, phmAccuracy, rulForward, rulInterval, type RulModelParams } from '../../src/prognosis/rul-math.js';
+import { TRUNCATION_FRACTIONS, weightedQuantile, sigmaScaleFrom } from '../../src/prognosis/train/evaluate.js';
 
 test('normal quantiles match tables', () => {
   assert.ok(Math.abs(normalQuantile(0.975) - 1.959964) < 1e-5);

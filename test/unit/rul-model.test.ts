@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCode } from '../../src/core/errors.js';
-import { RulModel, type RulModelCard } from '../../src/health/rul-model.js';
-import { rulForward, type RulModelParams } from '../../src/health/rul-math.js';
-import { exportRulOnnx } from '../../src/health/train/onnx-export.js';
+import { RulModel, type RulModelCard } from '../../src/prognosis/rul-model.js';
+import { rulForward, type RulModelParams } from '../../src/prognosis/rul-math.js';
+import { exportRulOnnx } from '../../src/prognosis/train/onnx-export.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODEL = path.join(root, 'models', 'rul.onnx');

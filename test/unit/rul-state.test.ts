@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { figuresFor, rulStateOf } from '../../src/health/rul-state.js';
-import { RulTracker } from '../../src/health/rul-tracker.js';
-import { HEALTH_FEATURE_COUNT, FEATURE_INDEX } from '../../src/health/features.js';
+import { figuresFor, rulStateOf } from '../../src/prognosis/rul-state.js';
+import { RulTracker } from '../../src/prognosis/rul-tracker.js';
+import { HEALTH_FEATURE_COUNT, FEATURE_INDEX } from '../../src/prognosis/features.js';
 
 test('state machine: failed wins, then learning, then degrading / no_degradation', () => {
   assert.equal(rulStateOf({ baselineReady: false, failed: false, degrading: false }), 'learning');

@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHealthFeatureScratch, extractHealthFeatures } from '../../src/health/features.js';
-import { RulModel } from '../../src/health/rul-model.js';
-import { RulTracker, type RulEstimate } from '../../src/health/rul-tracker.js';
+import { createHealthFeatureScratch, extractHealthFeatures } from '../../src/prognosis/features.js';
+import { RulModel } from '../../src/prognosis/rul-model.js';
+import { RulTracker, type RulEstimate } from '../../src/prognosis/rul-tracker.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FS = 25600;

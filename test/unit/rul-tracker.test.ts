@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RulTracker } from '../../src/health/rul-tracker.js';
-import { FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../../src/health/features.js';
-import type { RulPrediction } from '../../src/health/rul-model.js';
+import { RulTracker } from '../../src/prognosis/rul-tracker.js';
+import { FEATURE_INDEX, HEALTH_FEATURE_COUNT } from '../../src/prognosis/features.js';
+import type { RulPrediction } from '../../src/prognosis/rul-model.js';
 
 function features(rms: number, kurt: number, crest: number, vel: number): Float64Array {
   const f = new Float64Array(HEALTH_FEATURE_COUNT);

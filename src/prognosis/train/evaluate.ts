@@ -145,7 +145,7 @@ export interface FoldResult {
 
 export interface FusedTruncation {
   fraction: number;
-  /** What the gateway would show at this cut (src/health/rul-state.ts); the score uses the model's point in every state. */
+  /** What the gateway would show at this cut (src/prognosis/rul-state.ts); the score uses the model's point in every state. */
   state: RulState;
   tS: number;
   actualRulS: number;
@@ -308,7 +308,7 @@ export interface CalibrationSample {
 }
 
 /**
- * Conformal calibration table from held-out normalised residuals (src/health/rul-calibration.ts):
+ * Conformal calibration table from held-out normalised residuals (src/prognosis/rul-calibration.ts):
  * per state, weighted quantiles of u on CALIBRATION_GRID, each bearing weighted equally. A state no
  * bearing reached falls back to the pooled residuals.
  */

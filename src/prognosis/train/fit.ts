@@ -1,5 +1,5 @@
 /**
- * Fits the RUL model (src/health/rul-math.ts): a one-hidden-layer ReLU network mapping standardised
+ * Fits the RUL model (src/prognosis/rul-math.ts): a one-hidden-layer ReLU network mapping standardised
  * log features to (mu, log sigma) of log RUL, trained by full-batch Adam on the Gaussian negative
  * log-likelihood, each bearing weighted equally (Bearing1_1 has 5x the snapshots of Bearing3_1),
  * with L2 weight decay. Deterministic: seeded initialisation, no data shuffling.

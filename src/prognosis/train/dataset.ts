@@ -4,7 +4,7 @@
  * same trailing median the gateway's RulTracker applies, and the true RUL.
  */
 import { extractHealthFeatures, createHealthFeatureScratch, HEALTH_FEATURE_COUNT } from '../features.js';
-import type { FemtoBearing } from '../femto.js';
+import type { FemtoBearing } from './femto.js';
 import { RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from '../rul-math.js';
 import { TrailingMedian } from '../smoothing.js';
 import { AssetBaseline } from '../baseline.js';

@@ -3,11 +3,11 @@
  * no clock (timestamps come with each update), the model is passed in when an estimate is wanted.
  *
  * Each vibration snapshot's health features (extractHealthFeatures output) go through exactly the
- * path used in training (src/health/train/dataset.ts): the asset's own baseline (running minimum
+ * path used in training (src/prognosis/train/dataset.ts): the asset's own baseline (running minimum
  * of a 5-minute median), ratio to it, trailing median over the last minute. `modelInput` is then
  * what the ONNX population model eats. In parallel the snapshot peak feeds the amplitude indicator
- * (src/health/amplitude.ts) and the asset's Bayesian exponential degradation model
- * (src/health/degradation.ts), whose state lives here.
+ * (src/prognosis/amplitude.ts) and the asset's Bayesian exponential degradation model
+ * (src/prognosis/degradation.ts), whose state lives here.
  *
  * State can be saved (`snapshot()`) and restored (`new RulTracker({ ..., restore })`) so a gateway
  * restart does not relearn a worn bearing's "healthy" baseline from its worn state.
@@ -57,7 +57,7 @@ export interface RulTrackerOptions {
 export interface RulEstimate extends Omit<RulPrediction, 'rul_s' | 'rul_high_s'> {
   robot_id: string;
   /**
-   * What the estimate can say (src/health/rul-state.ts): learning | no_degradation (only the lower
+   * What the estimate can say (src/prognosis/rul-state.ts): learning | no_degradation (only the lower
    * bound rul_low_s, rul_s and rul_high_s null) | degrading (point + interval) | failed (all 0).
    */
   rul_state: RulState;
@@ -178,7 +178,7 @@ export class RulTracker {
    * Estimate at `confidenceLevel`; null before the first snapshot. The ONNX model gives the
    * population RUL; once this asset's degradation is established, its own Bayesian exponential
    * model (prior from the model card) joins it as a competing risk, or answers alone with
-   * `fusion: 'switch'` (src/health/rul-fusion.ts).
+   * `fusion: 'switch'` (src/prognosis/rul-fusion.ts).
    */
   async estimate(model: RulEstimator, confidenceLevel = 0.9): Promise<RulEstimate | null> {
     const input = this.modelInput;

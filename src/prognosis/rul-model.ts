@@ -59,9 +59,9 @@ export interface RulModelCard {
     preprocessing_outside_graph?: { reference_baseline?: Record<string, number> };
   };
   outputs: Array<{ name: string; shape: Array<number | string> }>;
-  /** Prior of the per-asset exponential degradation model (src/health/degradation.ts), learnt in training. */
+  /** Prior of the per-asset exponential degradation model (src/prognosis/degradation.ts), learnt in training. */
   degradation?: { prior?: DegradationPrior; [key: string]: unknown };
-  /** Conformal calibration per rul_state (src/health/rul-calibration.ts), learnt in training (v3). */
+  /** Conformal calibration per rul_state (src/prognosis/rul-calibration.ts), learnt in training (v3). */
   calibration?: unknown;
   validation?: unknown;
   training_data?: unknown;
@@ -338,7 +338,7 @@ export class RulModel implements Component {
     return p;
   }
 
-  /** Conformal calibration of the per-asset RUL from the card (src/health/rul-calibration.ts), or null (v1/v2 cards). */
+  /** Conformal calibration of the per-asset RUL from the card (src/prognosis/rul-calibration.ts), or null (v1/v2 cards). */
   get calibration(): RulCalibration | null {
     return validCalibration(this.cardData?.calibration);
   }

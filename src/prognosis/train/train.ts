@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HEALTH_FEATURE_NAMES } from '../features.js';
-import { datasetsDir, FEMTO_BEARINGS, FEMTO_FAILURE_THRESHOLD_G, loadFemtoBearing } from '../femto.js';
+import { datasetsDir, FEMTO_BEARINGS, FEMTO_FAILURE_THRESHOLD_G, loadFemtoBearing } from './femto.js';
 import { FIVE_FEATURE_FORM } from '../five-features.js';
 import { BASELINE_SNAPSHOTS } from '../baseline.js';
 import { DEFAULT_SMOOTHING_WINDOW } from '../smoothing.js';
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
     name: MODEL_NAME,
     version: MODEL_VERSION,
     onnx_model_version: MODEL_VERSION_INT,
-    created_by: 'npm run train (src/health/train/train.ts)',
+    created_by: 'npm run train (src/prognosis/train/train.ts)',
     onnx: { file: `${MODEL_NAME}.onnx`, sha256, bytes: bytes.length, ir_version: 8, opset: 17, ops: ['Max', 'Log', 'Sub', 'Div', 'MatMul', 'Add', 'Clip', 'Exp', 'Mul'] },
     task: 'Remaining useful life of a rolling-element bearing from one accelerometer channel, with an interval at a requested confidence level.',
     inputs: {
@@ -237,9 +237,9 @@ async function main(): Promise<void> {
         in_graph_transform: `standardised log: (ln(max(x, ${INPUT_FLOOR})) - ${r3(finalParams.inMean[i])}) / ${r3(finalParams.inStd[i])}`,
       })),
       preprocessing_outside_graph: {
-        features: 'extractHealthFeatures (src/health/features.ts) on each snapshot, horizontal channel in training',
-        baseline: `per asset: running minimum of the per-input trailing median over ${BASELINE_SNAPSHOTS} snapshots (median so far until then) — AssetBaseline (src/health/baseline.ts)`,
-        smoothing: `trailing median over the last ${DEFAULT_SMOOTHING_WINDOW} snapshots of the ratios — TrailingMedian (src/health/smoothing.ts)`,
+        features: 'extractHealthFeatures (src/prognosis/features.ts) on each snapshot, horizontal channel in training',
+        baseline: `per asset: running minimum of the per-input trailing median over ${BASELINE_SNAPSHOTS} snapshots (median so far until then) — AssetBaseline (src/prognosis/baseline.ts)`,
+        smoothing: `trailing median over the last ${DEFAULT_SMOOTHING_WINDOW} snapshots of the ratios — TrailingMedian (src/prognosis/smoothing.ts)`,
         reference_baseline: Object.fromEntries(RUL_MODEL_INPUTS.map((n, i) => [n, r3(refBaseline[i])])),
         reference_baseline_note: 'median of the 3 training bearings\' baselines; used only when a request carries absolute features and the asset has no learnt baseline (FEMTO rig levels; a robot arm\'s healthy levels differ)',
       },
@@ -253,18 +253,18 @@ async function main(): Promise<void> {
       { name: 'health_indicator', shape: ['N', 1], unit: '1', meaning: `clip((mu - ln ${RUL_FLOOR_S}) / (${r3(finalParams.hiLogRulHigh)} - ln ${RUL_FLOOR_S}), 0, 1): 1 = model predicts as long a life as for the training bearings in their first 20 % of life, 0 = predicted RUL one snapshot interval; health_score = round(100 * health_indicator)` },
     ],
     degradation: {
-      model: 'Per-asset exponential degradation model with Bayesian parameter update (Gebraeel et al. 2005; MATLAB exponentialDegradationModel): S(t) = phi + exp(a + b tau + eps), S = 1-minute trailing median of the snapshot peak (g), phi = the asset\'s own running-minimum baseline of S, tau = hours since onset (S/phi first >= onset_ratio). (a, b) ~ bivariate normal, prior below (learnt from the FEMTO training bearings by src/health/train/degradation-prior.ts), updated in closed form from the asset\'s own post-onset history in RulTracker (src/health/degradation.ts). Failure when S reaches failure_threshold_g; residual-life quantiles from P(T <= tau) = Phi((mu(tau) - ln(F - phi)) / sqrt(v(tau))).',
+      model: 'Per-asset exponential degradation model with Bayesian parameter update (Gebraeel et al. 2005; MATLAB exponentialDegradationModel): S(t) = phi + exp(a + b tau + eps), S = 1-minute trailing median of the snapshot peak (g), phi = the asset\'s own running-minimum baseline of S, tau = hours since onset (S/phi first >= onset_ratio). (a, b) ~ bivariate normal, prior below (learnt from the FEMTO training bearings by src/prognosis/train/degradation-prior.ts), updated in closed form from the asset\'s own post-onset history in RulTracker (src/prognosis/degradation.ts). Failure when S reaches failure_threshold_g; residual-life quantiles from P(T <= tau) = Phi((mu(tau) - ln(F - phi)) / sqrt(v(tau))).',
       prior: finalDeg.prior,
       prior_note: 'meanA/sdA: intercept ln(S - phi) at onset (ln g); meanB/sdB: slope per hour; sd floors max(between-bearing sd, |mean|, 0.5) because 2-3 bearings cannot estimate a spread; noiseSd: pooled residual sd; noiseVarianceInflation = (1 + rho)/(1 - rho) from the residuals\' lag-1 autocorrelation rho, so correlated observations are not counted as independent.',
       per_training_bearing: finalDeg.bearings,
       config: DEFAULT_DEGRADATION_CONFIG,
       failure_threshold: `${DEFAULT_DEGRADATION_CONFIG.failureThresholdG} g absolute amplitude of the smoothed snapshot peak (FEMTO / PHM 2012 end-of-life definition); configurable per tracker (RulTrackerOptions.degradation.failureThresholdG) for an asset whose failure level is defined differently`,
-      fusion: `population model (ONNX) until the asset\'s degradation is established (posterior slope / its sd >= ${DEFAULT_DEGRADATION_CONFIG.slopeDetectionZ} and >= ${DEFAULT_DEGRADATION_CONFIG.minPoints} observations), the degradation model after (src/health/rul-fusion.ts). rul_s = the ${PHM_POINT_QUANTILE} quantile of the RUL distribution (Bayes point estimate under the PHM 2012 score, late errors penalised 4x faster than early ones), clamped into the interval; rul_median_s = the median. health_indicator = min(population HI, amplitude HI = 1 - ln(S/phi)/ln(F/phi)).`,
+      fusion: `population model (ONNX) until the asset\'s degradation is established (posterior slope / its sd >= ${DEFAULT_DEGRADATION_CONFIG.slopeDetectionZ} and >= ${DEFAULT_DEGRADATION_CONFIG.minPoints} observations), the degradation model after (src/prognosis/rul-fusion.ts). rul_s = the ${PHM_POINT_QUANTILE} quantile of the RUL distribution (Bayes point estimate under the PHM 2012 score, late errors penalised 4x faster than early ones), clamped into the interval; rul_median_s = the median. health_indicator = min(population HI, amplitude HI = 1 - ln(S/phi)/ln(F/phi)).`,
     },
     calibration: finalCalibration && {
       ...finalCalibration,
       byState: { no_degradation: finalCalibration.byState.no_degradation.map((v) => Math.round(v * 1e6) / 1e6), degrading: finalCalibration.byState.degrading.map((v) => Math.round(v * 1e6) / 1e6) },
-      method: 'Split-conformal on leave-one-bearing-out residuals, per rul_state (src/health/rul-calibration.ts): Q(p) = weighted p-quantile (each bearing equal) of the normalised residual u = ln(y/m)/ln(h/m) (y >= m) or ln(y/m)/ln(m/l) (y < m) of the fused estimator (median m, 90 % interval [l, h]) over every held-out snapshot of the 13 folds. Run time: t(p) = m exp(Q(p) ln(h/m)) or m exp(Q(p) ln(m/l)); interval [t((1-c)/2), t((1+c)/2)], lower bound t(1-c), point t(0.2). learning uses no_degradation. In the evaluation every fold builds its own table from nested inner folds (the held-out bearing never enters it).',
+      method: 'Split-conformal on leave-one-bearing-out residuals, per rul_state (src/prognosis/rul-calibration.ts): Q(p) = weighted p-quantile (each bearing equal) of the normalised residual u = ln(y/m)/ln(h/m) (y >= m) or ln(y/m)/ln(m/l) (y < m) of the fused estimator (median m, 90 % interval [l, h]) over every held-out snapshot of the 13 folds. Run time: t(p) = m exp(Q(p) ln(h/m)) or m exp(Q(p) ln(m/l)); interval [t((1-c)/2), t((1+c)/2)], lower bound t(1-c), point t(0.2). learning uses no_degradation. In the evaluation every fold builds its own table from nested inner folds (the held-out bearing never enters it).',
     },
     method: {
       model: 'Population model (this ONNX graph): ln RUL ~ Normal(mu(x), sigma^2); mu linear in the standardised log feature ratios (least squares, L2 1e-3, each bearing weighted equally, full-batch Adam), sigma a single calibrated constant. Per asset, RulTracker switches to the Bayesian exponential degradation model (section "degradation") once the asset\'s amplitude trend is established.',
@@ -289,7 +289,7 @@ async function main(): Promise<void> {
       target: `ln(max(RUL, ${RUL_FLOOR_S} s))`,
     },
     validation: {
-      protocol: 'Leave one bearing out over the 13 FEMTO bearing lives. Within each fold the population model, its interval calibration (nested leave-one-bearing-out inside the training bearings) AND the degradation prior see only the 12 training bearings; the held-out bearing is replayed causally through the gateway estimator (amplitude indicator, onset, Bayesian update, competing risks; src/health/rul-fusion.ts), shipped_estimator below, with the population model alone reported alongside. The held-out bearing is truncated at the 11 life fractions of the PHM 2012 test bearings (recorded / (recorded + actual RUL) from the challenge tables) and each truncation scored with the challenge accuracy A (Er = 100 (ActRUL - RUL)/ActRUL; A = exp(-ln 0.5 Er/5) for Er <= 0, exp(ln 0.5 Er/20) for Er > 0). No metric here is computed on data the scored model was trained on. protocols.challenge: the PHM 2012 protocol on the 7 test bearings with full lives - the held-out fold model replayed over the first challengeTruncationSnapshots snapshots and scored against challengeActualRulS.',
+      protocol: 'Leave one bearing out over the 13 FEMTO bearing lives. Within each fold the population model, its interval calibration (nested leave-one-bearing-out inside the training bearings) AND the degradation prior see only the 12 training bearings; the held-out bearing is replayed causally through the gateway estimator (amplitude indicator, onset, Bayesian update, competing risks; src/prognosis/rul-fusion.ts), shipped_estimator below, with the population model alone reported alongside. The held-out bearing is truncated at the 11 life fractions of the PHM 2012 test bearings (recorded / (recorded + actual RUL) from the challenge tables) and each truncation scored with the challenge accuracy A (Er = 100 (ActRUL - RUL)/ActRUL; A = exp(-ln 0.5 Er/5) for Er <= 0, exp(ln 0.5 Er/20) for Er > 0). No metric here is computed on data the scored model was trained on. protocols.challenge: the PHM 2012 protocol on the 7 test bearings with full lives - the held-out fold model replayed over the first challengeTruncationSnapshots snapshots and scored against challengeActualRulS.',
       truncation_fractions: TRUNCATION_FRACTIONS.map(r3),
       protocols,
       overall,

@@ -1,5 +1,5 @@
 /**
- * Writes the RUL model (src/health/rul-math.ts) as an ONNX graph (opset 17, standard ops only:
+ * Writes the RUL model (src/prognosis/rul-math.ts) as an ONNX graph (opset 17, standard ops only:
  * Max, Log, Sub, Div, MatMul, Add, Relu, Clip, Exp, Mul), so the gateway runs it with
  * onnxruntime-node and nothing else. The graph reproduces `rulForward` in float32.
  *

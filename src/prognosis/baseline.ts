@@ -13,7 +13,7 @@
  *     median keeps a short quiet spell from dragging it down.
  * Caveat for the gateway: feed only snapshots taken while the axis moves (an idle robot's vibration
  * would lower the baseline and make every later estimate pessimistic).
- * Causal and identical in training (src/health/train/dataset.ts) and on the gateway (RulTracker).
+ * Causal and identical in training (src/prognosis/train/dataset.ts) and on the gateway (RulTracker).
  */
 import { TrailingMedian } from './smoothing.js';
 

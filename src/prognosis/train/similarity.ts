@@ -1,6 +1,6 @@
 /**
  * Evaluation-only candidate (not shipped, not run by `npm run train`): similarity to the library of
- * run-to-failure health-indicator curves. `node --import tsx src/health/train/similarity.ts`
+ * run-to-failure health-indicator curves. `node --import tsx src/prognosis/train/similarity.ts`
  * prints the same two protocols as `npm run train` for docs/rul.md's comparison.
  *
  * Health indicator per snapshot: HI = ln(max(S / phi, 1)), S the 1-minute trailing median of the
@@ -12,7 +12,7 @@
  * its 0.2 quantile (the PHM 2012 Bayes point), interval = its central quantiles. W and s are fixed
  * (10 min, 0.1), not tuned. Nothing of the held-out bearing but its own history up to the cut is used.
  */
-import { FEMTO_BEARINGS, datasetsDir, loadFemtoBearing } from '../femto.js';
+import { FEMTO_BEARINGS, datasetsDir, loadFemtoBearing } from './femto.js';
 import { phmAccuracy } from '../rul-math.js';
 import { PHM_POINT_QUANTILE } from '../rul-fusion.js';
 import { bearingRows, type BearingRows } from './dataset.js';

@@ -1,6 +1,6 @@
 /**
  * Combines the population RUL (the ONNX model: log-normal, from baseline-relative features) with
- * the asset's own Bayesian exponential degradation model (src/health/degradation.ts). Used
+ * the asset's own Bayesian exponential degradation model (src/prognosis/degradation.ts). Used
  * identically by the gateway (RulTracker.estimate) and by the leave-one-bearing-out evaluation.
  *
  * - Before the asset's degradation is established (no onset, or its posterior slope not yet

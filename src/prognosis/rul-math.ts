@@ -9,7 +9,7 @@
  */
 import { FEATURE_INDEX, type HealthFeatureName } from './features.js';
 
-/** Model inputs, in order, as health-feature names (see src/health/features.ts for units). */
+/** Model inputs, in order, as health-feature names (see src/prognosis/features.ts for units). */
 export const RUL_MODEL_INPUTS = ['rms_g', 'kurtosis', 'crest_factor', 'velocity_rms_mm_s'] as const satisfies readonly HealthFeatureName[];
 export const RUL_MODEL_INPUT_COUNT = RUL_MODEL_INPUTS.length;
 /** Index of each model input in the `extractHealthFeatures` output. */

@@ -4,8 +4,8 @@
  * float32 and int16 files): which bearings exist, and each bearing's end of life.
  */
 import path from 'node:path';
-import { FabwatchError } from '../core/errors.js';
-import { readRecordingSync, RecordingErrorCode, type Recording } from '../recording/recording.js';
+import { FabwatchError } from '../../core/errors.js';
+import { readRecordingSync, RecordingErrorCode, type Recording } from '../../recording/recording.js';
 
 /** Locate the shared datasets folder: env FABWATCH_DATASETS, else `../shared/datasets` from `repoRoot`. */
 export function datasetsDir(repoRoot: string = process.cwd()): string {

@@ -1,10 +1,10 @@
 /**
- * The amplitude health indicator behind the degradation model (src/health/degradation.ts): the
+ * The amplitude health indicator behind the degradation model (src/prognosis/degradation.ts): the
  * peak acceleration of each snapshot (g, `peak_g` of extractHealthFeatures), smoothed by the same
  * one-minute trailing median as the model inputs, and its healthy level phi learnt per asset by the
- * same running-minimum baseline (src/health/baseline.ts). Peak rather than RMS because the failure
+ * same running-minimum baseline (src/prognosis/baseline.ts). Peak rather than RMS because the failure
  * criterion is an amplitude (FEMTO / PHM 2012: "vibration exceeds 20 g").
- * Causal, identical in training (src/health/train/dataset.ts) and on the gateway (RulTracker).
+ * Causal, identical in training (src/prognosis/train/dataset.ts) and on the gateway (RulTracker).
  */
 import { AssetBaseline, BASELINE_SNAPSHOTS } from './baseline.js';
 import { DEFAULT_SMOOTHING_WINDOW, TrailingMedian } from './smoothing.js';

@@ -1,5 +1,5 @@
 /**
- * Learns the prior of the per-asset exponential degradation model (src/health/degradation.ts) from
+ * Learns the prior of the per-asset exponential degradation model (src/prognosis/degradation.ts) from
  * training bearings: each bearing's history goes through the gateway's own amplitude indicator and
  * onset detection; its post-onset observations L = ln(S - phi) vs tau (hours since onset) get an
  * ordinary least-squares line. Prior: mean of the per-bearing intercepts and slopes; standard

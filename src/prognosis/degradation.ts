@@ -6,7 +6,7 @@
  *   S(t) = phi + exp(a + b tau + eps),  eps ~ N(0, sigma^2),  tau = hours since degradation onset
  *
  * S is the amplitude health indicator: the trailing-median peak acceleration (g) of the snapshots,
- * phi the asset's own healthy level of it (running-minimum baseline, src/health/baseline.ts). So
+ * phi the asset's own healthy level of it (running-minimum baseline, src/prognosis/baseline.ts). So
  * L = ln(S - phi) = a + b tau + eps is linear, and (a, b) get a bivariate normal posterior from a
  * normal prior learnt on the FEMTO training bearings (models/rul.json -> degradation.prior) and the
  * asset's own post-onset history. Failure = S reaching the threshold F (FEMTO / PHM 2012: 20 g
