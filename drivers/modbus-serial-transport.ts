@@ -18,6 +18,8 @@ type ModbusRTUClient = ClientInternals & {
   writeRegisters(addr: number, values: number[]): Promise<unknown>;
   close(cb: () => void): void;
   isOpen: boolean;
+  /** modbus-serial re-emits port errors (e.g. EIO on write when the adapter is unplugged). */
+  on(ev: 'error', cb: (err: Error) => void): void;
 };
 
 /**
@@ -32,7 +34,9 @@ export class ModbusSerialTransport implements ModbusTransport {
   private queue: Promise<unknown> = Promise.resolve();
   private rx: Buffer[] = [];
   /** Requests sent and failures, for /health. */
-  readonly stats = { requests: 0, failures: 0 };
+  readonly stats = { requests: 0, failures: 0, portErrors: 0 };
+  /** The last error the serial port reported by itself (outside a request), for diagnostics. */
+  lastPortError: string | null = null;
 
   constructor(private readonly link: ModbusLink) {}
 
@@ -52,6 +56,15 @@ export class ModbusSerialTransport implements ModbusTransport {
     this.client = undefined;
     if (old) old.close(() => undefined);
     const client = new ModbusRTU();
+    // Without a listener, a port error (adapter unplugged mid-write) would be an uncaught
+    // exception. The pending request fails by its timeout or its own error and is classified
+    // there; here the link is only marked dead, so the next request reopens the port.
+    client.on('error', (err) => {
+      this.stats.portErrors++;
+      this.lastPortError = err.message;
+      if (this.client === client) this.client = undefined;
+      if (client.isOpen) client.close(() => undefined);
+    });
     client.setTimeout(this.link.timeoutMs);
     if (this.link.kind === 'tcp') await client.connectTCP(this.link.host, { port: this.link.port });
     else await client.connectRTUBuffered(this.link.path, { baudRate: this.link.baudRate, dataBits: 8, parity: this.link.parity ?? 'none', stopBits: this.link.stopBits ?? 1 });
