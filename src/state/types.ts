@@ -137,7 +137,7 @@ export interface TelemetryRecord {
   temperature: number | null;
   vibration: VibrationSummary & { lost_samples: number };
   health_score: number;
-  /** Where health_score comes from: the RUL model, or the interim RMS mapping until the model has an estimate. */
+  /** Which anchor of the status model set health_score (docs/status.md). */
   health_source: HealthSource;
   rul: RobotRul | null;
   status: RobotStatus;
