@@ -84,8 +84,12 @@ test('model updates over real Mosquitto: rejections keep the old model, a retain
     ['MODEL_PKG_NOT_NEWER', JSON.stringify(await pkg('2.0.0'))],
     ['MODEL_PKG_MALFORMED', Buffer.from([0xff, 0x00, 0x7b])],
   ];
-  for (const [, payload] of bad) await fleetSide.publishAsync(topic, payload, { qos: 1 });
-  assert.ok(await waitFor(() => alerts.length >= bad.length, 10_000), `alerts: ${alerts.length}`);
+  // One at a time: the gateway holds at most 2 packages waiting for verification and refuses more
+  // with MODEL_UPDATE_BUSY (tested in the unit tests); a loaded machine verifies slowly.
+  for (const [i, [, payload]] of bad.entries()) {
+    await fleetSide.publishAsync(topic, payload, { qos: 1 });
+    assert.ok(await waitFor(() => alerts.length >= i + 1, 20_000), `alerts: ${alerts.length} after package ${i + 1}`);
+  }
   assert.deepEqual(alerts.map((a) => a.code), bad.map(([c]) => c));
   assert.ok(alerts.every((a) => a.source === 'model-update' && a.gateway_id === 'gw-ota'));
   assert.equal(model.version, '3.0.0', 'the old model keeps serving');
