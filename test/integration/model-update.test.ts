@@ -64,6 +64,7 @@ test('model updates over real Mosquitto: rejections keep the old model, a retain
 
   // predictions run the whole time, one after the other
   const loop = predictionLoop(model, [1.4, 1.2, 1.1, 1.5], 2);
+  t.after(() => loop.stop()); // also when an assertion fails: a running loop would keep the file alive
 
   await uplink.start();
   t.after(() => uplink.stop());

@@ -46,10 +46,11 @@ async function setup(name: string): Promise<{ model: RulModel; updater: ModelUpd
 
 const ROW = [1.5, 1.3, 1.1, 1.6];
 
-test('a valid update is swapped in while predictions continue: none fails, none is missed, each runs on one model', async () => {
+test('a valid update is swapped in while predictions continue: none fails, none is missed, each runs on one model', async (t) => {
   const { model, updater, events, stateDir, audit } = await setup('swap');
   const p = await pkg(ONNX, '3.1.0');
   const loop = predictionLoop(model, ROW);
+  t.after(() => loop.stop()); // also when an assertion fails
   const ev = await updater.handlePackage(p);
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   await loop.stop();
