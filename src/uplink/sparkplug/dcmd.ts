@@ -24,6 +24,8 @@ const TYPE_OF: Record<string, TypeStr> = { boolean: 'Boolean', string: 'String',
 export function commandMetrics(catalogue: ReturnType<CommandService['catalogue']>): CommandMetric[] {
   const out: CommandMetric[] = [];
   for (const c of catalogue) {
+    // DCMD addresses a device (a robot); gateway commands (acknowledge_gateway_alert, model_rollback) are not device metrics.
+    if (c.scope === 'gateway') continue;
     const props = Object.entries(((c.parameters as { properties?: Record<string, { type?: string }> }).properties ?? {}));
     if (props.length === 0) out.push({ command: c.name, def: { name: PREFIX + c.name, type: 'Boolean', json: `command ${c.name}`, writable: true } });
     else if (props.length === 1 && TYPE_OF[props[0][1].type ?? '']) out.push({ command: c.name, parameter: props[0][0], def: { name: PREFIX + c.name, type: TYPE_OF[props[0][1].type!], json: `command ${c.name} {${props[0][0]}}`, writable: true } });
