@@ -50,9 +50,19 @@ for (let i = 0; i < 300; i++) a.analyze(i % 2 ? healthy : faulty); // JIT warm-u
 const calls = 1000;
 
 test(`analyze() allocates less than ${BUDGET_PER_WINDOW} B per window`, async () => {
-  const m = await allocated((i) => a.analyze(i % 2 ? healthy : faulty), calls);
-  assert.equal(m.gcs, 0, `${m.gcs} GC(s) ran during ${calls} windows: the loop allocates megabytes (heapUsed ${m.bytes} B)`);
-  assert.ok(m.bytes >= 0 && m.bytes < BUDGET_PER_WINDOW * calls, `${m.bytes} B allocated over ${calls} windows (${(m.bytes / calls).toFixed(1)} B/window)`);
+  // Up to 3 measurements, the cleanest counts: a per-window allocation shows in every one of them,
+  // while a one-off (a lazy compile, a GC another part of the process started) spoils only one.
+  // Seen once in ~8 runs on a loaded CI machine before this.
+  const runs: Array<{ bytes: number; gcs: number }> = [];
+  for (let k = 0; k < 3; k++) {
+    const m = await allocated((i) => a.analyze(i % 2 ? healthy : faulty), calls);
+    runs.push(m);
+    if (m.gcs === 0 && m.bytes >= 0 && m.bytes < BUDGET_PER_WINDOW * calls) break;
+  }
+  const m = runs.at(-1)!;
+  const all = runs.map((r) => `${r.bytes} B/${r.gcs} GC`).join(', ');
+  assert.equal(m.gcs, 0, `GC(s) ran during ${calls} windows in every measurement: the loop allocates megabytes (${all})`);
+  assert.ok(m.bytes >= 0 && m.bytes < BUDGET_PER_WINDOW * calls, `${m.bytes} B allocated over ${calls} windows (${(m.bytes / calls).toFixed(1)} B/window; all measurements: ${all})`);
 });
 
 test('control: the same measurement sees one more small object per window', async () => {
