@@ -3,7 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { FabwatchError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { ingestClientId, loadIngestConfig } from '../ingest/config.js';
-import { redactUrl } from '../ingest/consumer.js';
+import { redactUrl } from '../core/redact-url.js';
 
 export const INGEST_HELP = `fabwatch ingest — the fleet historian: MQTT (shared subscriptions) -> PostgreSQL
 

@@ -2,17 +2,12 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { TOPIC_FILTERS } from './messages.js';
 import type { IngestMetrics } from './metrics.js';
+import type { IngestConfig } from '../config/types.js';
+import { redactUrl } from '../core/redact-url.js';
 
-export interface ConsumerOptions {
-  url: string;
+/** The `ingest.mqtt` config slice (config/schema.json), with the client id this instance resolved. */
+export interface ConsumerOptions extends Omit<IngestConfig['mqtt'], 'clientId'> {
   clientId: string;
-  group: string;
-  username?: string;
-  password?: string;
-  keepaliveS: number;
-  sessionExpiryS: number;
-  receiveMaximum: number;
-  reconnectMs: number;
   log: Logger;
   metrics: IngestMetrics;
   /** Called for every QoS 1 message; call `ack` once the message is durably stored. */
@@ -20,17 +15,6 @@ export interface ConsumerOptions {
 }
 
 type PacketSender = (packet: Record<string, unknown>, cb?: (err?: Error) => void, cbStorePut?: unknown, noStore?: boolean) => void;
-
-/** `mqtt://user:secret@host` -> `mqtt://user:***@host` for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
-}
 
 /**
  * MQTT 5 consumer on shared subscriptions, QoS 1, persistent session, whose PUBACKs are sent by

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { IngestConfig } from '../config/types.js';
-import { IngestConsumer, redactUrl } from './consumer.js';
+import { IngestConsumer } from './consumer.js';
+import { redactUrl } from '../core/redact-url.js';
 import { IngestHttp } from './http.js';
 import { parseMessage } from './messages.js';
 import { IngestMetrics } from './metrics.js';
@@ -58,15 +59,8 @@ export class IngestService {
       metrics: this.metrics,
     });
     this.consumer = new IngestConsumer({
-      url: cfg.mqtt.url,
+      ...cfg.mqtt,
       clientId: o.clientId,
-      group: cfg.mqtt.group,
-      username: cfg.mqtt.username,
-      password: cfg.mqtt.password,
-      keepaliveS: cfg.mqtt.keepaliveS,
-      sessionExpiryS: cfg.mqtt.sessionExpiryS,
-      receiveMaximum: cfg.mqtt.receiveMaximum,
-      reconnectMs: cfg.mqtt.reconnectMs,
       log: o.log,
       metrics: this.metrics,
       onMessage: (topic, payload, ack) => this.onMessage(topic, payload, ack),

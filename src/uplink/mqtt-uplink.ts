@@ -1,3 +1,4 @@
+import { redactUrl } from '../core/redact-url.js';
 import { join } from 'node:path';
 import mqtt, { type MqttClient, type IPublishPacket, type IConnackPacket } from 'mqtt';
 import type { Logger } from 'pino';
@@ -26,17 +27,6 @@ export interface UplinkDeps {
   commands?: CommandService;
   /** Model packages arriving on factory/{site}/gateways/{id}/model (retained included); absent = not subscribed. */
   modelPackages?: (payload: Buffer) => void;
-}
-
-/** Redact credentials from a broker URL before it is logged or served. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
 }
 
 const VALID_RESPONSE_TOPIC = /^[^#+\u0000]{1,65535}$/;

@@ -13,7 +13,7 @@ import type { OutboxRow } from '../outbox-store.js';
 import { backoffDelay } from '../backoff.js';
 import { ReplayRate } from '../replay-rate.js';
 import { clientOptions } from '../mqtt-options.js';
-import { redactUrl } from '../mqtt-uplink.js';
+import { redactUrl } from '../../core/redact-url.js';
 import { encodePayload, type UMetric } from './codec.js';
 import { BdSeqStore } from './bdseq.js';
 import { HostTracker, parseHostState } from './host-state.js';
