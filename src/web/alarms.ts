@@ -65,7 +65,7 @@ export function createAlarmPage(d: AlarmPageDeps) {
     $('alarm-list').replaceChildren(
       ...(list.length
         ? list.map((a, i) => {
-            const item = h('li', { class: `alarm ${a.severity} ${a.acknowledged ? 'acked' : 'unack'}`, 'data-alarm': a.alarm_id, 'data-state': a.state }, h('span', { class: 'sev' }, String(a.severity).toUpperCase()), ' ', h('b', { class: 'who' }, subject(a)), ' ', h('span', { class: 'what' }, a.message), h('div', { class: 'st' }, `${stateWords(a, d.hms)} · raised ${d.hms(Date.parse(a.raised_at))}${a.ack_comment ? ` · “${a.ack_comment}”` : ''}`));
+            const item = h('li', { class: `alarm ${a.severity} ${a.acknowledged ? 'acked' : 'unack'}`, 'data-alarm': a.alarm_id, 'data-state': a.state }, h('div', { class: 'head' }, h('span', { class: 'sev' }, String(a.severity).toUpperCase()), ' ', h('b', { class: 'who' }, subject(a)), ' ', h('span', { class: 'what' }, a.message)), h('div', { class: 'st' }, `${stateWords(a, d.hms)} · raised ${d.hms(Date.parse(a.raised_at))}${a.ack_comment ? ` · “${a.ack_comment}”` : ''}`));
             if (a.state === 'UNACK_ACTIVE' || a.state === 'UNACK_RTN') {
               const b = h('button', { type: 'button', class: 'ack', 'aria-label': labels[i]! }, 'Acknowledge') as HTMLButtonElement;
               b.onclick = () => void acknowledge(a, labels[i]!.replace(/^Acknowledge /, ''), b);

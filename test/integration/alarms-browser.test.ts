@@ -95,5 +95,12 @@ test('alarms page: active list apart from the history, named 44 px Acknowledge b
   await page.waitForTimeout(1500);
   mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'alarms.png'), fullPage: true });
+  // At phone width the buttons keep their 44 px and the list does not overflow sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const phone = await page.$$eval('#alarm-list button.ack', (els: any[]) => els.map((e) => e.getBoundingClientRect().height));
+  assert.ok(phone.length > 0 && phone.every((hgt: number) => hgt >= 44), `button heights at 390 px: ${phone.join(', ')}`);
+  assert.ok(await page.$eval('#alarm-list', (e: any) => e.scrollWidth <= e.clientWidth), 'no sideways overflow');
+  await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'alarms-phone.png'), fullPage: true });
   assert.deepEqual(problems, [], 'no console errors after the restart');
 });

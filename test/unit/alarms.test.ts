@@ -156,3 +156,28 @@ test('acknowledgements persist in SQLite: a re-raise after a restart comes back 
   assert.equal(state.alarms.active().length, 2);
   await store.stop();
 });
+
+test('producers: a raise and its clear share one alarm (cleanroom excursion, counter fault, robot rules)', async () => {
+  const { transitionAlerts, counterFaultAlert } = await import('../../src/cleanroom/alerts.js');
+  const { RobotAlertRules } = await import('../../src/monitor/robot-alerts.js');
+  const state = newState();
+  const t = (kind: 'raised' | 'escalated' | 'cleared', from: string, to: string) => ({ alarm: 'excursion' as const, kind, location: 'bay', from, to, at: 0, sampleTs: 0, reason: 'r' });
+  const [raised] = transitionAlerts('pc-1', [t('raised', 'none', 'alert')]).map((a) => state.raiseAlert(a));
+  state.acknowledgeAlert(raised!.id);
+  const [escalated] = transitionAlerts('pc-1', [t('escalated', 'alert', 'action')]).map((a) => state.raiseAlert(a));
+  assert.equal(escalated!.alarm_id, raised!.alarm_id);
+  assert.equal(escalated!.state, 'UNACK_ACTIVE', 'alert -> action level (warning -> critical) is announced again');
+  const [cleared] = transitionAlerts('pc-1', [t('cleared', 'action', 'none')]).map((a) => state.raiseAlert(a));
+  assert.deepEqual([cleared!.alarm_id, cleared!.state, cleared!.active, cleared!.severity], [raised!.alarm_id, 'UNACK_RTN', false, 'critical']);
+
+  const fault = state.raiseAlert(counterFaultAlert({ id: 'pc-1', location: 'bay' }, { code: 'MODBUS_TIMEOUT', message: 'm' } as never));
+  const back = state.raiseAlert(counterFaultAlert({ id: 'pc-1', location: 'bay' }, null));
+  assert.deepEqual([back.alarm_id, back.state, back.code], [fault.alarm_id, 'UNACK_RTN', 'DEVICE_RECOVERED']);
+
+  const rules = new RobotAlertRules('robot-003');
+  const iso = (zone: string) => ({ zone, velocityRmsMmS: 1, limits: { bc: 2.8, cd: 4.5 } });
+  const up = rules.check('imbalance', 0.9, iso('D'), undefined).map((a) => state.raiseAlert(a));
+  const down = rules.check('none', 0.9, iso('B'), undefined).map((a) => state.raiseAlert(a));
+  assert.deepEqual(down.map((a) => a.alarm_id), up.map((a) => a.alarm_id), 'diagnosis and zone clears map onto their raises');
+  assert.ok(down.every((a) => !a.active && a.state === 'UNACK_RTN'));
+});
