@@ -19,9 +19,12 @@ export interface AlertInput {
   condition?: string;
 }
 
+/** An alarm as persisted: with the highest severity its acknowledgement covers. */
+export type StoredAlarm = Alert & { acked_severity?: AlertSeverity | null };
+
 /** Where alarms that are not normal are kept across restarts ({stateDir}/alarms.db, src/store/alarm-store.ts). */
 export interface AlarmPersistence {
-  save(alarm: Alert): void;
+  save(alarm: StoredAlarm): void;
   remove(alarmId: string): void;
 }
 
@@ -64,6 +67,8 @@ export class AlarmBook {
   private seq = 0;
   private store?: AlarmPersistence;
   private readonly pending = new Set<string>();
+  /** Per acknowledged alarm, the highest severity the acknowledgement covers: only a raise above it is announced again. */
+  private readonly ackedSeverity = new Map<string, AlertSeverity>();
   private graceTimer?: TimerHandle;
 
   constructor(private readonly o: { gatewayId: string; site: string; clock: Clock; emit: (a: Alert) => void; historyPerClass?: number }) {}
@@ -100,7 +105,7 @@ export class AlarmBook {
       return this.commit(rec);
     }
     const before = rec?.state ?? 'NORMAL';
-    const { state, newOccurrence } = nextAlarmState(before, { kind: 'raise', severity: a.severity, previousSeverity: rec && isActive(before) ? rec.severity : null });
+    const { state, newOccurrence } = nextAlarmState(before, { kind: 'raise', severity: a.severity, previousSeverity: rec && isActive(before) ? this.covered(rec) : null });
     const reannounced = before === 'ACK_ACTIVE' && state === 'UNACK_ACTIVE';
     rec = this.upsert(key, rec, a, { state, kind: 'condition', active: true, cleared_at: null, ...(newOccurrence ? { raised_at: now } : {}) }, newOccurrence || reannounced);
     return this.commit(rec);
@@ -113,6 +118,7 @@ export class AlarmBook {
     if (!needsAck(rec.state)) return rec;
     const state = nextAlarmState(rec.state, { kind: 'ack' }).state;
     Object.assign(rec, { state, acknowledged: true, acked_by: ack.by, acked_at: this.now(), ack_comment: ack.comment ?? null });
+    this.ackedSeverity.set(rec.alarm_id, this.covered(rec));
     return this.commit(rec);
   }
 
@@ -163,11 +169,12 @@ export class AlarmBook {
    * acknowledged one stays acknowledged) or clears it; one not reported again within `graceMs` is
    * cleared with code ALARM_NOT_RECONFIRMED.
    */
-  restore(alarms: readonly Alert[], graceMs: number, store: AlarmPersistence): void {
+  restore(alarms: readonly StoredAlarm[], graceMs: number, store: AlarmPersistence): void {
     this.store = store;
-    for (const a of alarms) {
+    for (const { acked_severity, ...a } of alarms) {
       if (this.alarms.has(a.alarm_id)) continue; // reported since start: the live state wins
       this.alarms.set(a.alarm_id, { ...a });
+      if (a.acknowledged && acked_severity) this.ackedSeverity.set(a.alarm_id, acked_severity);
       if (a.active) this.pending.add(a.alarm_id);
     }
     this.graceTimer?.cancel();
@@ -188,6 +195,12 @@ export class AlarmBook {
       this.report({ robotId: rec.robot_id, source: rec.source, code: NOT_RECONFIRMED, severity: rec.severity, message: `${rec.message} — not reported again within ${Math.round(graceMs / 1000)} s of the restart: cleared`, active: false, condition: key.split('|').slice(2).join('|') });
     }
     this.pending.clear();
+  }
+
+  /** The severity an acknowledged alarm's acknowledgement covers (at least its current one). */
+  private covered(rec: Alert): AlertSeverity {
+    const acked = this.ackedSeverity.get(rec.alarm_id);
+    return acked && severityRank(acked) > severityRank(rec.severity) ? acked : rec.severity;
   }
 
   private upsert(key: string, rec: Alert | undefined, a: AlertInput, patch: Partial<Alert>, forgetAck: boolean): Alert {
@@ -213,7 +226,10 @@ export class AlarmBook {
       cleared_at: null,
     };
     Object.assign(base, { code: a.code, severity: a.severity, message: a.message }, patch);
-    if (forgetAck) Object.assign(base, { acknowledged: false, acked_by: null, acked_at: null, ack_comment: null });
+    if (forgetAck) {
+      Object.assign(base, { acknowledged: false, acked_by: null, acked_at: null, ack_comment: null });
+      this.ackedSeverity.delete(key);
+    }
     this.alarms.set(key, base);
     return base;
   }
@@ -225,7 +241,7 @@ export class AlarmBook {
     const event: Alert = { ...rec, ...eventFields };
     if (persist && this.store) {
       if (rec.state === 'NORMAL') this.store.remove(rec.alarm_id);
-      else this.store.save(rec);
+      else this.store.save({ ...rec, acked_severity: this.ackedSeverity.get(rec.alarm_id) ?? null });
     }
     const ring = event.robot_id ? this.robotEvents : this.otherEvents;
     ring.push({ n: ++this.n, alert: event });

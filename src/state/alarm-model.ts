@@ -6,7 +6,7 @@
  *   UNACK_ACTIVE --ack--> ACK_ACTIVE --clear--> NORMAL
  *   UNACK_ACTIVE --clear--> UNACK_RTN --ack--> NORMAL
  *   UNACK_RTN --raise--> UNACK_ACTIVE (same occurrence)      NORMAL --raise--> UNACK_ACTIVE (new occurrence)
- *   ACK_ACTIVE --raise with a higher severity--> UNACK_ACTIVE (re-annunciated)
+ *   ACK_ACTIVE --raise above the severity acknowledged--> UNACK_ACTIVE (re-annunciated)
  *
  * Pure: no I/O, no clock. The book in alarm-book.ts applies it and keeps history and persistence.
  */

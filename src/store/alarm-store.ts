@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Component } from '../core/component.js';
 import { errorCode, errorMessage } from '../core/errors.js';
-import type { AlarmBook, AlarmPersistence } from '../state/alarm-book.js';
-import type { Alert } from '../state/types.js';
+import type { AlarmBook, AlarmPersistence, StoredAlarm } from '../state/alarm-book.js';
 import { openDatabase, type Database, type Statement } from './sqlite.js';
 
 /**
@@ -47,10 +46,10 @@ export class AlarmStore implements AlarmPersistence, Component {
         remove: db.prepare('DELETE FROM alarms WHERE alarm_id = ?'),
       };
       const rows = db.prepare('SELECT alarm FROM alarms').all() as Array<{ alarm: string }>;
-      const alarms: Alert[] = [];
+      const alarms: StoredAlarm[] = [];
       for (const r of rows) {
         try {
-          alarms.push(JSON.parse(r.alarm) as Alert);
+          alarms.push(JSON.parse(r.alarm) as StoredAlarm);
         } catch {
           this.o.log.warn({ code: 'ALARM_STORE_ROW_INVALID' }, 'an alarm row is not JSON: skipped');
         }
@@ -70,7 +69,7 @@ export class AlarmStore implements AlarmPersistence, Component {
     this.stmts = undefined;
   }
 
-  save(alarm: Alert): void {
+  save(alarm: StoredAlarm): void {
     this.write(() => this.stmts?.save.run(alarm.alarm_id, JSON.stringify(alarm)));
   }
 

@@ -181,3 +181,27 @@ test('producers: a raise and its clear share one alarm (cleanroom excursion, cou
   assert.deepEqual(down.map((a) => a.alarm_id), up.map((a) => a.alarm_id), 'diagnosis and zone clears map onto their raises');
   assert.ok(down.every((a) => !a.active && a.state === 'UNACK_RTN'));
 });
+
+test('an acknowledgement covers the severity it was given at: re-confirmed level by level after a restart, it is not announced again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fabwatch-alarms-'));
+  const clock = new ManualClock(1_700_000_000_000);
+  const excursion = (state: GatewayState, severity: 'warning' | 'critical') => state.raiseAlert({ source: 'cleanroom:pc-1', condition: 'CLEANROOM_EXCURSION', code: 'CLEANROOM_EXCURSION_RAISED', severity, message: severity, active: true });
+  let state = newState(clock);
+  let store = new AlarmStore({ stateDir: dir, book: state.alarms, log: silent, restoreGraceMs: 60_000 });
+  await store.start();
+  excursion(state, 'warning');
+  const critical = excursion(state, 'critical');
+  state.acknowledgeAlert(critical.alarm_id, undefined, { by: 'tech' });
+  await store.stop();
+  state = newState(clock);
+  store = new AlarmStore({ stateDir: dir, book: state.alarms, log: silent, restoreGraceMs: 60_000 });
+  await store.start();
+  assert.equal(excursion(state, 'warning').state, 'ACK_ACTIVE', 'alert level first after the restart');
+  assert.equal(excursion(state, 'critical').state, 'ACK_ACTIVE', 'action level again: covered by the acknowledgement');
+  await store.stop();
+  // Without the restart the rule is the same; a raise above the acknowledged severity is announced again.
+  const s2 = newState(clock);
+  const w = excursion(s2, 'warning');
+  s2.acknowledgeAlert(w.alarm_id);
+  assert.equal(excursion(s2, 'critical').state, 'UNACK_ACTIVE');
+});
