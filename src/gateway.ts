@@ -13,6 +13,7 @@ import { CommandService } from './commands/service.js';
 import type { RulModel } from './prognosis/rul-model.js';
 import { robotCommands } from './commands/robot-commands.js';
 import { CommandLedger } from './commands/ledger.js';
+import { AlarmStore, RESTORE_GRACE_MS } from './store/alarm-store.js';
 import { AuditLog } from './core/audit.js';
 import type { TelemetryHistory } from './store/history.js';
 import { GatewayMetrics } from './metrics/metrics.js';
@@ -53,7 +54,7 @@ export interface Gateway {
 /**
  * Builds every component from the validated config and wires them: the only place that knows
  * them all. Each assembly in src/wiring/ tells one part; this function orders them. Start order:
- * simulators, bus closer, RUL model, command ledger, uplink, Sparkplug node, history, API, sensors, counters, stack light,
+ * simulators, bus closer, RUL model, command ledger, alarm store, uplink, Sparkplug node, history, API, sensors, counters, stack light,
  * publishers; stop is the reverse.
  */
 export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): Promise<Gateway> {
@@ -83,6 +84,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const modelUpdates = createModelUpdates(config, { model: prognosis.model, audit, state, clock });
   // Executed command ids and outcomes survive a restart (dedupe of retained/redelivered commands).
   const commandLedger = new CommandLedger({ stateDir: config.gateway.stateDir, clock, log: log.child({ component: 'commands' }), limits: { maxEntries: config.commands.rememberIds, retentionMs: config.commands.rememberHours * 3_600_000 } });
+  // Alarms that are not normal, with their acknowledgements, survive a restart (docs/alarms.md).
+  const alarmStore = new AlarmStore({ stateDir: config.gateway.stateDir, book: state.alarms, log: log.child({ component: 'alarms' }), restoreGraceMs: RESTORE_GRACE_MS });
   const commands = new CommandService({
     clock,
     audit,
@@ -125,6 +128,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   supervisor.add(devices.buses); // before the devices, so that it closes the bus handles after them
   if (prognosis.model) supervisor.add(prognosis.model);
   supervisor.add(commandLedger);
+  supervisor.add(alarmStore); // before every producer of alerts
   supervisor.add(uplink);
   if (sparkplug) supervisor.add(sparkplug);
   if (history) supervisor.add(history);

@@ -84,6 +84,43 @@ export const historyQuery = {
   },
 } as const;
 
+const nullableTime = (description: string) => ({ type: ['string', 'null'], format: 'date-time', description });
+
+/** One alert event, or one alarm of the active list (the alarm's raise with its state): docs/alarms.md. */
+export const alertSchema = open('Alert (ISA-18.2 alarm state after this event)', {
+  id: { type: 'string', description: 'New for every event.' },
+  alarm_id: { type: 'string', description: 'Stable identity: robot|source|condition ("-" for no robot); the same after a restart.' },
+  gateway_id: { type: 'string' },
+  site: { type: 'string' },
+  robot_id: { type: ['string', 'null'] },
+  source: { type: 'string' },
+  code: { type: 'string' },
+  severity: { type: 'string', enum: ['info', 'warning', 'critical'] },
+  message: { type: 'string' },
+  ts: { type: 'string', format: 'date-time' },
+  state: { type: 'string', enum: ['UNACK_ACTIVE', 'ACK_ACTIVE', 'UNACK_RTN', 'NORMAL'] },
+  kind: { type: 'string', enum: ['condition', 'event'] },
+  active: { type: 'boolean', description: 'True only while the condition holds.' },
+  acknowledged: { type: 'boolean' },
+  acked_by: { type: ['string', 'null'] },
+  acked_at: nullableTime('When it was acknowledged.'),
+  ack_comment: { type: ['string', 'null'] },
+  raised_at: { type: 'string', format: 'date-time' },
+  cleared_at: nullableTime('When the condition cleared (null while active).'),
+});
+
+export const alertHistoryQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    source: { type: 'string', minLength: 1, maxLength: 120, description: 'Only this source; a prefix before ":" or "/" also matches (cleanroom matches cleanroom:pc-1).' },
+    robot: { type: 'string', pattern: ROBOT_ID_PATTERN, description: 'Only this robot.' },
+    severity: { type: 'string', enum: ['info', 'warning', 'critical'] },
+    before: { type: 'integer', minimum: 1, description: 'The next page: `next_before` of the previous answer.' },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50, description: 'At most this many events, newest first.' },
+  },
+} as const;
+
 export const schemas: Record<string, FastifySchema & { summary?: string; tags?: string[]; security?: unknown; hide?: boolean; produces?: string[] }> = {
   health: { summary: 'Process, sensors, uplink and model health', tags: ['gateway'], response: { 200: open('Health report (status ok | degraded)') } },
   robots: { summary: 'Every robot with status, health score and latest features', tags: ['robots'], response: { 200: open('Robots', { robots: { type: 'array', items: open('Robot state') } }), ...errors(401) } },
@@ -107,14 +144,24 @@ export const schemas: Record<string, FastifySchema & { summary?: string; tags?: 
   latest: { summary: 'Recent telemetry records, newest first (bounded; filterable by robot)', tags: ['telemetry'], querystring: telemetryLatestQuery, response: { 200: open('Records', { count: { type: 'integer' }, records: { type: 'array', items: open('Telemetry record') } }), ...errors(400, 401, 404) } },
   cleanroom: { summary: 'Cleanroom particle concentrations, ISO 14644-1 class, environment', tags: ['cleanroom'], response: { 200: open('Cleanroom status'), ...errors(401) } },
   ackAlert: {
-    summary: 'Acknowledge an alert by id (any alert, also the cleanroom ones; needs a technician or admin token)',
+    summary: 'Acknowledge an alarm by alarm_id or alert id (any alarm, also the cleanroom ones; needs a technician or admin token)',
     tags: ['alerts'],
     params: { type: 'object', required: ['alertId'], properties: { alertId: { type: 'string', minLength: 1, maxLength: 200 } } },
-    body: { type: 'object', additionalProperties: false, properties: { id: commandBody.properties.id, issued_at: commandBody.properties.issued_at } },
+    body: { type: 'object', additionalProperties: false, properties: { id: commandBody.properties.id, issued_at: commandBody.properties.issued_at, comment: { type: 'string', maxLength: 500, description: 'Kept with the acknowledgement.' } } },
     security: [{ bearer: [] }],
-    response: { 200: open('The alert, acknowledged'), ...errors(401, 403, 404, 429) },
+    response: { 200: alertSchema, ...errors(401, 403, 404, 429) },
   },
-  alerts: { summary: 'Recent alerts (newest last)', tags: ['alerts'], response: { 200: open('Alerts', { alerts: { type: 'array', items: open('Alert') } }), ...errors(401) } },
+  activeAlerts: {
+    summary: 'The alarms that are not normal (active, or cleared and not acknowledged): unacknowledged first, then by severity; never truncated',
+    tags: ['alerts'],
+    response: { 200: open('Active list', { count: { type: 'integer' }, unacknowledged: { type: 'integer' }, alarms: { type: 'array', items: alertSchema } }), ...errors(401) },
+  },
+  alerts: {
+    summary: 'Alert history, newest first, filtered by source, robot and severity; paged with before/next_before (robot events are kept apart from the others, 1000 each)',
+    tags: ['alerts'],
+    querystring: alertHistoryQuery,
+    response: { 200: open('History page', { alerts: { type: 'array', items: alertSchema }, next_before: { type: ['integer', 'null'] } }), ...errors(400, 401) },
+  },
   metrics: { summary: 'Prometheus metrics (text format)', tags: ['gateway'], produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text exposition format' }, ...errors(401) } },
 };
 

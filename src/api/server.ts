@@ -11,6 +11,7 @@ import type { Component } from '../core/component.js';
 import type { Clock } from '../core/clock.js';
 import type { ApiConfig } from '../config/types.js';
 import type { GatewayState } from '../state/gateway-state.js';
+import type { HistoryQuery } from '../state/alarm-book.js';
 import type { CommandService } from '../commands/service.js';
 import type { CommandOutcome } from '../commands/types.js';
 import type { TelemetryHistory } from '../store/history.js';
@@ -297,13 +298,17 @@ export class ApiServer implements Component {
       return history.queryAsync({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
     });
     app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
-    app.get('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));
+    app.get<{ Querystring: HistoryQuery }>('/api/alerts', { schema: schemas.alerts }, async (req) => state.alarms.history(req.query));
+    app.get('/api/alerts/active', { schema: schemas.activeAlerts }, async () => {
+      const alarms = state.alarms.active();
+      return { count: alarms.length, unacknowledged: alarms.filter((a) => !a.acknowledged).length, alarms };
+    });
     // The one command path: dedupe by id, TTL and audit as for every other command.
-    app.post<{ Params: { alertId: string }; Body: { id?: string; issued_at?: string } | undefined }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
+    app.post<{ Params: { alertId: string }; Body: { id?: string; issued_at?: string; comment?: string } | undefined }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
       const outcome = await commands.execute({
         robotId: null,
         command: 'acknowledge_gateway_alert',
-        parameters: { alert_id: req.params.alertId },
+        parameters: { alert_id: req.params.alertId, ...(req.body?.comment !== undefined ? { comment: req.body.comment } : {}) },
         id: req.body?.id,
         issuedAt: req.body?.issued_at,
         source: 'rest',

@@ -1,4 +1,4 @@
-import type { CommandDefinition } from './types.js';
+import type { CommandContext, CommandDefinition } from './types.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { FabwatchError } from '../core/errors.js';
 
@@ -8,6 +8,15 @@ export interface RobotControl {
   stopAcquisition(robotId: string): Promise<void>;
   state: GatewayState;
 }
+
+interface AckParams {
+  alert_id: string;
+  comment?: string;
+}
+const ACK_PARAMETERS = { properties: { alert_id: { type: 'string', minLength: 1, maxLength: 200 }, comment: { type: 'string', maxLength: 500 } }, required: ['alert_id'] };
+
+/** Who acknowledged: the token's name, else the transport (an open gateway has no names). */
+const actorOf = (ctx: CommandContext): string => ctx.actor ?? `anonymous (${ctx.source})`;
 
 /** The commands a monitoring gateway takes for a robot (REST, WebSocket and MQTT alike). */
 export function robotCommands(ctl: RobotControl): CommandDefinition<never>[] {
@@ -41,21 +50,21 @@ export function robotCommands(ctl: RobotControl): CommandDefinition<never>[] {
     },
     {
       name: 'acknowledge_alert',
-      description: 'Acknowledge an alert of this robot by id.',
-      parameters: { properties: { alert_id: { type: 'string', minLength: 1 } }, required: ['alert_id'] },
-      run: (robotId: string, p: { alert_id: string }) => {
-        const alert = ctl.state.acknowledgeAlert(p.alert_id, robotId);
+      description: 'Acknowledge an alarm of this robot, by its alarm_id or the id of one of its alert events; an optional comment is kept with it.',
+      parameters: ACK_PARAMETERS,
+      run: (robotId: string, p: AckParams, ctx: CommandContext) => {
+        const alert = ctl.state.acknowledgeAlert(p.alert_id, robotId, { by: actorOf(ctx), comment: p.comment });
         if (!alert) throw new FabwatchError('ALERT_NOT_FOUND', `no alert "${p.alert_id}" for robot ${robotId}`);
-        return { alert_id: alert.id, acknowledged: true };
+        return alert;
       },
     },
     {
       name: 'acknowledge_gateway_alert',
-      description: 'Acknowledge any alert of this gateway by id, also those that belong to no robot (cleanroom); POST /api/alerts/:id/acknowledge.',
+      description: 'Acknowledge any alarm of this gateway by alarm_id or alert id, also those that belong to no robot (cleanroom); POST /api/alerts/:id/acknowledge.',
       scope: 'gateway',
-      parameters: { properties: { alert_id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['alert_id'] },
-      run: (_gateway: string, p: { alert_id: string }) => {
-        const alert = ctl.state.acknowledgeAlert(p.alert_id);
+      parameters: ACK_PARAMETERS,
+      run: (_gateway: string, p: AckParams, ctx: CommandContext) => {
+        const alert = ctl.state.acknowledgeAlert(p.alert_id, undefined, { by: actorOf(ctx), comment: p.comment });
         if (!alert) throw new FabwatchError('ALERT_NOT_FOUND', `no alert "${p.alert_id}"`);
         return alert;
       },

@@ -122,7 +122,7 @@ export class CommandService {
       return this.outcome(id, req, 'rejected', `bad parameters for ${req.command}: ${why}`, { code: 'BAD_PARAMETERS' });
     }
     try {
-      const result = await entry.def.run(req.robotId as string, params as never);
+      const result = await entry.def.run(req.robotId as string, params as never, { actor: req.actor, source: req.source });
       return this.outcome(id, req, 'ok', `${req.command} done`, result === undefined ? {} : { result });
     } catch (err) {
       return this.outcome(id, req, 'failed', errorMessage(err), { code: errorCode(err) === 'INTERNAL' ? 'FAILED' : errorCode(err) });

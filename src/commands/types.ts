@@ -29,6 +29,12 @@ export interface CommandOutcome {
   ts: string;
 }
 
+/** Who sent a command and how (acknowledgements record the actor). */
+export interface CommandContext {
+  actor: string | undefined;
+  source: CommandRequest['source'];
+}
+
 /** One command's definition: a JSON Schema for its parameters and what it does. */
 export interface CommandDefinition<P = Record<string, unknown>> {
   name: string;
@@ -36,5 +42,5 @@ export interface CommandDefinition<P = Record<string, unknown>> {
   parameters: Record<string, unknown>;
   /** 'robot' (default): sent to one robot. 'gateway': names no robot (robotId null). */
   scope?: 'robot' | 'gateway';
-  run(robotId: string, params: P): Promise<unknown> | unknown;
+  run(robotId: string, params: P, ctx: CommandContext): Promise<unknown> | unknown;
 }

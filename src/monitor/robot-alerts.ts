@@ -22,6 +22,7 @@ export class RobotAlertRules {
       alerts.push({
         robotId: this.robotId,
         source: 'diagnosis',
+        condition: 'DIAGNOSIS',
         code: label === 'none' ? 'DIAGNOSIS_CLEARED' : 'DIAGNOSIS_CHANGED',
         severity: label === 'none' ? 'info' : diagnosisSeverity(label),
         message: label === 'none' ? `${this.robotId}: no clear fault any more (was ${from})` : `${this.robotId}: ${label.replace('_', ' ')} (confidence ${confidence.toFixed(2)}; was ${from})`,
@@ -35,6 +36,7 @@ export class RobotAlertRules {
       alerts.push({
         robotId: this.robotId,
         source: 'iso20816',
+        condition: 'ISO20816_ZONE',
         code: serious ? `ISO20816_ZONE_${zone}` : 'ISO20816_ZONE_OK',
         severity: zone === 'D' ? 'critical' : serious ? 'warning' : 'info',
         message: `${this.robotId}: ISO 20816 zone ${zone} (velocity ${iso.velocityRmsMmS.toFixed(2)} mm/s RMS; limits B/C ${iso.limits.bc}, C/D ${iso.limits.cd})${robot?.maintenance ? ' [maintenance mode]' : ''}`,

@@ -8,31 +8,27 @@ import type { Alert, AlertSeverity } from '../state/types.js';
 const RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };
 
 /**
- * Which alerts are active, from the alert stream: an alert is active from the moment it is raised
- * until one with `active: false` arrives from the same source (a device's recovery) or it is
- * acknowledged. Pure bookkeeping, so the rule is tested without GPIO.
+ * Which alarms light the output, from the alert events: an alarm at or above `minSeverity` that is
+ * active and unacknowledged (UNACK_ACTIVE), or a one-off event (raised and cleared at once, e.g.
+ * an uplink fault) not yet acknowledged. Acknowledging or clearing a condition turns it off.
+ * Pure bookkeeping, so the rule is tested without GPIO.
  */
 export class ActiveAlerts {
-  private readonly byKey = new Map<string, Alert>();
+  private readonly lit = new Set<string>();
 
   constructor(private readonly minSeverity: AlertSeverity) {}
 
-  /** Apply one alert event; returns whether the set changed. */
+  /** Apply one alert event (or an alarm from the list); returns whether the set changed. */
   apply(a: Alert): boolean {
-    const before = this.byKey.size;
-    if (!a.active) {
-      for (const [k, v] of this.byKey) if (v.source === a.source) this.byKey.delete(k);
-    } else if (a.acknowledged) {
-      for (const [k, v] of this.byKey) if (v.id === a.id) this.byKey.delete(k);
-    } else if (RANK[a.severity] >= RANK[this.minSeverity]) {
-      this.byKey.set(`${a.source}\u0000${a.code}`, a);
-      return true;
-    }
-    return before !== this.byKey.size;
+    const on = RANK[a.severity] >= RANK[this.minSeverity] && (a.state === 'UNACK_ACTIVE' || (a.state === 'UNACK_RTN' && a.kind === 'event'));
+    const was = this.lit.has(a.alarm_id);
+    if (on) this.lit.add(a.alarm_id);
+    else this.lit.delete(a.alarm_id);
+    return on !== was;
   }
 
   get count(): number {
-    return this.byKey.size;
+    return this.lit.size;
   }
 }
 
@@ -45,8 +41,7 @@ export interface StackLightOptions {
 }
 
 /**
- * Drives an alarm output (a stack light or a PLC input) from the active alerts: on while any
- * active, unacknowledged alert at or above `minSeverity` exists. Off at start and at stop. A GPIO
+ * Drives an alarm output (a stack light or a PLC input) from the alarms (the rule: ActiveAlerts). Off at start and at stop. A GPIO
  * write failure is logged with its code and retried on the next change; it never stops the gateway.
  */
 export class StackLight implements Component {
@@ -73,7 +68,7 @@ export class StackLight implements Component {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    for (const a of this.o.state.alerts) this.active.apply(a);
+    for (const a of this.o.state.alarms.active()) this.active.apply(a);
     this.o.state.on('alert', this.onAlert);
     this.sync();
     await this.writing;

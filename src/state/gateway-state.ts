@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import type { DeviceFault } from '../core/device-fault.js';
-import type { Alert, AlertSeverity, CleanroomLocationStatus, CleanroomStatus, RobotState, StateEvents, TelemetryRecord } from './types.js';
+import { AlarmBook, type AlertInput } from './alarm-book.js';
+import type { Alert, CleanroomLocationStatus, CleanroomStatus, RobotState, StateEvents, TelemetryRecord } from './types.js';
 
 export interface GatewayIdentity {
   gatewayId: string;
@@ -16,12 +17,13 @@ export interface GatewayIdentity {
 export class GatewayState extends EventEmitter<StateEvents> {
   readonly robots = new Map<string, RobotState>();
   readonly cleanroomLocations = new Map<string, CleanroomLocationStatus>();
-  readonly alerts: Alert[] = [];
+  /** The alarms (one per identity) and the history of alert events (src/state/alarm-book.ts). */
+  readonly alarms: AlarmBook;
   private readonly telemetryRing: TelemetryRecord[] = [];
-  private alertSeq = 0;
 
   constructor(readonly identity: GatewayIdentity, private readonly clock: Clock, private readonly telemetryCapacity = 500, robots: Array<{ id: string; name?: string }> = []) {
     super();
+    this.alarms = new AlarmBook({ gatewayId: identity.gatewayId, site: identity.site, clock, emit: (a) => this.emit('alert', a) });
     for (const r of robots) {
       this.robots.set(r.id, {
         robot_id: r.id,
@@ -108,25 +110,15 @@ export class GatewayState extends EventEmitter<StateEvents> {
     return status;
   }
 
-  raiseAlert(a: { robotId?: string | null; source: string; code: string; severity: AlertSeverity; message: string; active?: boolean }): Alert {
+  /** A producer's report: a condition raised (active, the default) or cleared (active false), or a one-off event. */
+  raiseAlert(a: AlertInput): Alert {
     const severity = a.robotId && this.maintenance.has(a.robotId) ? 'info' : a.severity;
-    const alert: Alert = {
-      id: `${this.identity.gatewayId}-${this.clock.now()}-${++this.alertSeq}`,
-      gateway_id: this.identity.gatewayId,
-      site: this.identity.site,
-      robot_id: a.robotId ?? null,
-      source: a.source,
-      code: a.code,
-      severity,
-      message: a.message,
-      ts: this.iso(),
-      active: a.active ?? true,
-      acknowledged: false,
-    };
-    this.alerts.push(alert);
-    if (this.alerts.length > 1000) this.alerts.splice(0, this.alerts.length - 1000);
-    this.emit('alert', alert);
-    return alert;
+    return this.alarms.report({ ...a, severity });
+  }
+
+  /** Every kept alert event, oldest first (robot and other events are kept in separate rings). */
+  get alerts(): Alert[] {
+    return this.alarms.events();
   }
 
   /** Sampling started or stopped by a command (stop_acquisition / start_acquisition). */
@@ -144,17 +136,13 @@ export class GatewayState extends EventEmitter<StateEvents> {
     if (robot) this.updateRobot(robotId, { maintenance: enabled });
   }
 
-  acknowledgeAlert(alertId: string, robotId?: string): Alert | undefined {
-    const alert = this.alerts.find((a) => a.id === alertId && (robotId === undefined || a.robot_id === robotId));
-    if (!alert) return undefined;
-    if (!alert.acknowledged) {
-      alert.acknowledged = true;
-      this.emit('alert', alert);
-    }
-    return alert;
+  /** Acknowledge an alarm by its alarm id or the id of one of its events (robotId: it must be this robot's). */
+  acknowledgeAlert(alertId: string, robotId?: string, ack: { by?: string; comment?: string | null } = {}): Alert | undefined {
+    return this.alarms.acknowledge(alertId, { by: ack.by ?? 'anonymous', comment: ack.comment ?? null }, robotId);
   }
 
-  snapshot(): { gateway_id: string; site: string; robots: RobotState[]; cleanroom: CleanroomStatus; alerts: Alert[] } {
-    return { gateway_id: this.identity.gatewayId, site: this.identity.site, robots: [...this.robots.values()], cleanroom: this.cleanroomStatus(), alerts: this.alerts.slice(-50) };
+  /** The WebSocket `init` frame: `alarms` are those not normal (never truncated), `alerts` the latest 50 events (newest last). */
+  snapshot(): { gateway_id: string; site: string; robots: RobotState[]; cleanroom: CleanroomStatus; alarms: Alert[]; alerts: Alert[] } {
+    return { gateway_id: this.identity.gatewayId, site: this.identity.site, robots: [...this.robots.values()], cleanroom: this.cleanroomStatus(), alarms: this.alarms.active(), alerts: this.alarms.history({ limit: 50 }).alerts.reverse() };
   }
 }

@@ -191,8 +191,17 @@ export interface CleanroomStatus {
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
+/** ISA-18.2 alarm states (src/state/alarm-model.ts, docs/alarms.md). */
+export type AlarmStateName = 'UNACK_ACTIVE' | 'ACK_ACTIVE' | 'UNACK_RTN' | 'NORMAL';
+
+/**
+ * One alert event (an alarm raised, cleared, acknowledged, or a one-off event) carrying its
+ * alarm's state after it. `id` is new for every event; `alarm_id` is the alarm's stable identity.
+ */
 export interface Alert {
   id: string;
+  /** Stable identity: robot | source | condition; the same after a restart. */
+  alarm_id: string;
   gateway_id: string;
   site: string;
   robot_id: string | null;
@@ -201,8 +210,20 @@ export interface Alert {
   severity: AlertSeverity;
   message: string;
   ts: string;
+  state: AlarmStateName;
+  /** condition: raised and cleared by its producer; event: a one-off notification (an uplink fault, a model update), cleared at once. */
+  kind: 'condition' | 'event';
+  /** True only while the condition holds. */
   active: boolean;
+  /** The current occurrence was acknowledged. */
   acknowledged: boolean;
+  acked_by: string | null;
+  acked_at: string | null;
+  ack_comment: string | null;
+  /** When the current occurrence was raised. */
+  raised_at: string;
+  /** When its condition cleared (null while active). */
+  cleared_at: string | null;
 }
 
 export interface StateEvents {

@@ -1,6 +1,6 @@
 // Generated from docs/schemas/*.json by src/config/schema-to-ts.ts (npm run gen:config-types). Do not edit.
 
-/** factory/{site}/{robot_id}/alerts (robot), cleanroom/{site}/alerts (counters), factory/{site}/gateways/{gateway_id}/alerts (gateway, e.g. OUTBOX_*). QoS 1, never dropped by the outbox, sent before telemetry. The same alert id is sent again when it is acknowledged. */
+/** factory/{site}/{robot_id}/alerts (robot), cleanroom/{site}/alerts (counters), factory/{site}/gateways/{gateway_id}/alerts (gateway, e.g. OUTBOX_*). QoS 1, never dropped by the outbox, sent before telemetry. One message per alarm event (raised, changed, cleared, acknowledged, or a one-off event), each with a new id; alarm_id names the alarm (docs/alarms.md), state is its ISA-18.2 state after the event. The alarm fields (alarm_id ... cleared_at) are absent from gateways older than the alarm model. */
 export type AlertMessage = {
   gateway_id: string;
   site: string;
@@ -10,15 +10,34 @@ export type AlertMessage = {
   seq: number;
   /** true: produced while the uplink was down (or before a restart) and sent later from the outbox; ts is still the production time. */
   replayed: boolean;
+  /** New for every event (also for an acknowledgement). */
   id: string;
   robot_id?: string | null;
   source: string;
-  /** Stable code (docs/error-codes.md), e.g. DEVICE_IO, OUTBOX_TELEMETRY_DROPPED, OUTBOX_WRITE_FAILED. */
+  /** Stable code (docs/error-codes.md), e.g. DEVICE_IO, OUTBOX_TELEMETRY_DROPPED, ISO20816_ZONE_D; a clear carries the clearing code (DEVICE_RECOVERED, ISO20816_ZONE_OK, CLEANROOM_EXCURSION_CLEARED, ALARM_NOT_RECONFIRMED). */
   code: string;
+  /** The alarm's severity; a clear carries the severity of the condition it clears. */
   severity: "info" | "warning" | "critical";
   message: string;
+  /** True only while the condition holds. */
   active: boolean;
+  /** The current occurrence was acknowledged. */
   acknowledged: boolean;
+  /** The alarm's stable identity: robot_id (or "-") | source | condition. A condition raised again, also after a gateway restart, has the same alarm_id. */
+  alarm_id?: string;
+  /** ISA-18.2 state after this event: unacknowledged-active, acknowledged-active, returned to normal unacknowledged, normal. */
+  state?: "UNACK_ACTIVE" | "ACK_ACTIVE" | "UNACK_RTN" | "NORMAL";
+  /** condition: raised and cleared by its producer; event: a one-off notification (uplink fault, model update), cleared at once; warning/critical ones still need an acknowledgement. */
+  kind?: "condition" | "event";
+  /** Who acknowledged (the API token's name; "anonymous (transport)" without one). */
+  acked_by?: string | null;
+  /** When it was acknowledged. */
+  acked_at?: string | null;
+  ack_comment?: string | null;
+  /** When the current occurrence was raised. */
+  raised_at?: string;
+  /** When the condition cleared (null while active). */
+  cleared_at?: string | null;
 };
 
 /** cleanroom/{site}/status, QoS 1, every cleanroom.publishIntervalS. Never dropped by the outbox. */

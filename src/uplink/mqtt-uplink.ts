@@ -116,8 +116,9 @@ export class MqttUplink implements Component {
   }
 
   private alertLater(code: string, severity: 'warning' | 'critical', message: string): void {
-    // Not from inside an outbox commit: raising an alert produces an outbox message.
-    this.clock.setTimeout(() => this.state.raiseAlert({ source: 'uplink', code, severity, message }), 0);
+    // Not from inside an outbox commit: raising an alert produces an outbox message. A one-off
+    // event (active false): it needs an acknowledgement, the fault itself shows in /health.
+    this.clock.setTimeout(() => this.state.raiseAlert({ source: 'uplink', code, severity, message, active: false }), 0);
   }
 
   async start(): Promise<void> {

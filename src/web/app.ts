@@ -1,10 +1,11 @@
 /**
- * The technician's page: robots, live spectrum, trends, cleanroom, alerts, uplink, faults and
+ * The technician's page: robots, live spectrum, trends, cleanroom, alarms (alarms.ts), uplink, faults and
  * commands. Live over the gateway's WebSocket (/ws on this origin); reconnects by itself.
  * Renders whatever fields the robot state carries (diagnosis, ISO 20816 zone, RUL appear when
  * the gateway computes them).
  */
 import { drawChart, type Series } from './chart.js';
+import { createAlarmPage } from './alarms.js';
 
 type Json = Record<string, any>;
 
@@ -20,7 +21,6 @@ const num = (v: unknown, d = 3) => (typeof v === 'number' && Number.isFinite(v) 
 const ui = {
   robots: new Map<string, Json>(),
   selected: '' as string,
-  alerts: [] as Json[],
   cleanroom: null as Json | null,
   trend: { t: [] as number[], fields: {} as Record<string, Array<number | null>> },
   spectrumDraws: 0,
@@ -87,7 +87,7 @@ function onFrame(type: string, p: Json): void {
       ui.robots.clear();
       for (const r of p.robots ?? []) ui.robots.set(r.robot_id, r);
       for (const id of cards.keys()) if (!ui.robots.has(id)) (cards.delete(id), attention.delete(id));
-      ui.alerts = p.alerts ?? [];
+      alarmPage.init(p.alarms);
       ui.cleanroom = p.cleanroom ?? null;
       if (!ui.selected || !ui.robots.has(ui.selected)) select(byPriority()[0]?.robot_id ?? '');
       $('gw').textContent = `${p.gateway_id} · site ${p.site}`;
@@ -109,14 +109,9 @@ function onFrame(type: string, p: Json): void {
       ui.cleanroom = p;
       renderCleanroom();
       break;
-    case 'alert': {
-      const i = ui.alerts.findIndex((a) => a.id === p.id);
-      if (i >= 0) ui.alerts[i] = p;
-      else ui.alerts.push(p);
-      if (ui.alerts.length > 200) ui.alerts.splice(0, ui.alerts.length - 200);
-      renderAlerts();
+    case 'alert':
+      alarmPage.onAlert(p);
       break;
-    }
     case 'command_result':
       if (p.status === 'ok') commandDone(p.command, p.robot_id);
       showOutcome(p.status === 'ok', `${p.command} on ${p.robot_id}: ${p.status} — ${p.message}`);
@@ -586,29 +581,19 @@ function renderCleanroom(): void {
 }
 
 // ---------------------------------------------------------------- alerts, uplink, faults
-function renderAlerts(): void {
-  const open = ui.alerts.filter((a) => a.active && !a.acknowledged && a.severity !== 'info').length;
-  const al = $('alarms');
-  setClass(al, open ? '' : 'none');
-  setText(al, open ? `${open} active unacknowledged alarm${open === 1 ? '' : 's'}` : 'no active unacknowledged alarms');
-  const rows = ui.alerts.slice(-30).reverse();
-  $('alerts').replaceChildren(
-    ...(rows.length
-      ? rows.map((a) => {
-          const ack = h('button', { class: 'small' }, 'Acknowledge') as HTMLButtonElement;
-          ack.disabled = a.acknowledged;
-          ack.onclick = () => void acknowledge(a);
-          return h('li', { class: `al ${a.severity}${a.acknowledged ? ' acked' : ''}` }, h('span', { class: 'ts' }, new Date(a.ts).toLocaleTimeString()), ` ${a.severity} · ${a.robot_id ?? a.source} · ${a.message} `, a.acknowledged ? h('small', {}, '(acknowledged)') : ack);
-        })
-      : [h('li', { class: 'muted' }, 'no alerts')]),
-  );
-}
-
-async function acknowledge(a: Json): Promise<void> {
-  if (a.robot_id) return sendCommand('acknowledge_alert', { alert_id: a.id }, a.robot_id);
-  const { status, body } = await api(`/api/alerts/${encodeURIComponent(a.id)}/acknowledge`, { method: 'POST', body: '{}' });
-  showOutcome(status === 200, status === 200 ? 'alert acknowledged' : `refused (${status}): ${body.error?.code} — ${body.error?.message}`);
-}
+/** The alarms (src/web/alarms.ts); the attention strip shows the count of active unacknowledged ones. */
+const alarmPage = createAlarmPage({
+  h,
+  api,
+  showOutcome,
+  hms,
+  robotIds: () => [...ui.robots.keys()],
+  onCount: (open) => {
+    const al = $('alarms');
+    setClass(al, open ? '' : 'none');
+    setText(al, open ? `${open} active unacknowledged alarm${open === 1 ? '' : 's'}` : 'no active unacknowledged alarms');
+  },
+});
 
 async function pollHealth(): Promise<void> {
   try {
@@ -696,7 +681,7 @@ function renderAll(): void {
   renderRobots();
   renderSelected();
   renderCleanroom();
-  renderAlerts();
+  alarmPage.render();
 }
 
 function main(): void {

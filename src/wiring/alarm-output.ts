@@ -24,6 +24,6 @@ export function createTestAlerts(config: FabwatchConfig, deps: { clock: Clock; s
   let alertTimer: TimerHandle | undefined;
   const robotId = config.robots[0]?.id ?? null;
   return component('test-alerts', () => {
-    alertTimer = deps.clock.setInterval(() => deps.state.raiseAlert({ robotId, source: 'test-alert', code: 'TEST_ALERT', severity: 'info', message: `test alert (gateway.testAlertIntervalMs = ${testAlertMs})` }), testAlertMs);
+    alertTimer = deps.clock.setInterval(() => deps.state.raiseAlert({ robotId, source: 'test-alert', code: 'TEST_ALERT', severity: 'info', message: `test alert (gateway.testAlertIntervalMs = ${testAlertMs})`, active: false }), testAlertMs);
   }, () => alertTimer?.cancel());
 }

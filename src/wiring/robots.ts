@@ -44,6 +44,7 @@ export function createRobots(config: FabwatchConfig, deps: { clock: Clock; log: 
           state.raiseAlert({
             robotId: id,
             source: device,
+            condition: 'DEVICE_FAULT',
             code: fault ? fault.code : 'DEVICE_RECOVERED',
             severity: fault ? 'warning' : 'info',
             message: fault ? `${device}: ${fault.message}` : `${device} recovered`,

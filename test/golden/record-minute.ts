@@ -79,7 +79,7 @@ async function settle(): Promise<void> {
 const restLog: string[] = [];
 const norm = (s: string) => s.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').replaceAll(stateDir, 'STATE_DIR');
 async function snapshotRest(): Promise<void> {
-  const paths = ['/health', '/api/robots', ...config.robots.map((r) => `/api/robots/${r.id}`), '/api/cleanroom/status', '/api/alerts', '/api/telemetry/latest?limit=20', ...config.robots.map((r) => `/api/robots/${r.id}/history`), '/api/ml/model_info', '/openapi.json', '/api/commands'];
+  const paths = ['/health', '/api/robots', ...config.robots.map((r) => `/api/robots/${r.id}`), '/api/cleanroom/status', '/api/alerts', '/api/alerts/active', '/api/telemetry/latest?limit=20', ...config.robots.map((r) => `/api/robots/${r.id}/history`), '/api/ml/model_info', '/openapi.json', '/api/commands'];
   for (const p of paths) {
     const res = await fetch(base + p);
     restLog.push(`GET ${p} ${res.status}\n${norm(await res.text())}`);

@@ -17,7 +17,7 @@ test('read: token — every read needs a valid token; the page, /health and /ope
   assert.equal(none.body.error.code, 'TOKEN_REQUIRED');
   assert.equal((await get(`${a.base}/api/robots`, bearer('bad-token-123456'))).body.error.code, 'TOKEN_INVALID');
   for (const tok of [TOKENS.viewer, TOKENS.tech, TOKENS.admin]) assert.equal((await get(`${a.base}/api/robots`, bearer(tok))).status, 200);
-  for (const path of ['/api/robots/robot-001', '/api/telemetry/latest', '/api/cleanroom/status', '/api/alerts', '/api/commands', '/metrics', '/api/robots/robot-001/history']) {
+  for (const path of ['/api/robots/robot-001', '/api/telemetry/latest', '/api/cleanroom/status', '/api/alerts', '/api/alerts/active', '/api/commands', '/metrics', '/api/robots/robot-001/history']) {
     assert.equal((await get(`${a.base}${path}`)).status, 401, path);
   }
   for (const path of ['/health', '/openapi.json', '/']) assert.equal((await get(`${a.base}${path}`)).status, 200, path);

@@ -211,10 +211,54 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     assert.equal(missing.body.error.code, 'ALERT_NOT_FOUND');
   });
 
+  test('alarms: the active list (never truncated, state in words), the filtered and paged history, an acknowledgement with who/when/comment', async () => {
+    const st = g.gw.state;
+    const robotAlarm = st.raiseAlert({ robotId: 'robot-002', source: 'iso20816', condition: 'ISO20816_ZONE', code: 'ISO20816_ZONE_D', severity: 'critical', message: 'robot-002: zone D (api test)' });
+    // Cleanroom noise: many raise/clear pairs of one excursion alarm.
+    for (let i = 0; i < 60; i++) st.raiseAlert({ source: 'cleanroom:pc-api', condition: 'CLEANROOM_EXCURSION', code: i % 2 ? 'CLEANROOM_EXCURSION_CLEARED' : 'CLEANROOM_EXCURSION_RAISED', severity: i % 2 ? 'info' : 'warning', message: `noise ${i}`, active: i % 2 === 0 });
+    const active = await get(`${g.base}/api/alerts/active`);
+    assert.equal(active.status, 200);
+    const mine = active.body.alarms.find((a: { alarm_id: string }) => a.alarm_id === robotAlarm.alarm_id);
+    assert.equal(mine.state, 'UNACK_ACTIVE');
+    assert.equal(mine.active, true);
+    assert.equal(active.body.count, active.body.alarms.length);
+    const noise = active.body.alarms.filter((a: { source: string }) => a.source === 'cleanroom:pc-api');
+    assert.equal(noise.length, 1, 'one alarm per identity, however often it was raised');
+    assert.equal(noise[0].state, 'UNACK_RTN');
+    assert.equal(noise[0].active, false, 'cleared: not active');
+    assert.ok(noise[0].cleared_at);
+
+    const hist = await get(`${g.base}/api/alerts?source=cleanroom&limit=25`);
+    assert.equal(hist.status, 200);
+    assert.equal(hist.body.alerts.length, 25);
+    assert.ok(hist.body.alerts.every((a: { source: string }) => a.source.startsWith('cleanroom')));
+    assert.equal(hist.body.alerts[0].message, 'noise 59', 'newest first');
+    const next = await get(`${g.base}/api/alerts?source=cleanroom&limit=25&before=${hist.body.next_before}`);
+    assert.equal(next.body.alerts[0].message, 'noise 34', 'the next page continues where the first ended');
+    const robot = await get(`${g.base}/api/alerts?robot=robot-002&severity=critical`);
+    assert.ok(robot.body.alerts.some((a: { id: string }) => a.id === robotAlarm.id), 'the robot alert is not pushed out by the noise');
+    assert.equal((await get(`${g.base}/api/alerts?limit=500`)).status, 400, 'limit is bounded');
+    assert.equal((await get(`${g.base}/api/alerts?severity=loud`)).status, 400);
+
+    const url = `${g.base}/api/alerts/${encodeURIComponent(robotAlarm.alarm_id)}/acknowledge`;
+    const ack = await post(url, { comment: 'bearing on order' }, bearer(TOKENS.tech));
+    assert.equal(ack.status, 200);
+    assert.equal(ack.body.state, 'ACK_ACTIVE');
+    assert.equal(ack.body.acked_by, 'tech-alice');
+    assert.equal(ack.body.ack_comment, 'bearing on order');
+    assert.ok(ack.body.acked_at);
+    assert.equal((await post(url, { comment: 'x'.repeat(501) }, bearer(TOKENS.tech))).status, 400, 'comments are bounded');
+    const after = (await get(`${g.base}/api/alerts/active`)).body.alarms.find((a: { alarm_id: string }) => a.alarm_id === robotAlarm.alarm_id);
+    assert.equal(after.state, 'ACK_ACTIVE');
+    // Cleared after the acknowledgement: normal, and out of the active list at once.
+    st.raiseAlert({ robotId: 'robot-002', source: 'iso20816', condition: 'ISO20816_ZONE', code: 'ISO20816_ZONE_OK', severity: 'info', message: 'robot-002: zone B', active: false });
+    assert.equal((await get(`${g.base}/api/alerts/active`)).body.alarms.some((a: { alarm_id: string }) => a.alarm_id === robotAlarm.alarm_id), false);
+  });
+
   test('GET /openapi.json is OpenAPI 3 generated from the route schemas', async () => {
     const doc = (await get(`${g.base}/openapi.json`)).body;
     assert.match(doc.openapi, /^3\./);
-    for (const p of ['/health', '/api/robots', '/api/robots/{id}', '/api/robots/{id}/command', '/api/robots/{id}/history', '/api/telemetry/latest', '/api/cleanroom/status', '/api/alerts', '/metrics']) assert.ok(doc.paths[p], `documents ${p}`);
+    for (const p of ['/health', '/api/robots', '/api/robots/{id}', '/api/robots/{id}/command', '/api/robots/{id}/history', '/api/telemetry/latest', '/api/cleanroom/status', '/api/alerts', '/api/alerts/active', '/metrics']) assert.ok(doc.paths[p], `documents ${p}`);
     const cmd = doc.paths['/api/robots/{id}/command'].post;
     const schema = cmd.requestBody.content['application/json'].schema;
     assert.deepEqual(schema.required, ['command']);

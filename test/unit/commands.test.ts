@@ -63,9 +63,11 @@ test('maintenance mode downgrades alerts; acknowledge marks the alert; everythin
   await svc.execute({ robotId: 'robot-001', command: 'set_maintenance_mode', parameters: { enabled: true }, source: 'rest', actor: 'tech-1' });
   const alert = state.raiseAlert({ robotId: 'robot-001', source: 'x', code: 'DEVICE_IO', severity: 'critical', message: 'm' });
   assert.equal(alert.severity, 'info');
-  const r = await svc.execute({ robotId: 'robot-001', command: 'acknowledge_alert', parameters: { alert_id: alert.id }, source: 'ws' });
+  const r = await svc.execute({ robotId: 'robot-001', command: 'acknowledge_alert', parameters: { alert_id: alert.id, comment: 'seen' }, source: 'ws', actor: 'tech-1' });
   assert.equal(r.status, 'ok');
-  assert.equal(state.alerts[0].acknowledged, true);
+  const alarm = state.alarms.find(alert.alarm_id)!;
+  assert.deepEqual([alarm.state, alarm.acknowledged, alarm.acked_by, alarm.ack_comment], ['ACK_ACTIVE', true, 'tech-1', 'seen']);
+  assert.equal((r.result as { state: string }).state, 'ACK_ACTIVE', 'the outcome carries the alarm');
   assert.ok(lines.some((l) => l.audit === 'command' && l.actor === 'tech-1'));
   assert.equal(lines.filter((l) => l.audit === 'outcome').length, 2);
 });
@@ -109,7 +111,8 @@ test('gateway commands name no robot: acknowledge_gateway_alert acknowledges any
   const alert = state.raiseAlert({ source: 'counter:pc-1', code: 'TEST', severity: 'warning', message: 'm' });
   const r = await svc.execute({ id: 'a1', robotId: null, command: 'acknowledge_gateway_alert', parameters: { alert_id: alert.id }, source: 'rest' });
   assert.equal(r.status, 'ok');
-  assert.equal(state.alerts.find((a) => a.id === alert.id)!.acknowledged, true);
+  assert.equal(state.alarms.find(alert.id)!.acknowledged, true);
+  assert.equal(state.alarms.find(alert.id)!.acked_by, 'anonymous (rest)', 'no token name: the transport');
   assert.equal((await svc.execute({ robotId: 'robot-001', command: 'acknowledge_gateway_alert', parameters: { alert_id: alert.id }, source: 'ws' })).code, 'UNKNOWN_COMMAND');
   assert.equal((await svc.execute({ robotId: null, command: 'stop_acquisition', source: 'rest' })).code, 'UNKNOWN_ROBOT');
 });

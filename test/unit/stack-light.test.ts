@@ -8,26 +8,33 @@ import { SimGpioLine } from '../../simulators/gpio-sim.js';
 
 const settle = () => new Promise((r) => setImmediate(r));
 
-test('stack light follows active alerts: on with a fault, off on recovery or acknowledgement', async () => {
+test('stack light follows the alarms: on with an unacknowledged active fault, off on recovery or acknowledgement', async () => {
   const state = new GatewayState({ gatewayId: 'gw', site: 'main' }, new ManualClock());
   const line = new SimGpioLine('stack-light', 'out');
   const light = new StackLight({ line, state, minSeverity: 'warning', log: pino({ level: 'silent' }) });
   await light.start();
   assert.equal(line.level, 0);
-  state.raiseAlert({ source: 'counter:pc-1', code: 'MODBUS_TIMEOUT', severity: 'warning', message: 'x' });
+  state.raiseAlert({ source: 'counter:pc-1', condition: 'DEVICE_FAULT', code: 'MODBUS_TIMEOUT', severity: 'warning', message: 'x' });
   await settle();
   assert.equal(line.level, 1);
-  state.raiseAlert({ source: 'robot-001/accelerometer', code: 'I2C_NACK', severity: 'warning', message: 'y' });
-  state.raiseAlert({ source: 'counter:pc-1', code: 'DEVICE_RECOVERED', severity: 'info', message: 'ok', active: false });
+  state.raiseAlert({ source: 'robot-001/accelerometer', condition: 'DEVICE_FAULT', code: 'I2C_NACK', severity: 'warning', message: 'y' });
+  state.raiseAlert({ source: 'counter:pc-1', condition: 'DEVICE_FAULT', code: 'DEVICE_RECOVERED', severity: 'info', message: 'ok', active: false });
   await settle();
   assert.equal(line.level, 1, 'still one active alert');
-  const info = state.raiseAlert({ source: 'z', code: 'NOTE', severity: 'info', message: 'below threshold' });
-  void info;
+  state.raiseAlert({ source: 'z', code: 'NOTE', severity: 'info', message: 'below threshold' });
   const last = state.alerts.find((a) => a.code === 'I2C_NACK')!;
   state.acknowledgeAlert(last.id);
   await settle();
-  assert.equal(line.level, 0, 'info alerts do not light it; the acknowledged one is cleared');
+  assert.equal(line.level, 0, 'info alerts do not light it; the acknowledged one no longer does (still active)');
+  assert.equal(state.alarms.find(last.alarm_id)!.state, 'ACK_ACTIVE');
   assert.deepEqual(line.history, [1, 0]);
+  // A one-off event (an uplink fault) lights it until acknowledged.
+  const once = state.raiseAlert({ source: 'uplink', code: 'OUTBOX_CORRUPT', severity: 'critical', message: 'o', active: false });
+  await settle();
+  assert.equal(line.level, 1);
+  state.acknowledgeAlert(once.id);
+  await settle();
+  assert.equal(line.level, 0);
   state.raiseAlert({ source: 'q', code: 'X', severity: 'critical', message: 'c' });
   await settle();
   assert.equal(line.level, 1);

@@ -18,7 +18,7 @@ const TYPE_OF: Record<string, TypeStr> = { boolean: 'Boolean', string: 'String',
 
 /**
  * The writable command metrics of a robot device, from the command catalogue: a command without
- * parameters is a Boolean trigger; a command with exactly one parameter takes it as the value
+ * required parameters is a Boolean trigger; a command with exactly one required parameter takes it as the value
  * (its JSON type gives the datatype). Commands with more parameters are not exposed over DCMD.
  */
 export function commandMetrics(catalogue: ReturnType<CommandService['catalogue']>): CommandMetric[] {
@@ -26,7 +26,9 @@ export function commandMetrics(catalogue: ReturnType<CommandService['catalogue']
   for (const c of catalogue) {
     // DCMD addresses a device (a robot); gateway commands (acknowledge_gateway_alert, model_rollback) are not device metrics.
     if (c.scope === 'gateway') continue;
-    const props = Object.entries(((c.parameters as { properties?: Record<string, { type?: string }> }).properties ?? {}));
+    // Optional parameters (e.g. an acknowledgement's comment) cannot be written over DCMD: left out.
+    const schema = c.parameters as { properties?: Record<string, { type?: string }>; required?: string[] };
+    const props = Object.entries(schema.properties ?? {}).filter(([k]) => (schema.required ?? []).includes(k));
     if (props.length === 0) out.push({ command: c.name, def: { name: PREFIX + c.name, type: 'Boolean', json: `command ${c.name}`, writable: true } });
     else if (props.length === 1 && TYPE_OF[props[0][1].type ?? '']) out.push({ command: c.name, parameter: props[0][0], def: { name: PREFIX + c.name, type: TYPE_OF[props[0][1].type!], json: `command ${c.name} {${props[0][0]}}`, writable: true } });
   }

@@ -97,7 +97,7 @@ export class SparkplugNode implements Component {
     this.bdSeqStore = new BdSeqStore(join(o.stateDir, 'sparkplug-bdseq'));
     this.outbox = new Outbox({ path: join(o.stateDir, 'sparkplug-outbox.db'), ...o.mqtt.outbox }, o.clock, o.log.child({ component: 'sparkplug-outbox' }), {
       onCommitted: () => this.pump(),
-      onFault: (f) => o.clock.setTimeout(() => o.state.raiseAlert({ source: 'uplink:sparkplug', code: f.code, severity: 'critical', message: `sparkplug ${f.message}` }), 0),
+      onFault: (f) => o.clock.setTimeout(() => o.state.raiseAlert({ source: 'uplink:sparkplug', code: f.code, severity: 'critical', message: `sparkplug ${f.message}`, active: false }), 0),
     });
     this.producer = new SparkplugProducer({ outbox: this.outbox, entities: this.entities, topics: this.topics, clock: o.clock, locations: o.locations, live: () => this.born && this.connected });
   }
