@@ -66,7 +66,7 @@ test('kill -9 of one of two workers under load: nothing missing, nothing duplica
   assert.match(resumed ?? '', /"sessionPresent":true/, 'the restarted worker resumed its session');
 });
 
-test('PostgreSQL restarted mid-stream: ingest waits and retries, /health says so, nothing is lost', { skip, todo: 'known issue (docs/historian.md): 14-42 of 1 200 messages went missing in about half of the whole-file runs; reported, not counted as a failure, until root-caused', timeout: 120_000 }, async (t) => {
+test('PostgreSQL restarted mid-stream: ingest waits and retries, /health says so, nothing is lost', { skip, timeout: 120_000 }, async (t) => {
   const db = await startPostgres({ settings: { fsync: 'off' } });
   t.after(() => db.destroy());
   const broker = await startBroker({ extraConfig: BROKER_CONF });
