@@ -9,7 +9,8 @@
  * was left, end-to-end latency percentiles (payload ts -> commit, from the workers' histogram,
  * interpolated within buckets), CPU per 1 000 messages of the workers, PostgreSQL, Mosquitto and
  * the publishers, and the completeness check (no gap, no duplicate, every produced seq stored).
- * Then it compares the two batch INSERT forms (multi-row VALUES, which ingest uses, vs unnest arrays).
+ * Then it compares the batch INSERT forms (multi-row VALUES, which ingest uses, unnest arrays, COPY
+ * into a staging table) and splits the worker's and PostgreSQL's CPU per message by stage.
  *
  * Run: npm run bench:ingest -- [--gateways 200] [--robots 4] [--rate 20000] [--seconds 20] [--warmup 4] [--workers 1,2,4]
  *      [--insert-only | --no-insert]
