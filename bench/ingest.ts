@@ -9,12 +9,16 @@
  * was left, end-to-end latency percentiles (payload ts -> commit, from the workers' histogram,
  * interpolated within buckets), CPU per 1 000 messages of the workers, PostgreSQL, Mosquitto and
  * the publishers, and the completeness check (no gap, no duplicate, every produced seq stored).
- * Then it compares the two batch INSERT forms (multi-row VALUES, which ingest uses, vs unnest arrays).
+ * Then it compares the batch INSERT forms (multi-row VALUES, which ingest uses, unnest arrays, COPY
+ * into a staging table) and splits the worker's and PostgreSQL's CPU per message by stage.
  *
  * Run: npm run bench:ingest -- [--gateways 200] [--robots 4] [--rate 20000] [--seconds 20] [--warmup 4] [--workers 1,2,4]
  *      [--insert-only | --no-insert]
+ *      npm run bench:ingest -- --drain [--messages 60000] [--workers 1,2] [--batch 5000]   (bench/ingest-drain.ts)
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpuS, record, treeCpuS } from './ingest-common.js';
+import { drainRun } from './ingest-drain.js';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -23,15 +27,17 @@ import { numberOption } from './bench-args.js';
 import { startBroker, type Broker } from '../test/helpers/mosquitto.js';
 import { startPostgres, type PgCluster } from '../test/helpers/postgres.js';
 import { startIngestProcess, type IngestProcess } from '../test/helpers/ingest.js';
-import { makeTelemetry } from '../test/helpers/telemetry.js';
 import { validateConfig } from '../src/config/load.js';
 import { systemClock } from '../src/core/clock.js';
 import { GatewayState } from '../src/state/gateway-state.js';
 import { MqttUplink } from '../src/uplink/mqtt-uplink.js';
-import type { TelemetryRecord } from '../src/state/types.js';
 import { MIGRATIONS } from '../src/ingest/schema-sql.js';
-import { streamInsert, unnestTelemetryInsert } from '../src/ingest/insert-sql.js';
-import type { StreamRow } from '../src/ingest/messages.js';
+import { streamRows, unnestInsert, valuesInsert } from '../src/ingest/insert-sql.js';
+import { copyInsert, copyText } from './ingest-copy.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { parseMessage, type StreamRow } from '../src/ingest/messages.js';
 
 const args = process.argv.slice(2);
 const GATEWAYS = numberOption(args, 'gateways', 200);
@@ -42,42 +48,6 @@ const WARMUP = numberOption(args, 'warmup', 4);
 const wi = args.indexOf('--workers');
 const WORKERS = (wi >= 0 ? args[wi + 1] : '1,2,4').split(',').map(Number);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** utime + stime of a process in CPU seconds (/proc), NaN when it is gone. */
-function cpuS(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU seconds of a process and its direct children (the postmaster and its backends). */
-function treeCpuS(pid: number): number {
-  let total = cpuS(pid);
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
-      if (Number(f[1]) === pid) total += (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      /* exited */
-    }
-  }
-  return total;
-}
-
-/** A telemetry record as the gateway builds it: full vibration, ISO 20816, diagnosis, RUL, 64-band spectrum (~1.5 KB). */
-function record(gw: string, robot: string, i: number): TelemetryRecord {
-  const rms = 0.1 + ((i * 7) % 50) / 200;
-  return makeTelemetry(robot, Date.now(), rms, {
-    gateway_id: gw,
-    health_source: 'trend',
-    rul: { rul_state: 'degrading', rul_s: 86400 * 30, rul_low_s: 86400 * 20, rul_high_s: 86400 * 45, unit: 's', confidence_level: 0.9, health_indicator: 0.2, model_version: 'femto-1', baseline_ready: true, input_window: { snapshots: 6, from: '2026-12-01T00:00:00Z', to: '2026-12-01T00:01:00Z' }, ts: new Date().toISOString() },
-    spectrum: { df_hz: 0.78125, band_hz: 12.5, amplitudes: Array.from({ length: 64 }, (_, k) => Math.round(Math.abs(Math.sin(k + i)) * 1e5) / 1e5), peak_hz: 24.2, peak_amplitude: 0.25 },
-  });
-}
 
 interface Gateway {
   id: string;
@@ -225,7 +195,12 @@ function pgPid(_c: PgCluster): number {
   return postmasterPid;
 }
 
-/** Multi-row VALUES (what ingest uses) vs unnest arrays: same rows, same ON CONFLICT. */
+/**
+ * The three batch INSERT forms on the same rows, each with ON CONFLICT DO NOTHING: multi-row VALUES
+ * (1 000-row statements), one INSERT ... SELECT FROM unnest(arrays), and COPY into a staging table +
+ * INSERT ... SELECT (what ingest uses). Rows/s of the transaction, and CPU per 1 000 rows of this
+ * process (building the statement, the pg protocol: what a worker pays) and of PostgreSQL.
+ */
 async function insertForms(cluster: PgCluster): Promise<void> {
   await cluster.query('CREATE DATABASE bench_insert');
   const c = new pg.Client({ connectionString: cluster.url.replace(/\/postgres$/, '/bench_insert') });
@@ -235,37 +210,106 @@ async function insertForms(cluster: PgCluster): Promise<void> {
     const day = new Date().toISOString().slice(0, 10);
     const next = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     for (const t of ['telemetry', 'alerts', 'command_acks', 'cleanroom_status']) await c.query(`CREATE TABLE ${t}_d PARTITION OF ${t} FOR VALUES FROM ('${day}') TO ('${next}')`);
-    const N = 5000;
+    const N = numberOption(args, 'batch', 5000);
     const batch = (off: number): StreamRow[] =>
       Array.from({ length: N }, (_, i) => {
         const rec = { ...record('gw-ins', 'robot-001', i), seq: off + i + 1, replayed: false };
         return { kind: 'telemetry', gateway_id: 'gw-ins', topic: 'factory/main/robot-001/telemetry', seq: off + i + 1, ts: rec.ts, tsMs: Date.parse(rec.ts), site: 'main', robot_id: 'robot-001', replayed: false, payload: JSON.stringify(rec) };
       });
     const recv = new Array<number>(N).fill(Date.now());
-    const results: Record<string, number[]> = { unnest: [], values: [] };
+    workerStages(batch(0), recv);
+    const forms = ['values', 'unnest', 'copy'] as const;
+    const results = Object.fromEntries(forms.map((f) => [f, { rate: [] as number[], js: [] as number[], pg: [] as number[] }]));
     let off = 0;
     for (let rep = 0; rep < 8; rep++) {
-      for (const form of ['unnest', 'values'] as const) {
-        const rows = batch(off);
+      for (const form of forms) {
+        const rows = streamRows('telemetry', batch(off), recv);
         off += N;
         const t = performance.now();
+        const cpu0 = process.cpuUsage();
+        const pg0 = treeCpuS(postmasterPid);
         await c.query('BEGIN');
+        let inserted = 0;
         if (form === 'unnest') {
-          const s = unnestTelemetryInsert(rows, recv);
-          await c.query(s.text, s.values);
+          const s = unnestInsert(rows);
+          inserted = (await c.query(s.text, s.values)).rowCount ?? 0;
+        } else if (form === 'values') {
+          for (const s of valuesInsert(rows)) inserted += (await c.query(s.text, s.values)).rowCount ?? 0;
         } else {
-          // What ingest uses: multi-row VALUES, 9 parameters a row, chunked under 65 535 parameters.
-          for (const s of streamInsert('telemetry', rows, recv)) await c.query(s.text, s.values);
+          inserted = await copyInsert(c, rows);
         }
         await c.query('COMMIT');
-        if (rep > 0) results[form].push((N / (performance.now() - t)) * 1000);
+        const cpu = process.cpuUsage(cpu0);
+        if (inserted !== N) throw new Error(`${form}: inserted ${inserted} of ${N}`);
+        if (rep > 0) {
+          results[form].rate.push((N / (performance.now() - t)) * 1000);
+          results[form].js.push(((cpu.user + cpu.system) / 1000 / N) * 1000);
+          results[form].pg.push(((treeCpuS(postmasterPid) - pg0) * 1000 * 1000) / N);
+        }
       }
     }
     const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    console.log(`insert forms (${N}-row transactions of ~${Buffer.byteLength(batch(0)[0].payload)} B telemetry, median of 7 alternating runs after a warm-up): unnest arrays ${Math.round(med(results.unnest))} rows/s, multi-row VALUES ${Math.round(med(results.values))} rows/s`);
+    console.log(`insert forms: ${N}-row transactions of ~${Buffer.byteLength(batch(0)[0].payload)} B telemetry, median of 7 alternating runs after a warm-up; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+    for (const f of forms) console.log(`  ${f.padEnd(6)} ${String(Math.round(med(results[f].rate))).padStart(6)} rows/s; CPU per 1000 rows: this process ${med(results[f].js).toFixed(1)} ms, PostgreSQL ${med(results[f].pg).toFixed(1)} ms`);
+    await pgBreakdown(c, N, batch, recv, () => (off += N) - N);
   } finally {
     await c.end();
   }
+}
+
+/** A worker's own CPU per message, stage by stage, on the same payloads (best of 5 passes). */
+function workerStages(rows: StreamRow[], recv: number[]): void {
+  const payloads = rows.map((r) => Buffer.from(r.payload));
+  const topic = rows[0].topic;
+  const cpuMs = (f: () => void) => {
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const c0 = process.cpuUsage();
+      f();
+      const c = process.cpuUsage(c0);
+      best = Math.min(best, (c.user + c.system) / 1000);
+    }
+    return (best / rows.length) * 1000;
+  };
+  const opts = { now: Date.now(), oldestMs: 0, newestMs: Date.now() + 86_400_000 };
+  const parse = cpuMs(() => payloads.forEach((p) => JSON.parse(p.toString('utf8'))));
+  const full = cpuMs(() => payloads.forEach((p) => parseMessage(topic, p, opts)));
+  const copy = cpuMs(() => [...copyText(streamRows('telemetry', rows, recv).rows)]);
+  const values = cpuMs(() => valuesInsert(streamRows('telemetry', rows, recv)));
+  console.log(`worker CPU per 1000 messages (best of 5 over ${rows.length}): JSON.parse ${parse.toFixed(1)} ms; parse + schema validation + checks (parseMessage) ${full.toFixed(1)} ms; rows + COPY text ${copy.toFixed(1)} ms; rows + VALUES statement ${values.toFixed(1)} ms (the pg protocol is in the forms below)`);
+}
+
+/**
+ * Where PostgreSQL's time per row goes: the same rows COPYed straight (no staging, no conflict
+ * check) into the real telemetry table and into stripped copies of it: without the 11 generated
+ * columns, also without the secondary index, and with the payload as text instead of jsonb.
+ */
+async function pgBreakdown(c: pg.Client, N: number, batch: (off: number) => StreamRow[], recv: number[], nextOff: () => number): Promise<void> {
+  const plain = 'gateway_id text NOT NULL, topic text NOT NULL, seq bigint NOT NULL, ts timestamptz NOT NULL, robot_id text NOT NULL, site text, received_at timestamptz NOT NULL, replayed boolean NOT NULL';
+  await c.query(`CREATE TABLE t_nogen (${plain}, payload jsonb NOT NULL, PRIMARY KEY (gateway_id, topic, seq, ts)); CREATE INDEX ON t_nogen (robot_id, ts)`);
+  await c.query(`CREATE TABLE t_pkonly (${plain}, payload jsonb NOT NULL, PRIMARY KEY (gateway_id, topic, seq, ts))`);
+  await c.query(`CREATE TABLE t_text (${plain}, payload text NOT NULL, PRIMARY KEY (gateway_id, topic, seq, ts))`);
+  const variants = [
+    ['telemetry', 'the real table: partitioned, 11 generated columns, primary key + (robot_id, ts) index'],
+    ['t_nogen', 'no generated columns'],
+    ['t_pkonly', 'no generated columns, no secondary index'],
+    ['t_text', 'no generated columns, no secondary index, payload text (no jsonb parsing)'],
+  ] as const;
+  const pgMs: Record<string, number[]> = Object.fromEntries(variants.map(([t]) => [t, []]));
+  for (let rep = 0; rep < 5; rep++) {
+    for (const [t] of variants) {
+      const rows = streamRows('telemetry', batch(nextOff()), recv);
+      const names = rows.cols.map(([n]) => n).join(', ');
+      const pg0 = treeCpuS(postmasterPid);
+      await c.query('BEGIN');
+      await pipeline(Readable.from(copyText(rows.rows)), c.query(copyFrom(`COPY ${t} (${names}) FROM STDIN`)));
+      await c.query('COMMIT');
+      if (rep > 0) pgMs[t].push(((treeCpuS(postmasterPid) - pg0) * 1e6) / N);
+    }
+  }
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  console.log(`PostgreSQL CPU per 1000 rows, plain COPY of the same ${N}-row batches (median of 4):`);
+  for (const [t, what] of variants) console.log(`  ${med(pgMs[t]).toFixed(1).padStart(6)} ms  ${what}`);
 }
 
 console.log(`bench:ingest on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -273,8 +317,10 @@ const cluster = await startPostgres({ settings: { shared_buffers: '256MB', max_w
 postmasterPid = Number(readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
 console.log(`PostgreSQL ${(await cluster.query<{ server_version: string }>('SHOW server_version'))[0].server_version} private cluster: fsync on, synchronous_commit on, shared_buffers 256MB`);
 try {
-  if (!args.includes('--insert-only')) for (const n of WORKERS) await run(cluster, n);
-  if (!args.includes('--no-insert')) await insertForms(cluster);
+  if (args.includes('--drain')) {
+    for (const n of WORKERS) await drainRun(cluster, { workers: n, messages: numberOption(args, 'messages', 60000), gateways: GATEWAYS, robots: ROBOTS, batch: numberOption(args, 'batch', 5000), postmasterPid });
+  } else if (!args.includes('--insert-only')) for (const n of WORKERS) await run(cluster, n);
+  if (!args.includes('--no-insert') && !args.includes('--drain')) await insertForms(cluster);
 } finally {
   await cluster.destroy();
 }

@@ -38,6 +38,8 @@ export class IngestConsumer {
   lastError: string | null = null;
   connects = 0;
   subscribed = false;
+  /** Resolved by the first granted subscription (or stop): see whenSubscribed(). */
+  private subscribedWaiters: Array<() => void> = [];
 
   constructor(private readonly o: ConsumerOptions) {}
 
@@ -85,8 +87,15 @@ export class IngestConsumer {
           return;
         }
         const refused = (granted ?? []).filter((g) => g.qos > 2);
-        if (refused.length) o.log.error({ refused }, 'ingest: the broker refused subscriptions');
+        if (refused.length) {
+          this.lastError = `the broker refused ${refused.length} subscription(s)`;
+          o.log.error({ refused }, 'ingest: the broker refused subscriptions');
+        }
         this.subscribed = refused.length === 0;
+        if (this.subscribed) {
+          o.log.info({ group: o.group, filters: TOPIC_FILTERS.length }, 'ingest: subscribed');
+          this.releaseWaiters();
+        }
       });
     });
     client.on('close', () => {
@@ -111,6 +120,24 @@ export class IngestConsumer {
     });
   }
 
+  /**
+   * Resolves once the broker has granted the shared subscriptions (or on stop). Until then a
+   * message published to the fleet's topics may have no subscriber at all (a fresh broker, or
+   * one that lost the sessions): the broker acknowledges it to the publisher with reason code
+   * 0x10 "no matching subscribers" and discards it. Nothing may claim to be ingesting before this
+   * (docs/historian.md, "Start-up order").
+   */
+  whenSubscribed(): Promise<void> {
+    if (this.subscribed || !this.client) return Promise.resolve();
+    return new Promise((resolve) => this.subscribedWaiters.push(resolve));
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.subscribedWaiters;
+    this.subscribedWaiters = [];
+    for (const w of waiters) w();
+  }
+
   private ack(gen: number, messageId: number): void {
     if (gen !== this.generation || !this.client || !this.connected) {
       this.o.metrics.acksDropped.inc();
@@ -125,6 +152,7 @@ export class IngestConsumer {
     const c = this.client;
     if (!c) return;
     this.client = null;
+    this.releaseWaiters();
     await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
     this.connected = false;
     this.o.metrics.mqttUp.set(0);

@@ -33,7 +33,7 @@ export class IngestService {
   private readonly writer: BatchWriter;
   private readonly consumer: IngestConsumer;
   private maintenanceTimer: NodeJS.Timeout | null = null;
-  private state: 'stopped' | 'waiting_for_database' | 'running' | 'stopping' = 'stopped';
+  private state: 'stopped' | 'waiting_for_database' | 'waiting_for_broker' | 'running' | 'stopping' = 'stopped';
   private schemaVersion: number | null = null;
   private received = 0;
   private rejected = 0;
@@ -114,7 +114,12 @@ export class IngestService {
     }
     if (this.startAbort) return;
     this.writer.databaseReachable();
+    // Then the broker: 'running' means the shared subscriptions are granted. Before that a message
+    // published to the fleet's topics can have no subscriber at all, and the broker discards it.
+    this.state = 'waiting_for_broker';
     await this.consumer.start();
+    await this.consumer.whenSubscribed();
+    if (this.startAbort) return;
     this.maintenanceTimer = setInterval(() => void this.maintainNow(), config.maintenanceIntervalS * 1000);
     this.maintenanceTimer.unref();
     this.state = 'running';
@@ -143,12 +148,12 @@ export class IngestService {
   health(): { status: string } & Record<string, unknown> {
     const db = this.writer.db;
     const c = this.consumer;
-    const ok = this.state === 'running' && db.up && c.connected;
+    const ok = this.state === 'running' && db.up && c.connected && c.subscribed;
     const notes: string[] = [];
     if (!db.up && db.downSince) notes.push(`database unavailable since ${db.downSince}: ${this.writer.pending} message(s) held unacknowledged; the broker keeps them (and everything after them) until the writes succeed`);
     if (!c.connected && this.state === 'running') notes.push('not connected to the broker; reconnecting (the persistent session keeps this worker\'s share queued)');
     return {
-      status: this.state === 'waiting_for_database' ? 'starting' : ok ? 'ok' : 'degraded',
+      status: this.state === 'waiting_for_database' || this.state === 'waiting_for_broker' ? 'starting' : ok ? 'ok' : 'degraded',
       state: this.state,
       instance: this.o.instance,
       clientId: this.o.clientId,

@@ -85,7 +85,11 @@ export async function startIngestProcess(opts: { db: string; mqtt: string; insta
 /**
  * A synthetic fleet: `gateways` x `robots` telemetry streams published QoS 1 at about `ratePerS`
  * messages/s in total, each stream with seq 1.., payloads valid per docs/schemas/telemetry.json.
- * Returns the number of messages per stream once every PUBACK came back.
+ * Returns the number of messages per stream once every PUBACK came back. Throws if the broker
+ * answered any publish with reason code 0x10 "no matching subscribers": it discarded that message
+ * because no worker's subscription existed yet (publishing before the workers are subscribed is a
+ * test bug, not an ingest loss; it was the cause of the lost messages in ingest-failures, see
+ * docs/historian.md).
  */
 export async function publishFleet(opts: { url: string; gateways: number; robots: number; perStream: number; ratePerS: number; replayed?: boolean; firstSeq?: number; onProgress?: (sent: number) => void }): Promise<number> {
   const client = await mqtt.connectAsync(opts.url, { protocolVersion: 5, clientId: `fleet-pub-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true });
@@ -93,6 +97,10 @@ export async function publishFleet(opts: { url: string; gateways: number; robots
   const tickMs = 20;
   const perTick = Math.max(1, Math.round((opts.ratePerS * tickMs) / 1000));
   let sent = 0;
+  let noSubscriber = 0;
+  client.on('packetreceive', (p) => {
+    if (p.cmd === 'puback' && p.reasonCode === 0x10) noSubscriber++;
+  });
   const pubs: Array<Promise<unknown>> = [];
   const first = opts.firstSeq ?? 1;
   for (let i = 0; i < opts.perStream; i++) {
@@ -112,6 +120,7 @@ export async function publishFleet(opts: { url: string; gateways: number; robots
   }
   await Promise.all(pubs);
   await client.endAsync();
+  if (noSubscriber) throw new Error(`publishFleet: the broker discarded ${noSubscriber} of ${total} message(s): PUBACK 0x10 "no matching subscribers" (published before any worker had subscribed)`);
   return total / (opts.gateways * opts.robots);
 }
 

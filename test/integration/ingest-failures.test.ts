@@ -66,7 +66,7 @@ test('kill -9 of one of two workers under load: nothing missing, nothing duplica
   assert.match(resumed ?? '', /"sessionPresent":true/, 'the restarted worker resumed its session');
 });
 
-test('PostgreSQL restarted mid-stream: ingest waits and retries, /health says so, nothing is lost', { skip, todo: 'known issue (docs/historian.md): 14-42 of 1 200 messages went missing in about half of the whole-file runs; reported, not counted as a failure, until root-caused', timeout: 120_000 }, async (t) => {
+test('PostgreSQL restarted mid-stream: ingest waits and retries, /health says so, nothing is lost', { skip, timeout: 120_000 }, async (t) => {
   const db = await startPostgres({ settings: { fsync: 'off' } });
   t.after(() => db.destroy());
   const broker = await startBroker({ extraConfig: BROKER_CONF });
@@ -167,5 +167,24 @@ test('PUBACK waits for the commit: messages held while the database is down surv
   assert.ok(await waitFor(async () => (await countRows(db)) >= total, 30_000), `all ${total} rows after the restart (${await countRows(db)})`);
   const c = await completeness(db);
   assert.equal(c.rows, total);
+  assert.deepEqual(c.gaps, []);
+});
+
+test('a message published before any worker subscribed is discarded by the broker (PUBACK 0x10), and publishFleet says so; once ingest logs running it is subscribed', { skip, timeout: 60_000 }, async (t) => {
+  const db = await startPostgres({ settings: { fsync: 'off' } });
+  t.after(() => db.destroy());
+  const broker = await startBroker({ extraConfig: BROKER_CONF });
+  t.after(() => broker.stop());
+  // No subscriber yet: what the lost messages of the PostgreSQL-restart test were (docs/historian.md).
+  await assert.rejects(publishFleet({ url: broker.url, gateways: 1, robots: 2, perStream: 3, ratePerS: 1000 }), /discarded 6 of 6 .*no matching subscribers/);
+  const worker = await startIngestProcess({ db: db.url, mqtt: broker.url });
+  t.after(() => worker.stop('SIGKILL'));
+  const h = await worker.health();
+  assert.equal(h.body.mqtt.subscribed, true, "'ingest: running' is logged only after the SUBACK");
+  assert.equal(h.body.status, 'ok');
+  await publishFleet({ url: broker.url, gateways: 1, robots: 2, perStream: 3, ratePerS: 1000, firstSeq: 4 });
+  assert.ok(await waitFor(async () => (await countRows(db)) >= 6, 10_000));
+  const c = await completeness(db);
+  assert.equal(c.rows, 6);
   assert.deepEqual(c.gaps, []);
 });
