@@ -54,7 +54,7 @@ export interface Gateway {
 /**
  * Builds every component from the validated config and wires them: the only place that knows
  * them all. Each assembly in src/wiring/ tells one part; this function orders them. Start order:
- * simulators, bus closer, RUL model, command ledger, alarm store, uplink, Sparkplug node, history, API, sensors, counters, stack light,
+ * simulators, bus closer, RUL model, RUL tracker state, command ledger, alarm store, uplink, Sparkplug node, history, API, sensors, counters, stack light,
  * publishers; stop is the reverse.
  */
 export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): Promise<Gateway> {
@@ -63,7 +63,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const supervisor = new Supervisor(log);
   const startedAt = clock.now();
   const devices = createDevices(config.gateway.simulation ? simulatedPlatform(clock) : hardwarePlatform(), clock);
-  const prognosis = createPrognosis(config, state);
+  const prognosis = createPrognosis(config, state, { clock, log });
 
   // Metrics read the components at scrape time (created first: the robots' callbacks use it).
   let api: ApiServer | undefined;
@@ -98,6 +98,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
         state,
         startAcquisition: (id) => sensors.get(id)!.start(),
         stopAcquisition: (id) => sensors.get(id)!.stop(),
+        resetRul: (id) => prognosis.resetRul(id),
       }),
       ...(modelUpdates?.commands ?? []),
     ],
@@ -127,6 +128,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   if (devices.platform.component) supervisor.add(devices.platform.component, { critical: true });
   supervisor.add(devices.buses); // before the devices, so that it closes the bus handles after them
   if (prognosis.model) supervisor.add(prognosis.model);
+  // Stops after the sensors (reverse order): the last snapshots are in the saved tracker state.
+  if (prognosis.persistence) supervisor.add(prognosis.persistence);
   supervisor.add(commandLedger);
   supervisor.add(alarmStore); // before every producer of alerts
   supervisor.add(uplink);

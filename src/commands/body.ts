@@ -10,7 +10,7 @@ export const commandBody = {
   additionalProperties: false,
   required: ['command'],
   properties: {
-    command: { type: 'string', minLength: 1, maxLength: 64, description: 'start_acquisition, stop_acquisition, set_maintenance_mode, acknowledge_alert, ...' },
+    command: { type: 'string', minLength: 1, maxLength: 64, description: 'start_acquisition, stop_acquisition, set_maintenance_mode, acknowledge_alert, reset_rul, ...' },
     parameters: { type: 'object', default: {}, description: "The command's parameters (validated per command)." },
     id: { type: 'string', minLength: 1, maxLength: 128, description: 'Client-chosen id: a repeated id is not executed twice.' },
     issued_at: { type: 'string', format: 'date-time', description: 'When the client issued it; older than the TTL (or further ahead than the allowed clock skew) is refused.' },

@@ -6,6 +6,8 @@ import { FabwatchError } from '../core/errors.js';
 export interface RobotControl {
   startAcquisition(robotId: string): Promise<void>;
   stopAcquisition(robotId: string): Promise<void>;
+  /** Bearing replaced: a fresh RUL tracker and its saved state deleted; returns what was discarded. Absent = not offered. */
+  resetRul?(robotId: string): unknown;
   state: GatewayState;
 }
 
@@ -58,6 +60,16 @@ export function robotCommands(ctl: RobotControl): CommandDefinition<never>[] {
         return alert;
       },
     },
+    ...(ctl.resetRul
+      ? [
+          {
+            name: 'reset_rul',
+            description: 'Bearing replaced: discard the robot\'s RUL tracker (baselines, degradation model, latched degrading/failed) and its saved state; RUL goes back to learning.',
+            parameters: { properties: {} },
+            run: (robotId: string) => ctl.resetRul!(robotId),
+          },
+        ]
+      : []),
     {
       name: 'acknowledge_gateway_alert',
       description: 'Acknowledge any alarm of this gateway by alarm_id or alert id, also those that belong to no robot (cleanroom); POST /api/alerts/:id/acknowledge.',

@@ -262,7 +262,7 @@ export type FabwatchConfigSchema = {
     simulation: boolean;
     /** env NODE_ENV. Default: "production". */
     environment: "production" | "development" | "test";
-    /** Directory for the outbox and history databases (systemd: $STATE_DIRECTORY). Default: "./var". */
+    /** Directory for the outbox and history databases, the command ledger, installed model updates and each robot's RUL tracker state (rul/{robot_id}.json) (systemd: $STATE_DIRECTORY). Default: "./var". */
     stateDir: string;
     /** Commissioning aid: raise an info-level TEST_ALERT (source `test-alert`) for the first robot every this many ms, so the whole alert path -- outbox, MQTT alerts topic, page, WebSocket -- can be watched end to end (ms; 0 = off). Leave 0 in production. Range: 0 .. inf. Default: 0. */
     testAlertIntervalMs: number;

@@ -34,8 +34,6 @@ export class RobotMonitor {
   private readonly alerts: RobotAlertRules;
   private lastSpectrumAt = -Infinity;
   private readonly signals: Float32Array[] = [];
-  /** Zone C/D or a detected fault was seen while the RUL baseline was still being learnt. */
-  private faultyWhileLearning = false;
 
   constructor(
     private readonly robot: RobotConfig,
@@ -79,7 +77,8 @@ export class RobotMonitor {
     const estimate = this.rul?.latest;
     const baselineReady = estimate?.baseline_ready === true;
     const faultSeen = j.diagnosis.label !== 'none' || dom.iso20816.zone === 'C' || dom.iso20816.zone === 'D';
-    if (!baselineReady && faultSeen) this.faultyWhileLearning = true;
+    // Zone C/D or a detected fault while the RUL baseline is learnt: the feed remembers it (across restarts, until reset_rul).
+    this.rul?.noteFinding(faultSeen && !baselineReady);
     const rul = estimate ? rulState(estimate, w.t1) : null;
     this.feedRul(dominantAxis, w);
 
@@ -91,7 +90,7 @@ export class RobotMonitor {
       iso20816: j.iso20816,
       diagnosis: j.diagnosis,
       rul: rul ? { state: rul.rul_state, rul_s: rul.rul_s, rul_low_s: rul.rul_low_s, rul_high_s: rul.rul_high_s } : null,
-      trend: baselineReady ? { score: estimate.health_score, baseline_learnt_while_faulty: this.faultyWhileLearning } : null,
+      trend: baselineReady ? { score: estimate.health_score, baseline_learnt_while_faulty: this.rul?.baselineLearntWhileFaulty ?? false } : null,
       device_faults: robotState?.faults.map((f) => f.code) ?? [],
       active_alerts: this.alerts.active(),
     });

@@ -90,7 +90,7 @@ export type CommandAckMessage = {
 
 /** factory/{site}/{robot_id}/cmd, to the gateway that owns robot_id. MQTT 5: set Response Topic (and Correlation Data) to get the ack there as well. The same commands as REST (GET /api/commands lists them with their parameter schemas). */
 export type CommandMessage = {
-  /** start_acquisition | stop_acquisition | set_maintenance_mode | acknowledge_alert | ... */
+  /** start_acquisition | stop_acquisition | set_maintenance_mode | acknowledge_alert | reset_rul | ... */
   command: string;
   /** Validated against the command's own schema. */
   parameters?: Record<string, never>;

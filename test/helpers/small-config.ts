@@ -1,6 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfigText, validateConfig } from '../../src/config/load.js';
+import type { FabwatchConfig } from '../../src/config/types.js';
+import { repoRoot } from './gateway-process.js';
 
 /** A small simulated gateway config (2 robots, short windows, no counter) written to a temp file. */
 export function writeSmallConfig(opts: { gatewayId: string; url: string; windowSize?: number; mqtt?: Record<string, unknown>; testAlertIntervalMs?: number }): string {
@@ -21,4 +24,15 @@ export function writeSmallConfig(opts: { gatewayId: string; url: string; windowS
     }),
   );
   return file;
+}
+
+/** config/simulated.yaml (the simulated fab's four robots) in-process: state in `stateDir`; MQTT, API, history and counters off. */
+export function simulatedFabConfig(stateDir: string, name: string): FabwatchConfig {
+  const raw = parseConfigText(readFileSync(join(repoRoot, 'config/simulated.yaml'), 'utf8'), 'simulated.yaml') as Record<string, any>;
+  raw.gateway.stateDir = stateDir;
+  raw.mqtt = { ...raw.mqtt, enabled: false };
+  raw.api = { ...raw.api, enabled: false };
+  raw.history = { ...raw.history, enabled: false };
+  raw.cleanroom = { ...raw.cleanroom, counters: [] };
+  return validateConfig(raw, name);
 }

@@ -129,6 +129,12 @@ test('technician page in headless Chromium: robots by priority, live spectrum, s
   assert.equal(await page.textContent('#confirm-text'), 'Stop sampling on robot-003 — Transfer chamber robot (imbalance)?');
   await page.click('#confirm-cancel');
   assert.equal(await page.textContent('#outcome'), 'Stop sampling on robot-003: cancelled');
+  // "Bearing replaced" (reset_rul) asks first too; confirmed, the robot's RUL tracker starts again.
+  await page.click('button[data-cmd="reset_rul"]');
+  await page.waitForSelector('#confirm[open]');
+  assert.equal(await page.textContent('#confirm-text'), 'Bearing replaced: restart the RUL tracker (back to learning) on robot-003 — Transfer chamber robot (imbalance)?');
+  await page.click('#confirm-ok');
+  await page.waitForFunction(() => /reset_rul on robot-003: ok/.test(document.getElementById('outcome')!.textContent ?? ''), null, { timeout: 20_000 });
   // The confirmation names the robot selected when the button was pressed; confirmed, it stops that one.
   await page.click('[data-robot="robot-004"]');
   await page.click('button[data-cmd="stop_acquisition"]');

@@ -114,7 +114,7 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     const a = await get(`${g.base}/api/alerts`);
     assert.ok(Array.isArray(a.body.alerts));
     const cmds = await get(`${g.base}/api/commands`);
-    assert.deepEqual(cmds.body.commands.map((c: { name: string }) => c.name).sort(), ['acknowledge_alert', 'acknowledge_gateway_alert', 'set_maintenance_mode', 'start_acquisition', 'stop_acquisition']);
+    assert.deepEqual(cmds.body.commands.map((c: { name: string }) => c.name).sort(), ['acknowledge_alert', 'acknowledge_gateway_alert', 'reset_rul', 'set_maintenance_mode', 'start_acquisition', 'stop_acquisition']);
   });
 
   test('POST /api/robots/:id/command: auth matrix, validation, outcomes, audit', async () => {

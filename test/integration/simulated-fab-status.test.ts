@@ -8,14 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ManualClock } from '../../src/core/clock.js';
 import { createGateway } from '../../src/gateway.js';
-import { parseConfigText, validateConfig } from '../../src/config/load.js';
-import { repoRoot } from '../helpers/gateway-process.js';
+import { simulatedFabConfig } from '../helpers/small-config.js';
 import type { RobotState } from '../../src/state/types.js';
 
 /** The sensors' poll interval: each step drains every FIFO once (32 deep: 20 ms at 1600 Hz). */
@@ -23,13 +22,7 @@ const STEP_MS = 10;
 
 test('simulated fab: 30 simulated minutes, faulty robots above the healthy one from the first window on', { timeout: 600_000 }, async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'fabwatch-fab-status-'));
-  const raw = parseConfigText(readFileSync(join(repoRoot, 'config/simulated.yaml'), 'utf8'), 'simulated.yaml') as Record<string, any>;
-  raw.gateway.stateDir = stateDir;
-  raw.mqtt = { ...raw.mqtt, enabled: false };
-  raw.api = { ...raw.api, enabled: false };
-  raw.history = { ...raw.history, enabled: false };
-  raw.cleanroom = { ...raw.cleanroom, counters: [] };
-  const config = validateConfig(raw, 'fab-status');
+  const config = simulatedFabConfig(stateDir, 'fab-status');
   const clock = new ManualClock(Date.UTC(2026, 10, 1, 8));
   const gw = await createGateway(config, { clock, log: pino({ level: 'silent' }) });
   await gw.start();

@@ -35,11 +35,12 @@ function fixture(url: string, sparkplug: Record<string, unknown> = {}) {
   const state = new GatewayState({ gatewayId: NODE, site: 'main' }, systemClock, 100, [{ id: 'robot-a' }, { id: 'robot-b' }]);
   const auditLines: Array<Record<string, unknown>> = [];
   const audit = pino({ level: 'info' }, { write: (l: string) => void auditLines.push(JSON.parse(l)) });
-  const commands = new CommandService({ clock: systemClock, audit, robotIds: () => state.robots.keys(), definitions: robotCommands({ state, startAcquisition: async () => undefined, stopAcquisition: async () => undefined }) });
+  const rulResets: string[] = [];
+  const commands = new CommandService({ clock: systemClock, audit, robotIds: () => state.robots.keys(), definitions: robotCommands({ state, startAcquisition: async () => undefined, stopAcquisition: async () => undefined, resetRul: (id) => void rulResets.push(id) }) });
   const logLines: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'info' }, { write: (l: string) => void logLines.push(JSON.parse(l)) });
   const make = () => new SparkplugNode({ mqtt: config.mqtt, state, clock: systemClock, log, stateDir, robots: ['robot-a', 'robot-b'], locations: [{ id: 'pc-1', sizesUm: [0.5, 5] }], commands, version: 'test', simulation: true });
-  return { state, make, auditLines, logLines };
+  return { state, make, auditLines, logLines, rulResets };
 }
 
 test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE data by alias, seq wrap, NCMD rebirth, DCMD via the command service, store-and-forward while the host is away, DDEATH on a fault', { skip: skipWithoutMosquitto(), timeout: 60_000 }, async (t) => {
@@ -47,7 +48,7 @@ test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE d
   t.after(() => broker.stop());
   const host = await SparkplugHost.connect(broker.url, { hostId: 'scada', group: 'fab', online: false });
   t.after(() => host.close());
-  const { state, make, auditLines, logLines } = fixture(broker.url);
+  const { state, make, auditLines, logLines, rulResets } = fixture(broker.url);
   let node = make();
   t.after(() => node.stop());
   await node.start();
@@ -100,17 +101,20 @@ test('Sparkplug B edge node against Mosquitto: waits for the host, births, RBE d
   await host.command(NODE, 'robot-a', [], { raw: Buffer.from('not protobuf \xff\xff') });
   await host.command(NODE, 'robot-a', [{ name: 'Commands/acknowledge_alert', type: 'String', value: 'no-such-alert' }]);
   await host.command(NODE, 'robot-a', [{ name: 'Commands/stop_acquisition', type: 'Boolean', value: true, timestamp: Date.now() - 120_000 }]);
+  await host.command(NODE, 'robot-a', [{ name: 'Commands/reset_rul', type: 'Boolean', value: true, timestamp: Date.now() }]);
   const results = () => host.check(NODE).data.get('robot-a')!.map((d) => d.values['Commands/Last Result']).filter((x): x is string => typeof x === 'string');
-  assert.ok(await waitFor(() => results().length >= 5, 5000), `command results (${results()})`);
+  assert.ok(await waitFor(() => results().length >= 6, 5000), `command results (${results()})`);
   const r = results();
   assert.match(r[0], /^ok set_maintenance_mode/);
   assert.match(r[1], /^ok set_maintenance_mode.*\(duplicate\)/);
   assert.match(r[2], /^rejected .*SPARKPLUG_BAD_COMMAND/);
   assert.match(r[3], /^failed acknowledge_alert \[ALERT_NOT_FOUND\]/);
   assert.match(r[4], /^rejected stop_acquisition \[EXPIRED\]/);
+  assert.match(r[5], /^ok reset_rul/, 'bearing replaced: the Boolean trigger runs reset_rul');
+  assert.deepEqual(rulResets, ['robot-a']);
   assert.ok(state.maintenance.has('robot-a'));
   assert.ok(host.check(NODE).data.get('robot-a')!.some((d) => d.values.Maintenance === true), 'Maintenance metric reported');
-  assert.equal(auditLines.filter((l) => l.audit === 'command' && l.actor === 'sparkplug:scada' && !l.duplicate).length, 3, 'audited like any command');
+  assert.equal(auditLines.filter((l) => l.audit === 'command' && l.actor === 'sparkplug:scada' && !l.duplicate).length, 4, 'audited like any command');
   assert.equal(node.status().bad_commands, 1);
 
   // 5. The host goes away: NDEATH (its bdSeq), data stored; back: new bdSeq, births, historical replay, no gap.

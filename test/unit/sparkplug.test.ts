@@ -65,12 +65,13 @@ test('metric catalogue: every metric is read from the JSON record, names unique,
   assert.equal(robotTelemetry.read({ ...rec, rul: null })['RUL/Remaining'], null, 'no estimate = null (is_null in the payload)');
   const loc = locationMetrics([0.5, 5]);
   assert.equal(new Set(loc.defs.map((d) => d.name)).size, loc.defs.length);
-  const cmds = commandMetrics(new CommandService({ clock: new ManualClock(), audit: pino({ level: 'silent' }), robotIds: () => [], definitions: robotCommands({ state: new GatewayState({ gatewayId: 'g', site: 's' }, new ManualClock()), startAcquisition: async () => undefined, stopAcquisition: async () => undefined }) }).catalogue());
+  const cmds = commandMetrics(new CommandService({ clock: new ManualClock(), audit: pino({ level: 'silent' }), robotIds: () => [], definitions: robotCommands({ state: new GatewayState({ gatewayId: 'g', site: 's' }, new ManualClock()), startAcquisition: async () => undefined, stopAcquisition: async () => undefined, resetRul: () => undefined }) }).catalogue());
   assert.deepEqual(cmds.map((c) => [c.def.name, c.def.type, c.parameter ?? null]), [
     ['Commands/start_acquisition', 'Boolean', null],
     ['Commands/stop_acquisition', 'Boolean', null],
     ['Commands/set_maintenance_mode', 'Boolean', 'enabled'],
     ['Commands/acknowledge_alert', 'String', 'alert_id'],
+    ['Commands/reset_rul', 'Boolean', null],
   ]);
   const cat = new EntityCatalogue({ robots: ['robot-1', 'robot-2'], locations: [{ id: 'pc-1', sizesUm: [0.5, 5] }], commands: cmds });
   const all = [cat.node, ...cat.devices.values()].flatMap((e) => [...e.alias.values()]);
