@@ -17,11 +17,12 @@ type Node = {
   properties?: Record<string, Node>;
   required?: string[];
   additionalProperties?: boolean | Node;
-  items?: Node;
+  items?: Node | Node[];
   enum?: unknown[];
   const?: unknown;
   anyOf?: Node[];
   oneOf?: Node[];
+  allOf?: Node[];
   $ref?: string;
   default?: unknown;
   description?: string;
@@ -36,10 +37,15 @@ function doc(n: Node, indent: string): string {
   return parts.length ? `${indent}/** ${parts.join(' ').replace(/\*\//g, '*\\/')} */\n` : '';
 }
 
+/** How a `$ref` is named: config definitions get a `Schema` suffix; the wire schemas' definitions are named as they are (see wireRefName). */
+type RefName = (ref: string) => string;
+let refName: RefName = (ref) => typeName(ref.replace('#/definitions/', ''));
+
 function typeOf(n: Node, indent: string): string {
-  if (n.$ref) return typeName(n.$ref.replace('#/definitions/', ''));
+  if (n.$ref) return refName(n.$ref);
   if (n.const !== undefined) return JSON.stringify(n.const);
   if (n.enum) return n.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (n.allOf) return `(${n.allOf.map((a) => typeOf(a, indent)).join(' & ')})`;
   const alts = n.anyOf ?? n.oneOf;
   if (alts) return alts.map((a) => typeOf(a, indent)).join(' | ');
   const types = Array.isArray(n.type) ? n.type : n.type ? [n.type] : [];
@@ -55,6 +61,7 @@ function typeOf(n: Node, indent: string): string {
     case 'null':
       return 'null';
     case 'array':
+      if (Array.isArray(n.items)) return `[${n.items.map((i) => typeOf(i, indent)).join(', ')}]`;
       return n.items ? `Array<${typeOf(n.items, indent)}>` : 'unknown[]';
     case 'object':
       return objectType(n, indent);
@@ -72,7 +79,8 @@ function objectType(n: Node, indent: string): string {
     return `${doc(p, inner)}${inner}${key}${optional ? '?' : ''}: ${typeOf(p, inner)};\n`;
   });
   if (typeof n.additionalProperties === 'object') props.push(`${inner}[key: string]: ${typeOf(n.additionalProperties, inner)};\n`);
-  return props.length ? `{\n${props.join('')}${indent}}` : 'Record<string, never>';
+  if (props.length) return `{\n${props.join('')}${indent}}`;
+  return n.additionalProperties === false || !wire ? 'Record<string, never>' : 'Record<string, unknown>';
 }
 
 /** The TypeScript source for a schema: one exported type per definition, and the root as `rootName`. */
@@ -83,10 +91,43 @@ export function schemaToTs(schema: Node & { definitions?: Record<string, Node> }
   return out.join('\n');
 }
 
-/** The wire payloads' types from docs/schemas/*.json: one `<Name>Message` type per file. */
-export function wireSchemasToTs(schemas: Array<{ file: string; schema: Node }>): string {
+/** Whether the wire schemas are being generated (an open object without properties is then a map of unknown, not an empty object). */
+let wire = false;
+
+/**
+ * `#/definitions/rul` and `telemetry.json#/definitions/rul` -> `Rul` (definition names are unique
+ * over docs/schemas, checked below); `alert.json` (a whole file) -> `AlertMessage`.
+ */
+const wireRefName: RefName = (ref) => {
+  const [file, pointer] = ref.split('#');
+  if (!pointer) return messageName(file);
+  const def = pointer.replace('/definitions/', '');
+  return def[0].toUpperCase() + def.slice(1);
+};
+
+/**
+ * The wire payloads' types from docs/schemas/*.json: one `<Name>Message` type per file, and one type
+ * per definition (`definitions.vibrationSummary` -> `VibrationSummary`), which src/state/types.ts
+ * re-exports as the gateway's payload types.
+ */
+export function wireSchemasToTs(schemas: Array<{ file: string; schema: Node & { definitions?: Record<string, Node> } }>): string {
   const out = ['// Generated from docs/schemas/*.json by src/config/schema-to-ts.ts (npm run gen:config-types). Do not edit.\n'];
-  for (const { file, schema } of schemas) out.push(`${doc(schema, '')}export type ${messageName(file)} = ${typeOf(schema, '')};\n`);
+  const seen = new Set<string>();
+  const saved = refName;
+  [refName, wire] = [wireRefName, true];
+  try {
+    for (const { file, schema } of schemas) {
+      out.push(`${doc(schema, '')}export type ${messageName(file)} = ${typeOf(schema, '')};\n`);
+      for (const [name, def] of Object.entries(schema.definitions ?? {})) {
+        const type = wireRefName(`#/definitions/${name}`);
+        if (seen.has(type)) throw new Error(`docs/schemas: definition ${name} (${file}) is defined twice; definition names are unique over docs/schemas`);
+        seen.add(type);
+        out.push(`${doc(def, '')}export type ${type} = ${typeOf(def, '')};\n`);
+      }
+    }
+  } finally {
+    [refName, wire] = [saved, false];
+  }
   return out.join('\n');
 }
 

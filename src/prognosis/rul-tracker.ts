@@ -20,7 +20,7 @@ import { DEFAULT_FUSION, fuseRul, type FusedRul, type FusionMode } from './rul-f
 import type { RulModel, RulPrediction } from './rul-model.js';
 import { normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from './rul-math.js';
 import { DEFAULT_SMOOTHING_WINDOW, TrailingMedian } from './smoothing.js';
-import { figuresFor, rulStateOf, type RulState } from './rul-state.js';
+import { figuresFor, rulStateOf, type RulFigures, type RulState } from './rul-state.js';
 import { calibratedFigures, type RulCalibration } from './rul-calibration.js';
 import { PHM_POINT_QUANTILE } from './rul-fusion.js';
 
@@ -54,19 +54,14 @@ export interface RulTrackerOptions {
   fusion?: FusionMode;
 }
 
-export interface RulEstimate extends Omit<RulPrediction, 'rul_s' | 'rul_high_s'> {
+/**
+ * rul_state and the figures it allows (src/prognosis/rul-state.ts; their meaning is documented once,
+ * in docs/schemas/telemetry.json#/definitions/rul): learning | no_degradation (only the lower bound
+ * rul_low_s, rul_s and rul_high_s null) | degrading (point + interval) | failed (all 0).
+ */
+export interface RulEstimate extends Omit<RulPrediction, 'rul_s' | 'rul_low_s' | 'rul_high_s'>, RulFigures {
   robot_id: string;
-  /**
-   * What the estimate can say (src/prognosis/rul-state.ts): learning | no_degradation (only the lower
-   * bound rul_low_s, rul_s and rul_high_s null) | degrading (point + interval) | failed (all 0).
-   */
   rul_state: RulState;
-  /** Point estimate (the 0.2 quantile); null in no_degradation. */
-  rul_s: number | null;
-  /** Lower end of the interval; in no_degradation the one-sided lower bound at the confidence level. */
-  rul_low_s: number;
-  /** Upper end of the interval; null in no_degradation. */
-  rul_high_s: number | null;
   /**
    * The model's full answer whatever the state (two-sided interval, 0.2-quantile point): for the
    * evaluation, which must score a point at every cut. Not for display: in no_degradation the
