@@ -1,10 +1,14 @@
 import type { FastifySchema } from 'fastify';
 import { commandBody } from '../commands/body.js';
+import { payloadRef } from './payload-schemas.js';
 
 /**
  * JSON Schemas of the API: fastify validates requests with them and @fastify/swagger turns the
  * same objects into the OpenAPI document at /openapi.json. WebSocket frames are validated with
- * the same command body schema.
+ * the same command body schema (docs/schemas/command.json). The payloads the routes answer with are
+ * the published schemas of docs/schemas, by $ref (payload-schemas.ts); their types are generated
+ * from the same files (src/state/wire-types.ts), and test/integration/api-payload-schemas.test.ts
+ * checks every answer of these routes against its documented schema.
  */
 
 export const errorSchema = {
@@ -86,8 +90,12 @@ export const historyQuery = {
 
 export const schemas: Record<string, FastifySchema & { summary?: string; tags?: string[]; security?: unknown; hide?: boolean; produces?: string[] }> = {
   health: { summary: 'Process, sensors, uplink and model health', tags: ['gateway'], response: { 200: open('Health report (status ok | degraded)') } },
-  robots: { summary: 'Every robot with status, health score and latest features', tags: ['robots'], response: { 200: open('Robots', { robots: { type: 'array', items: open('Robot state') } }), ...errors(401) } },
-  robot: { summary: 'One robot in detail', tags: ['robots'], params: robotParams, response: { 200: open('Robot state'), ...errors(400, 401, 404) } },
+  robots: {
+    summary: 'Every robot with status, health score and latest features',
+    tags: ['robots'],
+    response: { 200: { ...open('Robots', { robots: { type: 'array', items: payloadRef('robot-state') }, gateway_id: { type: 'string' }, site: { type: 'string' } }), required: ['robots', 'gateway_id', 'site'] }, ...errors(401) },
+  },
+  robot: { summary: 'One robot in detail', tags: ['robots'], params: robotParams, response: { 200: payloadRef('robot-state'), ...errors(400, 401, 404) } },
   command: {
     summary: 'Send a command to a robot (needs a technician or admin token)',
     tags: ['commands'],
@@ -104,17 +112,22 @@ export const schemas: Record<string, FastifySchema & { summary?: string; tags?: 
     querystring: historyQuery,
     response: { 200: open('History', { points: { type: 'array', items: open('Point: ts and one number per field') } }), ...errors(400, 401, 404, 503) },
   },
-  latest: { summary: 'Recent telemetry records, newest first (bounded; filterable by robot)', tags: ['telemetry'], querystring: telemetryLatestQuery, response: { 200: open('Records', { count: { type: 'integer' }, records: { type: 'array', items: open('Telemetry record') } }), ...errors(400, 401, 404) } },
-  cleanroom: { summary: 'Cleanroom particle concentrations, ISO 14644-1 class, environment', tags: ['cleanroom'], response: { 200: open('Cleanroom status'), ...errors(401) } },
+  latest: {
+    summary: 'Recent telemetry records, newest first (bounded; filterable by robot)',
+    tags: ['telemetry'],
+    querystring: telemetryLatestQuery,
+    response: { 200: { ...open('Records', { count: { type: 'integer' }, source: { type: 'string', enum: ['memory', 'history'] }, records: { type: 'array', items: payloadRef('telemetry-record') } }), required: ['count', 'records'] }, ...errors(400, 401, 404) },
+  },
+  cleanroom: { summary: 'Cleanroom particle concentrations, ISO 14644-1 class, environment', tags: ['cleanroom'], response: { 200: payloadRef('cleanroom-record'), ...errors(401) } },
   ackAlert: {
     summary: 'Acknowledge an alert by id (any alert, also the cleanroom ones; needs a technician or admin token)',
     tags: ['alerts'],
     params: { type: 'object', required: ['alertId'], properties: { alertId: { type: 'string', minLength: 1, maxLength: 200 } } },
     body: { type: 'object', additionalProperties: false, properties: { id: commandBody.properties.id, issued_at: commandBody.properties.issued_at } },
     security: [{ bearer: [] }],
-    response: { 200: open('The alert, acknowledged'), ...errors(401, 403, 404, 429) },
+    response: { 200: payloadRef('alert-record'), ...errors(401, 403, 404, 429) },
   },
-  alerts: { summary: 'Recent alerts (newest last)', tags: ['alerts'], response: { 200: open('Alerts', { alerts: { type: 'array', items: open('Alert') } }), ...errors(401) } },
+  alerts: { summary: 'Recent alerts (newest last)', tags: ['alerts'], response: { 200: { ...open('Alerts', { alerts: { type: 'array', items: payloadRef('alert-record') } }), required: ['alerts'] }, ...errors(401) } },
   metrics: { summary: 'Prometheus metrics (text format)', tags: ['gateway'], produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text exposition format' }, ...errors(401) } },
 };
 

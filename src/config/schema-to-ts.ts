@@ -28,6 +28,8 @@ type Node = {
   description?: string;
   minimum?: number;
   maximum?: number;
+  minItems?: number;
+  maxItems?: number;
 };
 
 export const typeName = (def: string) => def[0].toUpperCase() + def.slice(1) + 'Schema';
@@ -40,6 +42,8 @@ function doc(n: Node, indent: string): string {
 /** How a `$ref` is named: config definitions get a `Schema` suffix; the wire schemas' definitions are named as they are (see wireRefName). */
 type RefName = (ref: string) => string;
 let refName: RefName = (ref) => typeName(ref.replace('#/definitions/', ''));
+/** Whether the wire schemas are being generated (an open object without properties is then a map of unknown, not an empty object). */
+let wire = false;
 
 function typeOf(n: Node, indent: string): string {
   if (n.$ref) return refName(n.$ref);
@@ -62,6 +66,8 @@ function typeOf(n: Node, indent: string): string {
       return 'null';
     case 'array':
       if (Array.isArray(n.items)) return `[${n.items.map((i) => typeOf(i, indent)).join(', ')}]`;
+      // A short fixed-length array (e.g. a band [low, high]) is a tuple.
+      if (n.items && n.minItems !== undefined && n.minItems === n.maxItems && n.minItems <= 4) return `[${Array(n.minItems).fill(typeOf(n.items, indent)).join(', ')}]`;
       return n.items ? `Array<${typeOf(n.items, indent)}>` : 'unknown[]';
     case 'object':
       return objectType(n, indent);
@@ -74,7 +80,8 @@ function objectType(n: Node, indent: string): string {
   const inner = indent + '  ';
   const required = new Set(n.required ?? []);
   const props = Object.entries(n.properties ?? {}).map(([k, p]) => {
-    const optional = !required.has(k) && p.default === undefined;
+    // Config: a default is filled in by validation, so the property is always there. A message may omit it.
+    const optional = !required.has(k) && (wire || p.default === undefined);
     const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
     return `${doc(p, inner)}${inner}${key}${optional ? '?' : ''}: ${typeOf(p, inner)};\n`;
   });
@@ -90,9 +97,6 @@ export function schemaToTs(schema: Node & { definitions?: Record<string, Node> }
   out.push(`${doc(schema, '')}export type ${rootName} = ${typeOf(schema, '')};\n`);
   return out.join('\n');
 }
-
-/** Whether the wire schemas are being generated (an open object without properties is then a map of unknown, not an empty object). */
-let wire = false;
 
 /**
  * `#/definitions/rul` and `telemetry.json#/definitions/rul` -> `Rul` (definition names are unique

@@ -121,7 +121,7 @@ export type CommandAckMessage = {
 export type CommandMessage = {
   /** start_acquisition | stop_acquisition | set_maintenance_mode | acknowledge_alert | ... */
   command: string;
-  /** Validated against the command's own schema. */
+  /** The command's parameters, validated against the command's own schema (GET /api/commands). */
   parameters?: Record<string, unknown>;
   /** Client-chosen; an id that was executed is not executed again, also after a restart (the first outcome is returned with duplicate: true). The whole payload is at most mqtt.commands.maxBytes (16 KiB) and 32 levels deep; a retained command is never executed. */
   id?: string;
