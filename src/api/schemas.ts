@@ -1,5 +1,8 @@
 import type { FastifySchema } from 'fastify';
 import { commandBody } from '../commands/body.js';
+import type { CommandBody } from '../commands/body.js';
+import type { Alert, CleanroomStatus, RobotState } from '../state/types.js';
+import type { errorBody } from './errors.js';
 import { payloadRef } from './payload-schemas.js';
 
 /**
@@ -130,6 +133,25 @@ export const schemas: Record<string, FastifySchema & { summary?: string; tags?: 
   alerts: { summary: 'Recent alerts (newest last)', tags: ['alerts'], response: { 200: { ...open('Alerts', { alerts: { type: 'array', items: payloadRef('alert-record') } }), required: ['alerts'] }, ...errors(401) } },
   metrics: { summary: 'Prometheus metrics (text format)', tags: ['gateway'], produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text exposition format' }, ...errors(401) } },
 };
+
+type ErrorBody = ReturnType<typeof errorBody>;
+type RobotParams = { id: string };
+
+/**
+ * The routes' fastify generics, typed from the same sources as the schemas above: the command body
+ * and the answers are the types generated from docs/schemas (src/state/wire-types.ts via
+ * src/state/types.ts), so a handler returning something else fails the type check.
+ */
+export interface Routes {
+  robots: { Reply: { robots: RobotState[]; gateway_id: string; site: string } };
+  robot: { Params: RobotParams; Reply: RobotState | ErrorBody };
+  command: { Params: RobotParams; Body: CommandBody };
+  latest: { Querystring: { robot?: string; limit: number } };
+  history: { Params: RobotParams; Querystring: { from?: string; to?: string; fields?: string; max_points: number } };
+  cleanroom: { Reply: CleanroomStatus };
+  alerts: { Reply: { alerts: Alert[] } };
+  ackAlert: { Params: { alertId: string }; Body: Pick<CommandBody, 'id' | 'issued_at'> | undefined };
+}
 
 /** WebSocket client frames, by type (`{"type": ..., ...}`); `payload` may carry the fields instead. */
 export const wsFrames = {

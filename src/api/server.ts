@@ -20,7 +20,7 @@ import { WsHub } from './ws-hub.js';
 import { errorBody } from './errors.js';
 import { Authenticator, type Principal, type AccessDecision } from './auth.js';
 import { FixedWindowLimiter, originAllowed, hostAllowed, WsAdmission } from './ws-guard.js';
-import { errorSchema, schemas } from './schemas.js';
+import { errorSchema, schemas, type Routes } from './schemas.js';
 import { componentName, payloadSchemas } from './payload-schemas.js';
 import { WebAssets } from './web-assets.js';
 import { checkJsonText } from '../core/json-guard.js';
@@ -264,10 +264,10 @@ export class ApiServer implements Component {
     });
 
     // --- Robots and commands.
-    app.get('/api/robots', { schema: schemas.robots }, async () => ({ robots: [...state.robots.values()], gateway_id: state.identity.gatewayId, site: state.identity.site }));
-    app.get<{ Params: { id: string } }>('/api/robots/:id', { schema: schemas.robot }, async (req, reply) => state.robot(req.params.id) ?? notFound(reply, req.params.id));
+    app.get<Routes['robots']>('/api/robots', { schema: schemas.robots }, async () => ({ robots: [...state.robots.values()], gateway_id: state.identity.gatewayId, site: state.identity.site }));
+    app.get<Routes['robot']>('/api/robots/:id', { schema: schemas.robot }, async (req, reply) => state.robot(req.params.id) ?? notFound(reply, req.params.id));
     app.get('/api/commands', { schema: schemas.commands }, async () => ({ commands: commands.catalogue() }));
-    app.post<{ Params: { id: string }; Body: { command: string; parameters?: Record<string, unknown>; id?: string; issued_at?: string } }>(
+    app.post<Routes['command']>(
       '/api/robots/:id/command',
       { ...commandRouteOptions, schema: schemas.command },
       async (req, reply) => {
@@ -287,7 +287,7 @@ export class ApiServer implements Component {
     );
 
     // --- Telemetry, history, cleanroom, alerts.
-    app.get<{ Querystring: { robot?: string; limit: number } }>('/api/telemetry/latest', { schema: schemas.latest }, async (req, reply) => {
+    app.get<Routes['latest']>('/api/telemetry/latest', { schema: schemas.latest }, async (req, reply) => {
       const { robot, limit } = req.query;
       if (robot !== undefined && !state.robots.has(robot)) return notFound(reply, robot);
       history?.flush();
@@ -299,7 +299,7 @@ export class ApiServer implements Component {
       const records = await history.latestJson(robot, limit);
       return reply.type('application/json; charset=utf-8').send(`{"count":${records.length},"source":"history","records":[${records.join(',')}]}`);
     });
-    app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; fields?: string; max_points: number } }>('/api/robots/:id/history', { schema: schemas.history }, async (req, reply) => {
+    app.get<Routes['history']>('/api/robots/:id/history', { schema: schemas.history }, async (req, reply) => {
       const { id } = req.params;
       if (!state.robots.has(id)) return notFound(reply, id);
       if (!history?.available) return reply.code(503).send(errorBody('HISTORY_UNAVAILABLE', 'the history store is not running on this gateway (history.enabled, or see /health)'));
@@ -311,10 +311,10 @@ export class ApiServer implements Component {
       // points first, as the answer has always been ordered.
       return Object.assign({ points: answer.points }, answer);
     });
-    app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
-    app.get('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));
+    app.get<Routes['cleanroom']>('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
+    app.get<Routes['alerts']>('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));
     // The one command path: dedupe by id, TTL and audit as for every other command.
-    app.post<{ Params: { alertId: string }; Body: { id?: string; issued_at?: string } | undefined }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
+    app.post<Routes['ackAlert']>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
       const outcome = await commands.execute({
         robotId: null,
         command: 'acknowledge_gateway_alert',
