@@ -100,7 +100,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     ],
   });
 
-  const uplink = new MqttUplink(jsonUplinkConfig(config.mqtt), state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands, modelPackages: modelUpdates?.onPackage });
+  const uplink = new MqttUplink(jsonUplinkConfig(config.mqtt), state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands, modelPackages: modelUpdates });
   const sparkplug = createSparkplug(config, { state, clock, log, commands });
   const history = createHistory(config, { clock, log, state });
   const health = () =>
