@@ -72,6 +72,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     uplink: () => uplink.status(),
     wsClients: () => api?.hub.clientCount ?? 0,
     sparkplug: () => sparkplug?.status(),
+    rulCapped: () => [...prognosis.feeds].map(([id, feed]) => [id, feed.tracker.cappedCount] as [string, number]),
   });
   const sensors = createRobots(config, { clock, log, state, devices, prognosis, metrics });
   const cleanroom = await createCleanroom(config, { clock, log, state, devices });

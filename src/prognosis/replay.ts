@@ -11,7 +11,7 @@ import { RulTracker } from './rul-tracker.js';
 import type { Rul } from '../state/wire-types.js';
 
 /** The published RUL fields (docs/schemas/telemetry.json#/definitions/rul) plus the replay's own. */
-export interface ReplayRow extends Pick<Rul, 'rul_state' | 'rul_s' | 'rul_low_s' | 'rul_high_s' | 'unit' | 'confidence_level' | 'baseline_ready' | 'model_version' | 'health_indicator'> {
+export interface ReplayRow extends Pick<Rul, 'rul_state' | 'rul_s' | 'rul_low_s' | 'rul_high_s' | 'unit' | 'confidence_level' | 'baseline_ready' | 'model_version' | 'health_indicator' | 'capped'> {
   snapshot: number;
   t_s: number;
   health_score: number;
@@ -56,6 +56,7 @@ export async function replayRecording(rec: Recording, model: Pick<RulModel, 'pre
       model_version: e.model_version,
       rul_median_s: e.rul_median_s,
       rul_source: e.rul_source,
+      ...(e.capped ? { capped: e.capped } : {}),
     });
   }
   return rows;

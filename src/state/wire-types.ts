@@ -377,6 +377,14 @@ export type Rul = {
     to: string;
   };
   ts: string;
+  /** Present only when the figures were clamped (src/prognosis/rul-cap.ts, docs/rul.md): the model's point estimate (in no_degradation its lower bound) was above 2 x the longest life in its training data (models/rul.json training_data: an extrapolation, not a prediction), then every figure is clamped to [0, cap_s]; or a figure was negative, then it is 0. status_reasons says so and fabwatch_rul_capped_total counts it. */
+  capped?: {
+    reason: "above_training_range" | "negative";
+    /** The model's figure that was out of range, s (null: not a number). */
+    model_rul_s: number | null;
+    /** The cap, s: 2 x the longest training life (null: the card lists no training lives, only negatives are clamped). */
+    cap_s: number | null;
+  };
 };
 
 /** Which anchor of the status model set health_score, the lowest of them (docs/status.md): the velocity against the ISO 20816 zone limits, the diagnosis, a degrading or failed RUL, or the asset's own trend from its learnt baseline. */
