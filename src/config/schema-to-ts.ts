@@ -16,6 +16,8 @@ type Node = {
   type?: string | string[];
   properties?: Record<string, Node>;
   required?: string[];
+  /** docs/schemas: fields this gateway always sends, but a consumer may not require (older gateways lack them); see ALWAYS_PRESENT. */
+  'x-always-present'?: string[];
   additionalProperties?: boolean | Node;
   items?: Node | Node[];
   enum?: unknown[];
@@ -78,7 +80,8 @@ function typeOf(n: Node, indent: string): string {
 
 function objectType(n: Node, indent: string): string {
   const inner = indent + '  ';
-  const required = new Set(n.required ?? []);
+  // The gateway's own payload types: what it always sends is not optional.
+  const required = new Set([...(n.required ?? []), ...(wire ? (n['x-always-present'] ?? []) : [])]);
   const props = Object.entries(n.properties ?? {}).map(([k, p]) => {
     // Config: a default is filled in by validation, so the property is always there. A message may omit it.
     const optional = !required.has(k) && (wire || p.default === undefined);

@@ -12,13 +12,15 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { startSimulatedGateway, get } from '../helpers/api-fixture.js';
 import { repoRoot } from '../helpers/gateway-process.js';
+import { withAlwaysPresent } from '../../src/core/validation.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const docSchema = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'docs/schemas', `${name}.json`), 'utf8'));
 
 /** A validator for one route's documented 200 answer, resolved inside the OpenAPI document. */
 function answerValidator(openapi: any): (path: string) => ValidateFunction {
-  const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+  // The gateway's own answers: what it always sends (x-always-present) must be there.
+  const ajv = withAlwaysPresent(addFormats(new Ajv({ allErrors: true, strict: false })));
   ajv.addSchema({ ...openapi, $id: 'openapi' });
   const pointer = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
   return (path) => ajv.getSchema(`openapi#/paths/${pointer(path)}/get/responses/200/content/${pointer('application/json')}/schema`)!;
@@ -81,4 +83,7 @@ test('REST answers validate against the docs/schemas payload schemas that /opena
   assert.equal(validateRobot({ ...robot, sensors: { ...robot.sensors, samples_lost: -1 } }), false, 'a negative count is refused');
   const { iso20816: _dropped, ...withoutZone } = robot;
   assert.equal(validateRobot(withoutZone), false, 'a missing field is refused');
+  const latest = (await get(`${g.base}/api/telemetry/latest?limit=1`)).body;
+  const { diagnosis: _diagnosis, ...olderRecord } = latest.records[0];
+  assert.equal(validator('/api/telemetry/latest')({ ...latest, records: [olderRecord] }), false, 'a field the gateway always sends (x-always-present) is required of its own answers');
 });

@@ -12,6 +12,7 @@ import { RulTracker, type RulEstimator } from '../../src/prognosis/rul-tracker.j
 import { HEALTH_FEATURE_COUNT } from '../../src/prognosis/features.js';
 import { rulState } from '../../src/monitor/wire-format.js';
 import { assessRobot } from '../../src/monitor/status-model.js';
+import { withAlwaysPresent } from '../../src/core/validation.js';
 
 const card = JSON.parse(readFileSync(new URL('../../models/rul.json', import.meta.url), 'utf8'));
 const CAP = rulCapFromCard(card)!;
@@ -68,7 +69,7 @@ test('tracker: an extrapolated estimate is clamped, flagged, counted, valid on t
   const wire = rulState(wild, ms);
   assert.deepEqual(wire.capped, wild.capped, 'the reason travels in the RUL payload');
   const schema = JSON.parse(readFileSync(new URL('../../docs/schemas/telemetry.json', import.meta.url), 'utf8'));
-  const ajv = (addFormatsModule as unknown as (a: Ajv) => Ajv)(new Ajv({ strict: false })).addSchema(schema);
+  const ajv = withAlwaysPresent((addFormatsModule as unknown as (a: Ajv) => Ajv)(new Ajv({ strict: false }))).addSchema(schema);
   const validate = ajv.getSchema(`${schema.$id}#/definitions/rul`)!;
   assert.ok(validate(wire), JSON.stringify(validate.errors));
   assert.equal(validate({ ...wire, rul_low_s: 3.5e25 - 1e25 * 4, capped: { reason: 'too_big', model_rul_s: 1, cap_s: 1 } }), false, 'control: an unknown reason is refused');

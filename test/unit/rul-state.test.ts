@@ -51,7 +51,8 @@ test('telemetry: the rul object of every state matches docs/schemas/telemetry.js
   const addFormats = (await import('ajv-formats')).default as unknown as (a: InstanceType<typeof Ajv>) => InstanceType<typeof Ajv>;
   const { rulState } = await import('../../src/monitor/robot-monitor.js');
   const schema = JSON.parse(readFileSync(new URL('../../docs/schemas/telemetry.json', import.meta.url), 'utf8'));
-  const ajv = addFormats(new Ajv({ strict: false })).addSchema(schema);
+  const { withAlwaysPresent } = await import('../../src/core/validation.js');
+  const ajv = withAlwaysPresent(addFormats(new Ajv({ strict: false }))).addSchema(schema);
   const validate = ajv.getSchema(`${schema.$id}#/properties/rul`)!;
   const t = new RulTracker({ robotId: 'r' });
   let ms = 0;
