@@ -73,6 +73,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     uplink: () => uplink.status(),
     wsClients: () => api?.hub.clientCount ?? 0,
     sparkplug: () => sparkplug?.status(),
+    rulCapped: () => [...prognosis.feeds].map(([id, feed]) => [id, feed.tracker.cappedCount] as [string, number]),
   });
   const sensors = createRobots(config, { clock, log, state, devices, prognosis, metrics });
   const cleanroom = await createCleanroom(config, { clock, log, state, devices });
@@ -104,7 +105,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     ],
   });
 
-  const uplink = new MqttUplink(jsonUplinkConfig(config.mqtt), state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands, modelPackages: modelUpdates?.onPackage });
+  const uplink = new MqttUplink(jsonUplinkConfig(config.mqtt), state, clock, log.child({ component: 'uplink' }), { stateDir: config.gateway.stateDir, commands, modelPackages: modelUpdates });
   const sparkplug = createSparkplug(config, { state, clock, log, commands });
   const history = createHistory(config, { clock, log, state });
   const health = () =>

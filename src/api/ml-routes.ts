@@ -4,6 +4,7 @@ import type { RulModel, RulPrediction } from '../prognosis/rul-model.js';
 import type { RulFeed } from '../monitor/rul-feed.js';
 import { FIVE_FEATURE_FORM } from '../prognosis/five-features.js';
 import { assessRobot } from '../monitor/status-model.js';
+import { capRulFigures } from '../prognosis/rul-cap.js';
 import { FabwatchError, errorCode, errorMessage } from '../core/errors.js';
 
 /** An error from predicting -> HTTP status: unknown robot 404, bad input 400, anything without a stable code 500. */
@@ -61,9 +62,12 @@ export function mlRoutes(deps: MlRoutesDeps): RoutePlugin {
       if (body.robot_id !== undefined && !ctx.state.robots.has(body.robot_id)) throw new FabwatchError('ROBOT_NOT_FOUND', `no robot "${body.robot_id}" on this gateway`);
       const tracker = body.robot_id ? deps.trackers.get(body.robot_id)?.tracker : undefined;
       const baseline = tracker?.baselineReady ? tracker.baseline : null;
-      const p: RulPrediction & { baseline_source: string } = await model.predictFiveFeatures(body.features, body.confidence_level ?? 0.95, baseline);
+      const raw: RulPrediction & { baseline_source: string } = await model.predictFiveFeatures(body.features, body.confidence_level ?? 0.95, baseline);
+      // Far outside the training range (or negative): clamped and flagged (src/prognosis/rul-cap.ts).
+      const { figures, capped } = capRulFigures(raw, model.rulCapS);
+      const p = { ...raw, rul_s: figures.rul_s!, rul_low_s: figures.rul_low_s, rul_high_s: figures.rul_high_s! };
       // A stateless estimate from the five features: the status model reads it as a degrading RUL.
-      const priority = assessRobot({ robot_id: body.robot_id ?? 'request', rul: { state: 'degrading', rul_s: p.rul_s, rul_low_s: p.rul_low_s, rul_high_s: p.rul_high_s } });
+      const priority = assessRobot({ robot_id: body.robot_id ?? 'request', rul: { state: 'degrading', rul_s: p.rul_s, rul_low_s: p.rul_low_s, rul_high_s: p.rul_high_s, capped } });
       return {
         robot_id: body.robot_id ?? null,
         rul_s: Math.round(p.rul_s),
@@ -72,6 +76,7 @@ export function mlRoutes(deps: MlRoutesDeps): RoutePlugin {
         unit: 's',
         confidence_level: p.confidence_level,
         confidence_interval: [Math.round(p.rul_low_s), Math.round(p.rul_high_s)],
+        ...(capped ? { capped } : {}),
         health_score: p.health_score,
         health_indicator: Math.round(p.health_indicator * 1000) / 1000,
         maintenance_priority: { level: priority.level, urgency: Math.round(priority.urgency * 1000) / 1000, reasons: priority.reasons },

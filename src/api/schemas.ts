@@ -1,10 +1,18 @@
 import type { FastifySchema } from 'fastify';
 import { commandBody } from '../commands/body.js';
+import type { CommandBody } from '../commands/body.js';
+import type { Alert, CleanroomStatus, RobotState } from '../state/types.js';
+import type { errorBody } from './errors.js';
+import type { HistoryPage as AlertHistoryPage, HistoryQuery as AlertHistoryQuery } from '../state/alarm-book.js';
+import { payloadRef } from './payload-schemas.js';
 
 /**
  * JSON Schemas of the API: fastify validates requests with them and @fastify/swagger turns the
  * same objects into the OpenAPI document at /openapi.json. WebSocket frames are validated with
- * the same command body schema.
+ * the same command body schema (docs/schemas/command.json). The payloads the routes answer with are
+ * the published schemas of docs/schemas, by $ref (payload-schemas.ts); their types are generated
+ * from the same files (src/state/wire-types.ts), and test/integration/api-payload-schemas.test.ts
+ * checks every answer of these routes against its documented schema.
  */
 
 export const errorSchema = {
@@ -86,29 +94,6 @@ export const historyQuery = {
 
 const nullableTime = (description: string) => ({ type: ['string', 'null'], format: 'date-time', description });
 
-/** One alert event, or one alarm of the active list (the alarm's raise with its state): docs/alarms.md. */
-export const alertSchema = open('Alert (ISA-18.2 alarm state after this event)', {
-  id: { type: 'string', description: 'New for every event.' },
-  alarm_id: { type: 'string', description: 'Stable identity: robot|source|condition ("-" for no robot); the same after a restart.' },
-  gateway_id: { type: 'string' },
-  site: { type: 'string' },
-  robot_id: { type: ['string', 'null'] },
-  source: { type: 'string' },
-  code: { type: 'string' },
-  severity: { type: 'string', enum: ['info', 'warning', 'critical'] },
-  message: { type: 'string' },
-  ts: { type: 'string', format: 'date-time' },
-  state: { type: 'string', enum: ['UNACK_ACTIVE', 'ACK_ACTIVE', 'UNACK_RTN', 'NORMAL'] },
-  kind: { type: 'string', enum: ['condition', 'event'] },
-  active: { type: 'boolean', description: 'True only while the condition holds.' },
-  acknowledged: { type: 'boolean' },
-  acked_by: { type: ['string', 'null'] },
-  acked_at: nullableTime('When it was acknowledged.'),
-  ack_comment: { type: ['string', 'null'] },
-  raised_at: { type: 'string', format: 'date-time' },
-  cleared_at: nullableTime('When the condition cleared (null while active).'),
-});
-
 export const alertHistoryQuery = {
   type: 'object',
   additionalProperties: false,
@@ -123,8 +108,12 @@ export const alertHistoryQuery = {
 
 export const schemas: Record<string, FastifySchema & { summary?: string; tags?: string[]; security?: unknown; hide?: boolean; produces?: string[] }> = {
   health: { summary: 'Process, sensors, uplink and model health', tags: ['gateway'], response: { 200: open('Health report (status ok | degraded)') } },
-  robots: { summary: 'Every robot with status, health score and latest features', tags: ['robots'], response: { 200: open('Robots', { robots: { type: 'array', items: open('Robot state') } }), ...errors(401) } },
-  robot: { summary: 'One robot in detail', tags: ['robots'], params: robotParams, response: { 200: open('Robot state'), ...errors(400, 401, 404) } },
+  robots: {
+    summary: 'Every robot with status, health score and latest features',
+    tags: ['robots'],
+    response: { 200: { ...open('Robots', { robots: { type: 'array', items: payloadRef('robot-state') }, gateway_id: { type: 'string' }, site: { type: 'string' } }), required: ['robots', 'gateway_id', 'site'] }, ...errors(401) },
+  },
+  robot: { summary: 'One robot in detail', tags: ['robots'], params: robotParams, response: { 200: payloadRef('robot-state'), ...errors(400, 401, 404) } },
   command: {
     summary: 'Send a command to a robot (needs a technician or admin token)',
     tags: ['commands'],
@@ -141,29 +130,54 @@ export const schemas: Record<string, FastifySchema & { summary?: string; tags?: 
     querystring: historyQuery,
     response: { 200: open('History', { points: { type: 'array', items: open('Point: ts and one number per field') } }), ...errors(400, 401, 404, 503) },
   },
-  latest: { summary: 'Recent telemetry records, newest first (bounded; filterable by robot)', tags: ['telemetry'], querystring: telemetryLatestQuery, response: { 200: open('Records', { count: { type: 'integer' }, records: { type: 'array', items: open('Telemetry record') } }), ...errors(400, 401, 404) } },
-  cleanroom: { summary: 'Cleanroom particle concentrations, ISO 14644-1 class, environment', tags: ['cleanroom'], response: { 200: open('Cleanroom status'), ...errors(401) } },
+  latest: {
+    summary: 'Recent telemetry records, newest first (bounded; filterable by robot)',
+    tags: ['telemetry'],
+    querystring: telemetryLatestQuery,
+    response: { 200: { ...open('Records', { count: { type: 'integer' }, source: { type: 'string', enum: ['memory', 'history'] }, records: { type: 'array', items: payloadRef('telemetry-record') } }), required: ['count', 'records'] }, ...errors(400, 401, 404) },
+  },
+  cleanroom: { summary: 'Cleanroom particle concentrations, ISO 14644-1 class, environment', tags: ['cleanroom'], response: { 200: payloadRef('cleanroom-record'), ...errors(401) } },
   ackAlert: {
     summary: 'Acknowledge an alarm by alarm_id or alert id (any alarm, also the cleanroom ones; needs a technician or admin token)',
     tags: ['alerts'],
     params: { type: 'object', required: ['alertId'], properties: { alertId: { type: 'string', minLength: 1, maxLength: 200 } } },
     body: { type: 'object', additionalProperties: false, properties: { id: commandBody.properties.id, issued_at: commandBody.properties.issued_at, comment: { type: 'string', maxLength: 500, description: 'Kept with the acknowledgement.' } } },
     security: [{ bearer: [] }],
-    response: { 200: alertSchema, ...errors(401, 403, 404, 429) },
+    response: { 200: payloadRef('alert-record'), ...errors(401, 403, 404, 429) },
   },
   activeAlerts: {
     summary: 'The alarms that are not normal (active, or cleared and not acknowledged): unacknowledged first, then by severity; never truncated',
     tags: ['alerts'],
-    response: { 200: open('Active list', { count: { type: 'integer' }, unacknowledged: { type: 'integer' }, alarms: { type: 'array', items: alertSchema } }), ...errors(401) },
+    response: { 200: { ...open('Active list', { count: { type: 'integer' }, unacknowledged: { type: 'integer' }, alarms: { type: 'array', items: payloadRef('alert-record') } }), required: ['count', 'unacknowledged', 'alarms'] }, ...errors(401) },
   },
   alerts: {
     summary: 'Alert history, newest first, filtered by source, robot and severity; paged with before/next_before (robot events are kept apart from the others, 1000 each)',
     tags: ['alerts'],
     querystring: alertHistoryQuery,
-    response: { 200: open('History page', { alerts: { type: 'array', items: alertSchema }, next_before: { type: ['integer', 'null'] } }), ...errors(400, 401) },
+    response: { 200: { ...open('History page', { alerts: { type: 'array', items: payloadRef('alert-record') }, next_before: { type: ['integer', 'null'] } }), required: ['alerts', 'next_before'] }, ...errors(400, 401) },
   },
   metrics: { summary: 'Prometheus metrics (text format)', tags: ['gateway'], produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text exposition format' }, ...errors(401) } },
 };
+
+type ErrorBody = ReturnType<typeof errorBody>;
+type RobotParams = { id: string };
+
+/**
+ * The routes' fastify generics, typed from the same sources as the schemas above: the command body
+ * and the answers are the types generated from docs/schemas (src/state/wire-types.ts via
+ * src/state/types.ts), so a handler returning something else fails the type check.
+ */
+export interface Routes {
+  robots: { Reply: { robots: RobotState[]; gateway_id: string; site: string } };
+  robot: { Params: RobotParams; Reply: RobotState | ErrorBody };
+  command: { Params: RobotParams; Body: CommandBody };
+  latest: { Querystring: { robot?: string; limit: number } };
+  history: { Params: RobotParams; Querystring: { from?: string; to?: string; fields?: string; max_points: number } };
+  cleanroom: { Reply: CleanroomStatus };
+  alerts: { Querystring: AlertHistoryQuery; Reply: AlertHistoryPage };
+  activeAlerts: { Reply: { count: number; unacknowledged: number; alarms: Alert[] } };
+  ackAlert: { Params: { alertId: string }; Body: (Pick<CommandBody, 'id' | 'issued_at'> & { comment?: string }) | undefined };
+}
 
 /** WebSocket client frames, by type (`{"type": ..., ...}`); `payload` may carry the fields instead. */
 export const wsFrames = {

@@ -11,7 +11,6 @@ import type { Component } from '../core/component.js';
 import type { Clock } from '../core/clock.js';
 import type { ApiConfig } from '../config/types.js';
 import type { GatewayState } from '../state/gateway-state.js';
-import type { HistoryQuery } from '../state/alarm-book.js';
 import type { CommandService } from '../commands/service.js';
 import type { CommandOutcome } from '../commands/types.js';
 import type { TelemetryHistory } from '../store/history.js';
@@ -21,7 +20,8 @@ import { WsHub } from './ws-hub.js';
 import { errorBody } from './errors.js';
 import { Authenticator, type Principal, type AccessDecision } from './auth.js';
 import { FixedWindowLimiter, originAllowed, hostAllowed, WsAdmission } from './ws-guard.js';
-import { errorSchema, schemas } from './schemas.js';
+import { errorSchema, schemas, type Routes } from './schemas.js';
+import { componentName, payloadSchemas } from './payload-schemas.js';
 import { WebAssets } from './web-assets.js';
 import { checkJsonText } from '../core/json-guard.js';
 import { errorMessage } from '../core/errors.js';
@@ -157,6 +157,10 @@ export class ApiServer implements Component {
     const bodyAjv = strictAjv();
     const textAjv = queryAjv();
     app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+    // Answers are serialised as they are (JSON.stringify), not through the response schemas: those
+    // document the payloads (docs/schemas) and a test checks the answers against them, where a
+    // schema-driven serialiser would silently drop or coerce a field the schema does not describe.
+    app.setSerializerCompiler(() => (data) => JSON.stringify(data));
     const origins = this.cfg.corsOrigins;
     // strictPreflight off: an OPTIONS without Origin / Access-Control-Request-Method is answered 204 (no CORS headers), not a text 400.
     await app.register(cors, { origin: origins.includes('*') ? true : origins.length ? origins : false, allowedHeaders: ['Content-Type', 'Authorization'], strictPreflight: false });
@@ -177,8 +181,16 @@ export class ApiServer implements Component {
         info: { title: 'fabwatch gateway API', version: VERSION, description: 'Local REST API of a fabwatch gateway. WebSocket protocol: see docs/api.md.' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (fabwatch hash-token); needed for commands, and for reads when api.auth.read is "token".' } } },
       },
+      // docs/schemas payloads become components named after their file (robot-state, telemetry-rul, ...).
+      refResolver: {
+        buildLocalReference: (json: { title?: unknown; $id?: unknown }, _base: unknown, _fragment: unknown, i: number) => {
+          if (!json.title && json.$id) json.title = json.$id;
+          return componentName(json, i);
+        },
+      },
     });
     app.addSchema(errorSchema);
+    for (const s of payloadSchemas) app.addSchema(s);
     // JSON bodies: size and nesting depth are checked before parsing (a deeply nested body would
     // overflow the stack of every recursive step after it), then fastify's own parser
     // (secure-json-parse: __proto__ and constructor.prototype keys are refused).
@@ -252,10 +264,10 @@ export class ApiServer implements Component {
     });
 
     // --- Robots and commands.
-    app.get('/api/robots', { schema: schemas.robots }, async () => ({ gateway_id: state.identity.gatewayId, site: state.identity.site, robots: [...state.robots.values()] }));
-    app.get<{ Params: { id: string } }>('/api/robots/:id', { schema: schemas.robot }, async (req, reply) => state.robot(req.params.id) ?? notFound(reply, req.params.id));
+    app.get<Routes['robots']>('/api/robots', { schema: schemas.robots }, async () => ({ robots: [...state.robots.values()], gateway_id: state.identity.gatewayId, site: state.identity.site }));
+    app.get<Routes['robot']>('/api/robots/:id', { schema: schemas.robot }, async (req, reply) => state.robot(req.params.id) ?? notFound(reply, req.params.id));
     app.get('/api/commands', { schema: schemas.commands }, async () => ({ commands: commands.catalogue() }));
-    app.post<{ Params: { id: string }; Body: { command: string; parameters?: Record<string, unknown>; id?: string; issued_at?: string } }>(
+    app.post<Routes['command']>(
       '/api/robots/:id/command',
       { ...commandRouteOptions, schema: schemas.command },
       async (req, reply) => {
@@ -275,7 +287,7 @@ export class ApiServer implements Component {
     );
 
     // --- Telemetry, history, cleanroom, alerts.
-    app.get<{ Querystring: { robot?: string; limit: number } }>('/api/telemetry/latest', { schema: schemas.latest }, async (req, reply) => {
+    app.get<Routes['latest']>('/api/telemetry/latest', { schema: schemas.latest }, async (req, reply) => {
       const { robot, limit } = req.query;
       if (robot !== undefined && !state.robots.has(robot)) return notFound(reply, robot);
       history?.flush();
@@ -287,7 +299,7 @@ export class ApiServer implements Component {
       const records = await history.latestJson(robot, limit);
       return reply.type('application/json; charset=utf-8').send(`{"count":${records.length},"source":"history","records":[${records.join(',')}]}`);
     });
-    app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; fields?: string; max_points: number } }>('/api/robots/:id/history', { schema: schemas.history }, async (req, reply) => {
+    app.get<Routes['history']>('/api/robots/:id/history', { schema: schemas.history }, async (req, reply) => {
       const { id } = req.params;
       if (!state.robots.has(id)) return notFound(reply, id);
       if (!history?.available) return reply.code(503).send(errorBody('HISTORY_UNAVAILABLE', 'the history store is not running on this gateway (history.enabled, or see /health)'));
@@ -295,16 +307,18 @@ export class ApiServer implements Component {
       const fromMs = parseTime(req.query.from, toMs - 3_600_000);
       if (!(fromMs <= toMs)) return reply.code(400).send(errorBody('BAD_REQUEST', `from (${req.query.from}) is after to (${req.query.to ?? 'now'})`));
       history.flush();
-      return history.queryAsync({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
+      const answer = await history.queryAsync({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
+      // points first, as the answer has always been ordered.
+      return Object.assign({ points: answer.points }, answer);
     });
-    app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
-    app.get<{ Querystring: HistoryQuery }>('/api/alerts', { schema: schemas.alerts }, async (req) => state.alarms.history(req.query));
-    app.get('/api/alerts/active', { schema: schemas.activeAlerts }, async () => {
+    app.get<Routes['cleanroom']>('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
+    app.get<Routes['alerts']>('/api/alerts', { schema: schemas.alerts }, async (req) => state.alarms.history(req.query));
+    app.get<Routes['activeAlerts']>('/api/alerts/active', { schema: schemas.activeAlerts }, async () => {
       const alarms = state.alarms.active();
       return { count: alarms.length, unacknowledged: alarms.filter((a) => !a.acknowledged).length, alarms };
     });
     // The one command path: dedupe by id, TTL and audit as for every other command.
-    app.post<{ Params: { alertId: string }; Body: { id?: string; issued_at?: string; comment?: string } | undefined }>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
+    app.post<Routes['ackAlert']>('/api/alerts/:alertId/acknowledge', { ...commandRouteOptions, schema: schemas.ackAlert }, async (req, reply) => {
       const outcome = await commands.execute({
         robotId: null,
         command: 'acknowledge_gateway_alert',

@@ -1,29 +1,18 @@
 import { strictAjv, describeErrors } from '../core/validation.js';
+import commandSchema from '../../docs/schemas/command.json' with { type: 'json' };
+import type { CommandMessage } from '../state/wire-types.js';
 
 /**
  * The body of a command, the same by every transport: POST /api/robots/:id/command, the
  * WebSocket `command` frame (plus `type`, `robot_id`, `token`) and an MQTT message on
- * factory/{site}/{robot_id}/cmd (docs/schemas/command.json). No extra properties, no coercion.
+ * factory/{site}/{robot_id}/cmd. It is docs/schemas/command.json itself (without its $id, so that
+ * each validator may compile it): no extra properties, no coercion. Its type is generated from the
+ * same file (src/state/wire-types.ts).
  */
-export const commandBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['command'],
-  properties: {
-    command: { type: 'string', minLength: 1, maxLength: 64, description: 'start_acquisition, stop_acquisition, set_maintenance_mode, acknowledge_alert, reset_rul, ...' },
-    parameters: { type: 'object', default: {}, description: "The command's parameters (validated per command)." },
-    id: { type: 'string', minLength: 1, maxLength: 128, description: 'Client-chosen id: a repeated id is not executed twice.' },
-    issued_at: { type: 'string', format: 'date-time', description: 'When the client issued it; older than the TTL (or further ahead than the allowed clock skew) is refused.' },
-  },
-} as const;
+const { $schema: _schema, $id: _id, title: _title, ...body } = commandSchema;
+export const commandBody = body;
 
-export interface CommandBody {
-  command: string;
-  parameters?: Record<string, unknown>;
-  id?: string;
-  issued_at?: string;
-}
-
+export type CommandBody = CommandMessage;
 const validate = strictAjv().compile<CommandBody>(commandBody);
 
 /** Check a parsed command body: the body, or why not (one line). */

@@ -16,17 +16,22 @@ type Node = {
   type?: string | string[];
   properties?: Record<string, Node>;
   required?: string[];
+  /** docs/schemas: fields this gateway always sends, but a consumer may not require (older gateways lack them); see ALWAYS_PRESENT. */
+  'x-always-present'?: string[];
   additionalProperties?: boolean | Node;
-  items?: Node;
+  items?: Node | Node[];
   enum?: unknown[];
   const?: unknown;
   anyOf?: Node[];
   oneOf?: Node[];
+  allOf?: Node[];
   $ref?: string;
   default?: unknown;
   description?: string;
   minimum?: number;
   maximum?: number;
+  minItems?: number;
+  maxItems?: number;
 };
 
 export const typeName = (def: string) => def[0].toUpperCase() + def.slice(1) + 'Schema';
@@ -36,10 +41,17 @@ function doc(n: Node, indent: string): string {
   return parts.length ? `${indent}/** ${parts.join(' ').replace(/\*\//g, '*\\/')} */\n` : '';
 }
 
+/** How a `$ref` is named: config definitions get a `Schema` suffix; the wire schemas' definitions are named as they are (see wireRefName). */
+type RefName = (ref: string) => string;
+let refName: RefName = (ref) => typeName(ref.replace('#/definitions/', ''));
+/** Whether the wire schemas are being generated (an open object without properties is then a map of unknown, not an empty object). */
+let wire = false;
+
 function typeOf(n: Node, indent: string): string {
-  if (n.$ref) return typeName(n.$ref.replace('#/definitions/', ''));
+  if (n.$ref) return refName(n.$ref);
   if (n.const !== undefined) return JSON.stringify(n.const);
   if (n.enum) return n.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (n.allOf) return `(${n.allOf.map((a) => typeOf(a, indent)).join(' & ')})`;
   const alts = n.anyOf ?? n.oneOf;
   if (alts) return alts.map((a) => typeOf(a, indent)).join(' | ');
   const types = Array.isArray(n.type) ? n.type : n.type ? [n.type] : [];
@@ -55,6 +67,9 @@ function typeOf(n: Node, indent: string): string {
     case 'null':
       return 'null';
     case 'array':
+      if (Array.isArray(n.items)) return `[${n.items.map((i) => typeOf(i, indent)).join(', ')}]`;
+      // A short fixed-length array (e.g. a band [low, high]) is a tuple.
+      if (n.items && n.minItems !== undefined && n.minItems === n.maxItems && n.minItems <= 4) return `[${Array(n.minItems).fill(typeOf(n.items, indent)).join(', ')}]`;
       return n.items ? `Array<${typeOf(n.items, indent)}>` : 'unknown[]';
     case 'object':
       return objectType(n, indent);
@@ -65,14 +80,17 @@ function typeOf(n: Node, indent: string): string {
 
 function objectType(n: Node, indent: string): string {
   const inner = indent + '  ';
-  const required = new Set(n.required ?? []);
+  // The gateway's own payload types: what it always sends is not optional.
+  const required = new Set([...(n.required ?? []), ...(wire ? (n['x-always-present'] ?? []) : [])]);
   const props = Object.entries(n.properties ?? {}).map(([k, p]) => {
-    const optional = !required.has(k) && p.default === undefined;
+    // Config: a default is filled in by validation, so the property is always there. A message may omit it.
+    const optional = !required.has(k) && (wire || p.default === undefined);
     const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
     return `${doc(p, inner)}${inner}${key}${optional ? '?' : ''}: ${typeOf(p, inner)};\n`;
   });
   if (typeof n.additionalProperties === 'object') props.push(`${inner}[key: string]: ${typeOf(n.additionalProperties, inner)};\n`);
-  return props.length ? `{\n${props.join('')}${indent}}` : 'Record<string, never>';
+  if (props.length) return `{\n${props.join('')}${indent}}`;
+  return n.additionalProperties === false || !wire ? 'Record<string, never>' : 'Record<string, unknown>';
 }
 
 /** The TypeScript source for a schema: one exported type per definition, and the root as `rootName`. */
@@ -83,10 +101,40 @@ export function schemaToTs(schema: Node & { definitions?: Record<string, Node> }
   return out.join('\n');
 }
 
-/** The wire payloads' types from docs/schemas/*.json: one `<Name>Message` type per file. */
-export function wireSchemasToTs(schemas: Array<{ file: string; schema: Node }>): string {
+/**
+ * `#/definitions/rul` and `telemetry.json#/definitions/rul` -> `Rul` (definition names are unique
+ * over docs/schemas, checked below); `alert.json` (a whole file) -> `AlertMessage`.
+ */
+const wireRefName: RefName = (ref) => {
+  const [file, pointer] = ref.split('#');
+  if (!pointer) return messageName(file);
+  const def = pointer.replace('/definitions/', '');
+  return def[0].toUpperCase() + def.slice(1);
+};
+
+/**
+ * The wire payloads' types from docs/schemas/*.json: one `<Name>Message` type per file, and one type
+ * per definition (`definitions.vibrationSummary` -> `VibrationSummary`), which src/state/types.ts
+ * re-exports as the gateway's payload types.
+ */
+export function wireSchemasToTs(schemas: Array<{ file: string; schema: Node & { definitions?: Record<string, Node> } }>): string {
   const out = ['// Generated from docs/schemas/*.json by src/config/schema-to-ts.ts (npm run gen:config-types). Do not edit.\n'];
-  for (const { file, schema } of schemas) out.push(`${doc(schema, '')}export type ${messageName(file)} = ${typeOf(schema, '')};\n`);
+  const seen = new Set<string>();
+  const saved = refName;
+  [refName, wire] = [wireRefName, true];
+  try {
+    for (const { file, schema } of schemas) {
+      out.push(`${doc(schema, '')}export type ${messageName(file)} = ${typeOf(schema, '')};\n`);
+      for (const [name, def] of Object.entries(schema.definitions ?? {})) {
+        const type = wireRefName(`#/definitions/${name}`);
+        if (seen.has(type)) throw new Error(`docs/schemas: definition ${name} (${file}) is defined twice; definition names are unique over docs/schemas`);
+        seen.add(type);
+        out.push(`${doc(def, '')}export type ${type} = ${typeOf(def, '')};\n`);
+      }
+    }
+  } finally {
+    [refName, wire] = [saved, false];
+  }
   return out.join('\n');
 }
 

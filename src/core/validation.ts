@@ -28,3 +28,23 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, root = 
 }
 
 export type { ValidateFunction };
+
+/**
+ * `x-always-present` (docs/schemas): fields this gateway always sends but that a consumer must not
+ * require, because older gateways do not send them (the historian, src/ingest/messages.ts, reads
+ * the schemas as plain JSON Schema and accepts their messages). Checking the gateway's OWN output
+ * (tests of MQTT messages and REST answers) adds this keyword, which makes them required. The
+ * generated payload types (src/state/wire-types.ts) treat them as required too.
+ */
+export const ALWAYS_PRESENT = 'x-always-present';
+
+export function withAlwaysPresent<A extends Ajv>(ajv: A): A {
+  ajv.addKeyword({
+    keyword: ALWAYS_PRESENT,
+    type: 'object',
+    schemaType: 'array',
+    error: { message: (cxt) => `must have the always-present properties ${JSON.stringify(cxt.schema)}` },
+    validate: (names: string[], data: Record<string, unknown>) => names.every((n) => n in data),
+  });
+  return ajv;
+}

@@ -10,6 +10,8 @@ export interface MetricSources {
   faults: () => DeviceFault[];
   uplink: () => UplinkStatus;
   wsClients: () => number;
+  /** Per robot, RUL estimates whose figures were clamped (src/prognosis/rul-cap.ts). */
+  rulCapped?: () => Iterable<[robotId: string, count: number]>;
   /** The Sparkplug B edge node, when mqtt.sparkplug.enabled (its metrics are absent otherwise). */
   sparkplug?: () => SparkplugStatus | undefined;
 }
@@ -62,6 +64,8 @@ export class GatewayMetrics {
         this.set(src.uplink().connected ? 1 : 0);
       },
     });
+    // A robot appears once one of its estimates was clamped (as prom-client's own labelled counters do).
+    follow('fabwatch_rul_capped_total', 'RUL estimates clamped: above 2 x the longest training life or negative (reason in the RUL payload), per robot', ['robot'], () => [...(src.rulCapped?.() ?? [])].filter(([, n]) => n > 0).map(([id, n]) => [{ robot: id }, n]));
     follow('fabwatch_uplink_messages_published_total', 'Messages published upstream', [], () => [[{}, src.uplink().published]]);
     follow('fabwatch_uplink_messages_dropped_total', 'Messages dropped (outbox full)', [], () => [[{}, src.uplink().dropped]]);
     follow('fabwatch_mqtt_commands_retained_ignored_total', 'Retained MQTT command messages ignored (never executed)', [], () => [[{}, src.uplink().commands_retained_ignored]]);

@@ -89,7 +89,7 @@ export class RobotMonitor {
       robot_id: this.robot.id,
       iso20816: j.iso20816,
       diagnosis: j.diagnosis,
-      rul: rul ? { state: rul.rul_state, rul_s: rul.rul_s, rul_low_s: rul.rul_low_s, rul_high_s: rul.rul_high_s } : null,
+      rul: rul ? { state: rul.rul_state, rul_s: rul.rul_s, rul_low_s: rul.rul_low_s, rul_high_s: rul.rul_high_s, capped: rul.capped } : null,
       trend: baselineReady ? { score: estimate.health_score, baseline_learnt_while_faulty: this.rul?.baselineLearntWhileFaulty ?? false } : null,
       device_faults: robotState?.faults.map((f) => f.code) ?? [],
       active_alerts: this.alerts.active(),

@@ -24,9 +24,11 @@
  *    faults). A `no_degradation` or `learning` RUL adds nothing: a lower bound is not an imminent
  *    failure.
  */
+import type { Rul } from '../state/wire-types.js';
 
 export type IsoZone = 'A' | 'B' | 'C' | 'D';
-export type RulStateName = 'learning' | 'no_degradation' | 'degrading' | 'failed';
+/** The published RUL states (docs/schemas/telemetry.json#/definitions/rul). */
+export type RulStateName = Rul['rul_state'];
 export type AssessedStatus = 'ok' | 'warning' | 'critical' | 'fault';
 export type PriorityLevel = 'critical' | 'high' | 'medium' | 'low';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
@@ -38,7 +40,7 @@ export interface StatusEvidence {
   /** The voted diagnosis: label ('none' = nothing found), confidence 0-1, evidence strength. */
   diagnosis?: { label: string; confidence: number; evidence?: ReadonlyArray<{ db_above_floor: number }> } | null;
   /** RUL with its state; the point estimate is only present when degrading. */
-  rul?: { state: RulStateName; rul_s?: number | null; rul_low_s?: number | null; rul_high_s?: number | null } | null;
+  rul?: ({ state: RulStateName } & Partial<Pick<Rul, 'rul_s' | 'rul_high_s'>> & { rul_low_s?: number | null; capped?: Rul['capped'] | null }) | null;
   /** The asset's own trend score (0-100) from its learnt baseline, when it has one. */
   trend?: { score: number; baseline_learnt_while_faulty?: boolean } | null;
   /** Device faults currently active (sensor not readable, ...), by code. */
@@ -145,6 +147,13 @@ export function describeRul(rul: NonNullable<StatusEvidence['rul']>): string {
   }
 }
 
+/** Why RUL figures were clamped (src/prognosis/rul-cap.ts), in words. */
+export function describeRulCap(c: NonNullable<NonNullable<StatusEvidence['rul']>['capped']>): string {
+  const model = c.model_rul_s === null ? 'not a number' : c.model_rul_s < 0 ? `${Math.round(c.model_rul_s)} s` : fmtDuration(c.model_rul_s);
+  if (c.reason === 'negative') return `RUL: the model answered ${model}, shown as 0`;
+  return `RUL capped at ${c.cap_s === null ? '?' : fmtDuration(c.cap_s)}: the model answered ${model}, outside its training range`;
+}
+
 export function assessRobot(e: StatusEvidence): Assessment {
   const reasons: Array<{ weight: number; text: string }> = [];
   const caps: Array<{ basis: Assessment['health_basis']; value: number }> = [];
@@ -188,6 +197,7 @@ export function assessRobot(e: StatusEvidence): Assessment {
       if (typeof low === 'number' && low < DAY) critical = true;
     }
     if (rul.state === 'degrading' || rul.state === 'failed') reasons.push({ weight: ur, text: describeRul(rul) });
+    if (rul.capped) reasons.push({ weight: 0.02, text: describeRulCap(rul.capped) });
   }
 
   let baselineSuspect = false;

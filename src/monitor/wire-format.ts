@@ -25,6 +25,7 @@ export function rulState(e: RulEstimate, ts: number): RobotRulState {
     baseline_ready: e.baseline_ready,
     input_window: { snapshots: e.input_window.snapshots, from: new Date(e.input_window.from_ms).toISOString(), to: new Date(e.input_window.to_ms).toISOString() },
     ts: new Date(ts).toISOString(),
+    ...(e.capped ? { capped: e.capped } : {}),
   };
 }
 

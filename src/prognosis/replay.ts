@@ -8,22 +8,13 @@ import { createHealthFeatureScratch, extractHealthFeatures, HEALTH_FEATURE_COUNT
 import type { Recording } from '../recording/recording.js';
 import type { RulModel } from './rul-model.js';
 import { RulTracker } from './rul-tracker.js';
-import type { RulState } from './rul-state.js';
+import type { Rul } from '../state/wire-types.js';
 
-export interface ReplayRow {
+/** The published RUL fields (docs/schemas/telemetry.json#/definitions/rul) plus the replay's own. */
+export interface ReplayRow extends Pick<Rul, 'rul_state' | 'rul_s' | 'rul_low_s' | 'rul_high_s' | 'unit' | 'confidence_level' | 'baseline_ready' | 'model_version' | 'health_indicator' | 'capped'> {
   snapshot: number;
   t_s: number;
-  health_indicator: number;
   health_score: number;
-  /** learning | no_degradation (rul_low_s is a lower bound, rul_s/rul_high_s null) | degrading | failed. */
-  rul_state: RulState;
-  rul_s: number | null;
-  rul_low_s: number;
-  rul_high_s: number | null;
-  unit: 's';
-  confidence_level: number;
-  baseline_ready: boolean;
-  model_version: string;
   /** Median RUL (rul_s is the PHM-optimal 0.2 quantile) and which model answered. */
   rul_median_s: number | null;
   rul_source: 'population' | 'degradation';
@@ -65,6 +56,7 @@ export async function replayRecording(rec: Recording, model: Pick<RulModel, 'pre
       model_version: e.model_version,
       rul_median_s: e.rul_median_s,
       rul_source: e.rul_source,
+      ...(e.capped ? { capped: e.capped } : {}),
     });
   }
   return rows;

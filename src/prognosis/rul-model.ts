@@ -17,6 +17,7 @@ import { ErrorCode, FabwatchError } from '../core/errors.js';
 import type { DegradationPrior } from './degradation.js';
 import { fiveFeaturesToModelInputs, RUL_BAD_FEATURES } from './five-features.js';
 import { normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUTS } from './rul-math.js';
+import { rulCapFromCard } from './rul-cap.js';
 
 export const RulErrorCode = {
   RUL_MODEL_MISSING: 'RUL_MODEL_MISSING',
@@ -339,6 +340,11 @@ export class RulModel implements Component {
   }
 
   /** Conformal calibration of the per-asset RUL from the card (src/prognosis/rul-calibration.ts), or null (v1/v2 cards). */
+  /** Shown RUL figures above this are clamped (2 x the longest life in the card's training data; src/prognosis/rul-cap.ts); null without training lives in the card. */
+  get rulCapS(): number | null {
+    return this.cardData ? rulCapFromCard(this.cardData) : null;
+  }
+
   get calibration(): RulCalibration | null {
     return validCalibration(this.cardData?.calibration);
   }

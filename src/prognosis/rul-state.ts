@@ -15,8 +15,13 @@
  *   asset's tracker is reset (bearing replaced).
  * degrading does not return to no_degradation: the degradation model's onset is latched too.
  */
-export const RUL_STATES = ['learning', 'no_degradation', 'degrading', 'failed'] as const;
-export type RulState = (typeof RUL_STATES)[number];
+import type { Rul } from '../state/wire-types.js';
+
+/** The states and the RUL figures are the published ones (docs/schemas/telemetry.json#/definitions/rul): one field list. */
+export type RulState = Rul['rul_state'];
+export const RUL_STATES = ['learning', 'no_degradation', 'degrading', 'failed'] as const satisfies readonly RulState[];
+/** Compile-time: every published state is listed (`satisfies` above checks the other direction); a missing one fails the type check here. */
+export const RUL_STATES_COMPLETE: [Exclude<RulState, (typeof RUL_STATES)[number]>] extends [never] ? true : Exclude<RulState, (typeof RUL_STATES)[number]> = true;
 
 export interface RulStateInputs {
   baselineReady: boolean;
@@ -33,11 +38,7 @@ export function rulStateOf(i: RulStateInputs): RulState {
 }
 
 /** The RUL figures a state allows to show: no_degradation has only a lower bound; failed is 0. */
-export interface RulFigures {
-  rul_s: number | null;
-  rul_low_s: number;
-  rul_high_s: number | null;
-}
+export type RulFigures = Pick<Rul, 'rul_s' | 'rul_low_s' | 'rul_high_s'>;
 
 /**
  * `point`, `low`, `high`: the model's estimate and two-sided interval; `lowerBound`: its one-sided

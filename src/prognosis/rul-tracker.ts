@@ -20,7 +20,8 @@ import { DEFAULT_FUSION, fuseRul, type FusedRul, type FusionMode } from './rul-f
 import type { RulModel, RulPrediction } from './rul-model.js';
 import { normalQuantile, RUL_MODEL_INPUT_COUNT, RUL_MODEL_INPUT_FEATURE_INDEX } from './rul-math.js';
 import { DEFAULT_SMOOTHING_WINDOW, TrailingMedian } from './smoothing.js';
-import { figuresFor, rulStateOf, type RulState } from './rul-state.js';
+import { figuresFor, rulStateOf, type RulFigures, type RulState } from './rul-state.js';
+import { capRulFigures, type RulCapped } from './rul-cap.js';
 import { calibratedFigures, type RulCalibration } from './rul-calibration.js';
 import { PHM_POINT_QUANTILE } from './rul-fusion.js';
 
@@ -54,19 +55,14 @@ export interface RulTrackerOptions {
   fusion?: FusionMode;
 }
 
-export interface RulEstimate extends Omit<RulPrediction, 'rul_s' | 'rul_high_s'> {
+/**
+ * rul_state and the figures it allows (src/prognosis/rul-state.ts; their meaning is documented once,
+ * in docs/schemas/telemetry.json#/definitions/rul): learning | no_degradation (only the lower bound
+ * rul_low_s, rul_s and rul_high_s null) | degrading (point + interval) | failed (all 0).
+ */
+export interface RulEstimate extends Omit<RulPrediction, 'rul_s' | 'rul_low_s' | 'rul_high_s'>, RulFigures {
   robot_id: string;
-  /**
-   * What the estimate can say (src/prognosis/rul-state.ts): learning | no_degradation (only the lower
-   * bound rul_low_s, rul_s and rul_high_s null) | degrading (point + interval) | failed (all 0).
-   */
   rul_state: RulState;
-  /** Point estimate (the 0.2 quantile); null in no_degradation. */
-  rul_s: number | null;
-  /** Lower end of the interval; in no_degradation the one-sided lower bound at the confidence level. */
-  rul_low_s: number;
-  /** Upper end of the interval; null in no_degradation. */
-  rul_high_s: number | null;
   /**
    * The model's full answer whatever the state (two-sided interval, 0.2-quantile point): for the
    * evaluation, which must score a point at every cut. Not for display: in no_degradation the
@@ -83,10 +79,12 @@ export interface RulEstimate extends Omit<RulPrediction, 'rul_s' | 'rul_high_s'>
   rul_source: FusedRul['source'];
   /** The asset's degradation model: onset, slope, amplitude indicator vs its baseline and threshold. */
   degradation: FusedRul['degradation'];
+  /** Set when the shown figures (and rul_median_s) were clamped: outside the training range or negative (rul-cap.ts). */
+  capped: RulCapped | null;
 }
 
 /** What the tracker needs from a model: the ONNX population prediction, and the degradation prior from its card. */
-export type RulEstimator = Pick<RulModel, 'predict'> & { readonly degradationPrior?: DegradationPrior | null; readonly calibration?: RulCalibration | null };
+export type RulEstimator = Pick<RulModel, 'predict'> & { readonly degradationPrior?: DegradationPrior | null; readonly calibration?: RulCalibration | null; readonly rulCapS?: number | null };
 
 export class RulTracker {
   readonly robotId: string;
@@ -99,6 +97,8 @@ export class RulTracker {
   private readonly ratio = new Float64Array(RUL_MODEL_INPUT_COUNT);
   private readonly smoothed = new Float64Array(RUL_MODEL_INPUT_COUNT);
   private readonly recentMs: number[] = [];
+  /** Estimates whose figures were clamped (rul-cap.ts), since this tracker was created: fabwatch_rul_capped_total. */
+  cappedCount = 0;
   private count = 0;
   private firstMs: number | null = null;
   private lastMs: number | null = null;
@@ -194,7 +194,10 @@ export class RulTracker {
     if (this.degradingSinceMs === null && f.source === 'degradation') this.degradingSinceMs = this.lastMs;
     const rulState = rulStateOf({ baselineReady: this.base.ready, failed: this.failedAtMs !== null, degrading: this.degradingSinceMs !== null });
     if (cal) f = { ...f, ...calibratedFigures(cal, rulState, { median: f.rul_median_s, low90: f.rul_low_s, high90: f.rul_high_s }, confidenceLevel, PHM_POINT_QUANTILE) };
-    const shown = figuresFor(rulState, f.rul_s, f.rul_low_s, f.rul_high_s, f.rul_lower_bound_s);
+    // Far outside the training range (or negative) is an extrapolation: clamped, flagged, counted (rul-cap.ts).
+    const { figures: shown, capped } = capRulFigures(figuresFor(rulState, f.rul_s, f.rul_low_s, f.rul_high_s, f.rul_lower_bound_s), model.rulCapS ?? null);
+    if (capped) this.cappedCount++;
+    const medianCap = capped?.reason === 'above_training_range' && capped.cap_s !== null ? capped.cap_s : Infinity;
     return {
       ...p,
       ...shown,
@@ -205,7 +208,8 @@ export class RulTracker {
       robot_id: this.robotId,
       input_window: window,
       baseline_ready: this.base.ready,
-      rul_median_s: rulState === 'degrading' ? f.rul_median_s : rulState === 'failed' ? 0 : null,
+      rul_median_s: rulState === 'degrading' ? Math.min(Math.max(f.rul_median_s, 0), medianCap) : rulState === 'failed' ? 0 : null,
+      capped,
       rul_source: f.source,
       degradation: f.degradation,
     };

@@ -13,10 +13,31 @@ function readSecretFile(path: string, what: string): Buffer {
 }
 
 /**
- * mqtt.js options from the config slice: session, keepalive, credentials, TLS / mutual TLS, the
- * last will. Files (CA, client cert/key, password) are read here, once, at start-up.
+ * Room for everything in an MQTT 5 PUBLISH besides the payload: fixed header (<= 5 bytes), topic
+ * (2 + its length), packet id (2) and properties (Response Topic, Correlation Data, User
+ * Properties, ...). 4 KiB: a payload up to the application's own cap is always delivered, so the
+ * gateway can answer it (e.g. INPUT_TOO_LARGE), whatever properties the sender adds.
  */
-export function clientOptions(cfg: MqttConfig, ids: { clientId: string }, will: { topic: string; payload: string }): IClientOptions {
+export const PUBLISH_OVERHEAD_BYTES = 4096;
+
+/**
+ * The Maximum Packet Size the gateway announces in CONNECT (MQTT 5 only): the largest payload it
+ * accepts on any topic it subscribes to, plus the packet overhead. The broker then never sends it a
+ * bigger packet (MQTT 5, 3.1.2.11.4: it discards it), so a 100 MB publish to a command topic never
+ * reaches the gateway's memory. One value per connection: when model updates are on (their
+ * packages may be model.updates.maxPackageBytes), that is the larger limit.
+ */
+export function maximumPacketSize(inbound: { commandBytes?: number; modelPackageBytes?: number }): number | undefined {
+  const largest = Math.max(inbound.commandBytes ?? 0, inbound.modelPackageBytes ?? 0);
+  return largest > 0 ? largest + PUBLISH_OVERHEAD_BYTES : undefined;
+}
+
+/**
+ * mqtt.js options from the config slice: session, keepalive, credentials, TLS / mutual TLS, the
+ * last will, and (MQTT 5) the Maximum Packet Size for `inbound` (maximumPacketSize above). Files
+ * (CA, client cert/key, password) are read here, once, at start-up.
+ */
+export function clientOptions(cfg: MqttConfig, ids: { clientId: string }, will: { topic: string; payload: string }, inbound: { commandBytes?: number; modelPackageBytes?: number } = {}): IClientOptions {
   const opts: IClientOptions = {
     clientId: ids.clientId,
     protocolVersion: cfg.protocolVersion,
@@ -30,6 +51,8 @@ export function clientOptions(cfg: MqttConfig, ids: { clientId: string }, will: 
     will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true },
   };
   if (cfg.protocolVersion === 5 && !cfg.clean) opts.properties = { sessionExpiryInterval: cfg.sessionExpiryS };
+  const maxPacket = maximumPacketSize(inbound);
+  if (cfg.protocolVersion === 5 && maxPacket !== undefined) opts.properties = { ...opts.properties, maximumPacketSize: maxPacket };
   if (cfg.username !== undefined) opts.username = cfg.username;
   if (cfg.passwordFile !== undefined) opts.password = readSecretFile(cfg.passwordFile, 'password').toString('utf8').replace(/\r?\n$/, '');
   else if (cfg.password !== undefined) opts.password = cfg.password;

@@ -25,8 +25,12 @@ export interface UplinkDeps {
   stateDir: string;
   /** Commands arriving on factory/{site}/{robot_id}/cmd (and gateway commands on factory/{site}/gateways/{id}/cmd); absent = not subscribed. */
   commands?: CommandService;
-  /** Model packages arriving on factory/{site}/gateways/{id}/model (retained included); absent = not subscribed. */
-  modelPackages?: (payload: Buffer) => void;
+  /**
+   * Model packages arriving on factory/{site}/gateways/{id}/model (retained included); absent = not
+   * subscribed. maxPackageBytes (model.updates.maxPackageBytes) counts, with the command cap, in
+   * the MQTT 5 Maximum Packet Size the gateway announces (mqtt-options.ts).
+   */
+  modelPackages?: { onPackage(payload: Buffer): void; maxPackageBytes: number };
 }
 
 const VALID_RESPONSE_TOPIC = /^[^#+\u0000]{1,65535}$/;
@@ -128,7 +132,11 @@ export class MqttUplink implements Component {
     if (this.cfg.tls && (url.protocol === 'mqtt:' || url.protocol === 'ws:' || url.protocol === 'tcp:')) {
       throw new FabwatchError('UPLINK_CONFIG', `mqtt.tls is set but the broker URL ${redactUrl(this.cfg.url)} is not TLS: use mqtts:// or wss://`);
     }
-    const opts = clientOptions(this.cfg, { clientId: this.cfg.clientId ?? `fabwatch-${this.gatewayId}` }, { topic: statusTopic, payload: this.statusPayload('offline') });
+    const inbound = {
+      commandBytes: this.deps.commands && this.cfg.commands.enabled ? this.cfg.commands.maxBytes : undefined,
+      modelPackageBytes: this.deps.modelPackages?.maxPackageBytes,
+    };
+    const opts = clientOptions(this.cfg, { clientId: this.cfg.clientId ?? `fabwatch-${this.gatewayId}` }, { topic: statusTopic, payload: this.statusPayload('offline') }, inbound);
     this.outbox.open();
 
     const produce = (topic: string, body: object, kind: MessageKind) => this.publish(topic, body, kind);
@@ -167,7 +175,7 @@ export class MqttUplink implements Component {
       (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       const receiveMaximum = connack.properties?.receiveMaximum;
       this.window = Math.max(1, Math.min(this.cfg.maxInFlight, receiveMaximum ?? Infinity));
-      this.log.info({ broker: redactUrl(this.cfg.url), protocol_version: this.cfg.protocolVersion, session_present: connack.sessionPresent, window: this.window, backlog: this.outbox.status().pending }, 'uplink connected');
+      this.log.info({ broker: redactUrl(this.cfg.url), protocol_version: this.cfg.protocolVersion, max_packet_bytes: client.options.properties?.maximumPacketSize ?? null, session_present: connack.sessionPresent, window: this.window, backlog: this.outbox.status().pending }, 'uplink connected');
       // Retained state: refreshed on every connect, so a broker that restarted without persistence has it again.
       client.publish(statusTopic, this.statusPayload('online'), { qos: 1, retain: true });
       this.subscribeCommands(client);
@@ -219,7 +227,7 @@ export class MqttUplink implements Component {
     try {
       if (topic === topics.gatewayModel(this.site, this.gatewayId)) {
         // An empty retained message is how the fleet clears the topic: nothing to install.
-        if (payload.length > 0) this.deps.modelPackages?.(payload);
+        if (payload.length > 0) this.deps.modelPackages?.onPackage(payload);
         return;
       }
       const parts = topic.split('/');

@@ -11,6 +11,8 @@ export interface ModelUpdates {
   updater: ModelUpdater;
   /** For the uplink: a payload from factory/{site}/gateways/{id}/model. */
   onPackage(payload: Buffer): void;
+  /** model.updates.maxPackageBytes: the uplink lets packets this big through (MQTT 5 Maximum Packet Size). */
+  maxPackageBytes: number;
   /** `model_rollback`: a gateway command, sent over MQTT on factory/{site}/gateways/{id}/cmd (no REST route or WebSocket frame carries gateway commands yet). */
   commands: CommandDefinition<never>[];
 }
@@ -58,5 +60,5 @@ export function createModelUpdates(config: FabwatchConfig, deps: { model?: RulMo
       return { version: e.version, previous_version: e.previous_version };
     },
   };
-  return { updater, onPackage: (payload) => void updater.handlePackage(payload), commands: [rollback as CommandDefinition<never>] };
+  return { updater, onPackage: (payload) => void updater.handlePackage(payload), maxPackageBytes: u.maxPackageBytes, commands: [rollback as CommandDefinition<never>] };
 }

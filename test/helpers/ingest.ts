@@ -19,7 +19,7 @@ export interface IngestProcess {
   logs: string[];
   exited: Promise<number | string>;
   stop(signal?: NodeJS.Signals): Promise<number | string>;
-  health(): Promise<{ code: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  health(): Promise<{ code: number; body: any }>;
 }
 
 /**

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { repoRoot } from './gateway-process.js';
+import { withAlwaysPresent } from '../../src/core/validation.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+// The gateway's own output: the fields it always sends (x-always-present) are checked too.
+const ajv = withAlwaysPresent(addFormats(new Ajv({ allErrors: true, strict: false })));
 const cache = new Map<string, ValidateFunction>();
 
 /** Validate an MQTT payload against docs/schemas/{name}.json; returns the errors as text ('' = valid). */

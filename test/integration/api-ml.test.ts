@@ -29,6 +29,13 @@ test('/api/ml/*: the prototype\'s 5-feature predict, batch, model info, and ever
   assert.ok(narrow.rul_high_s - narrow.rul_low_s < p.rul_high_s - p.rul_low_s);
   const impulsive = (await post(`${g.base}/api/ml/predict`, { features: [0.35, 45.2, 25, 9, 4.2] })).body;
   assert.notEqual(impulsive.rul_s, p.rul_s, 'a different input gives a different prediction');
+  assert.equal(p.capped, undefined, 'a prediction inside the training range is not flagged');
+  // #19: physically possible but far below anything in training -> the model extrapolates; the
+  // answer is clamped to 2 x the longest training life (models/rul.json) and says so.
+  const quiet = (await post(`${g.base}/api/ml/predict`, { features: [0.0005, 20, 1, 1, 0.005] })).body;
+  assert.equal(quiet.capped?.reason, 'above_training_range', JSON.stringify(quiet));
+  assert.ok(quiet.capped.model_rul_s > quiet.capped.cap_s && quiet.rul_s <= quiet.capped.cap_s && quiet.rul_high_s <= quiet.capped.cap_s, JSON.stringify(quiet));
+  assert.ok(quiet.maintenance_priority.reasons.some((r: string) => /RUL capped/.test(r)), JSON.stringify(quiet.maintenance_priority));
 
   // Errors say what is wrong.
   const bad = async (body: unknown, re: RegExp) => {

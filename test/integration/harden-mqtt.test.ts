@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { startBroker, skipWithoutMosquitto } from '../helpers/mosquitto.js';
+import { repoRoot } from '../helpers/gateway-process.js';
 import { waitFor } from '../helpers/stream-recorder.js';
 import { validateConfig } from '../../src/config/load.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -17,8 +18,8 @@ import { robotCommands } from '../../src/commands/robot-commands.js';
 
 /** Issue #19 items 4, 5, 9 and 12 over a real Mosquitto: retained commands, restarts, size, strictness. */
 
-function gateway(url: string, stateDir: string, acquisition: string[], audit: Array<Record<string, any>>) {
-  const config = validateConfig({ gateway: { id: 'gw-harden-mqtt', stateDir }, mqtt: { url, reconnectMinMs: 200 } }, 'test');
+function gateway(url: string, stateDir: string, acquisition: string[], audit: Array<Record<string, any>>, mqttChange: Record<string, unknown> = {}) {
+  const config = validateConfig({ gateway: { id: 'gw-harden-mqtt', stateDir }, mqtt: { url, reconnectMinMs: 200, ...mqttChange } }, 'test');
   const state = new GatewayState({ gatewayId: config.gateway.id, site: 'main' }, systemClock, 100, [{ id: 'robot-002' }]);
   const ledger = new CommandLedger({ stateDir, clock: systemClock, log: pino({ level: 'silent' }), limits: { maxEntries: 1000, retentionMs: 3_600_000 } });
   const commands = new CommandService({
@@ -80,7 +81,9 @@ test('MQTT commands: retained ones never run, executed ids survive a restart, si
   assert.equal(extra.code, 'BAD_REQUEST');
   assert.match(extra.message, /additional properties \(robot\)/);
   const before = acks.length;
-  await op.publishAsync(topic, JSON.stringify({ command: 'set_maintenance_mode', id: 'big-1', parameters: { enabled: true, note: 'x'.repeat(100_000) } }), { qos: 1 });
+  // Over mqtt.commands.maxBytes (16 KiB) but within the Maximum Packet Size the gateway announces
+  // (cap + 4 KiB): delivered, and refused by the gateway with an ack.
+  await op.publishAsync(topic, JSON.stringify({ command: 'set_maintenance_mode', id: 'big-1', parameters: { enabled: true, note: 'x'.repeat(18_000) } }), { qos: 1 });
   assert.ok(await waitFor(() => acks.length > before, 10_000));
   const big = acks[acks.length - 1];
   assert.equal(big.code, 'INPUT_TOO_LARGE');
@@ -98,4 +101,72 @@ test('MQTT commands: retained ones never run, executed ids survive a restart, si
   const again = await ackFor('live-1');
   assert.equal(again.duplicate, true, 'the id executed before the restart is recognised');
   assert.deepEqual(acquisition, ['stop robot-002'], 'and not run twice');
+});
+
+/**
+ * #19: MQTT 5 Maximum Packet Size. The gateway announces mqtt.commands.maxBytes + 4 KiB in CONNECT,
+ * so the broker discards a bigger publish instead of sending it: the gateway never holds it in
+ * memory. Order on one topic is kept, so once the ack of a small command sent after it arrives, the
+ * big one would have been answered before it had it been delivered. Control: the same publish to a
+ * gateway on MQTT 3.1.1 (no Maximum Packet Size) is delivered, and refused only by the gateway.
+ */
+test('MQTT 5: a command bigger than the announced Maximum Packet Size is never delivered to the gateway', { skip: skipWithoutMosquitto(), timeout: 90_000 }, async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const op = await mqtt.connectAsync(broker.url, { clientId: 'harden-op-size', protocolVersion: 5 });
+  t.after(() => op.endAsync(true));
+  const acks: Array<Record<string, any>> = [];
+  op.on('message', (_t, p) => acks.push(JSON.parse(p.toString())));
+  await op.subscribeAsync('factory/main/robot-002/cmd/ack', { qos: 1 });
+  const topic = 'factory/main/robot-002/cmd';
+  const huge = JSON.stringify({ command: 'set_maintenance_mode', id: 'huge-1', parameters: { enabled: true, note: 'x'.repeat(1_000_000) } });
+
+  for (const protocolVersion of [5, 4] as const) {
+    const audit: Array<Record<string, any>> = [];
+    const gw = gateway(broker.url, mkdtempSync(join(tmpdir(), `fabwatch-maxpacket-${protocolVersion}-`)), [], audit, { protocolVersion, clientId: `gw-size-${protocolVersion}` });
+    await gw.start();
+    // Stopped also when an assertion fails: a running uplink would keep the test process alive.
+    try {
+      acks.length = 0;
+      await op.publishAsync(topic, huge, { qos: 1 });
+      await op.publishAsync(topic, JSON.stringify({ command: 'stop_acquisition', id: `after-huge-${protocolVersion}` }), { qos: 1 });
+      assert.ok(await waitFor(() => acks.some((a) => a.id === `after-huge-${protocolVersion}`), 10_000), `MQTT ${protocolVersion}: the command after the huge one is answered`);
+      const tooLarge = acks.filter((a) => a.code === 'INPUT_TOO_LARGE');
+      if (protocolVersion === 5) {
+        assert.equal(tooLarge.length, 0, 'MQTT 5: the broker discarded the 1 MB publish (never delivered, so never answered)');
+        assert.equal(acks.length, 1, 'only the small command was delivered');
+      } else assert.equal(tooLarge.length, 1, 'control, MQTT 3.1.1: the same publish is delivered and only the gateway refuses it');
+    } finally {
+      await gw.stop();
+    }
+  }
+});
+
+/**
+ * MQTT 3.1.1 has no Maximum Packet Size: a gateway on protocolVersion 4 relies on the broker's
+ * message_size_limit, as config/mosquitto.example.conf sets it (read from the file, so the shipped
+ * example is what is tested). A publish over it is not forwarded; one under it still is.
+ */
+test('MQTT 3.1.1: the example broker config keeps a command over message_size_limit from the gateway', { skip: skipWithoutMosquitto(), timeout: 90_000 }, async (t) => {
+  const line = readFileSync(join(repoRoot, 'config/mosquitto.example.conf'), 'utf8').split('\n').find((l) => l.startsWith('message_size_limit '))!;
+  const limit = Number(line.split(/\s+/)[1]);
+  assert.ok(limit > 16 * 1024, line);
+  const broker = await startBroker({ extraConfig: line });
+  t.after(() => broker.stop());
+  const op = await mqtt.connectAsync(broker.url, { clientId: 'harden-op-limit', protocolVersion: 4 });
+  t.after(() => op.endAsync(true));
+  const acks: Array<Record<string, any>> = [];
+  op.on('message', (_t, p) => acks.push(JSON.parse(p.toString())));
+  await op.subscribeAsync('factory/main/robot-002/cmd/ack', { qos: 1 });
+  const topic = 'factory/main/robot-002/cmd';
+  const gw = gateway(broker.url, mkdtempSync(join(tmpdir(), 'fabwatch-msglimit-')), [], [], { protocolVersion: 4, clientId: 'gw-limit' });
+  await gw.start();
+  t.after(() => gw.stop());
+  const body = (id: string, bytes: number) => JSON.stringify({ command: 'set_maintenance_mode', id, parameters: { enabled: true, note: 'x'.repeat(bytes) } });
+  await op.publishAsync(topic, body('over-limit', limit + 1000), { qos: 1 });
+  await op.publishAsync(topic, body('under-limit', 20_000), { qos: 1 });
+  assert.ok(await waitFor(() => acks.length >= 1, 10_000), 'the publish under the limit is delivered and answered');
+  await op.publishAsync(topic, JSON.stringify({ command: 'stop_acquisition', id: 'after-both' }), { qos: 1 });
+  assert.ok(await waitFor(() => acks.some((a) => a.id === 'after-both'), 10_000));
+  assert.deepEqual(acks.map((a) => a.code ?? a.status), ['INPUT_TOO_LARGE', 'ok'], 'only the one under the limit reached the gateway (refused there, id unread), then the small one');
 });

@@ -48,7 +48,7 @@ test('model updates over real Mosquitto: rejections keep the old model, a retain
   t.after(() => model.stop());
   const updates = createModelUpdates(config, { model, audit, state, clock: systemClock })!;
   const commands = new CommandService({ clock: systemClock, audit, robotIds: () => state.robots.keys(), definitions: updates.commands });
-  const uplink = new MqttUplink(config.mqtt, state, systemClock, pino({ level: 'silent' }), { stateDir, commands, modelPackages: updates.onPackage });
+  const uplink = new MqttUplink(config.mqtt, state, systemClock, pino({ level: 'silent' }), { stateDir, commands, modelPackages: updates });
 
   const fleetSide = await mqtt.connectAsync(broker.url, { clientId: 'fleet' });
   t.after(() => fleetSide.endAsync(true));

@@ -24,7 +24,7 @@ function location(ts: number, conc: number): CleanroomLocationStatus {
     counter_id: 'pc-1', location: 'litho-bay-1', ts: new Date(ts).toISOString(), data_valid: true, lower_bound: false, sizes_um: [0.5, 5], counts: [1, 0],
     sample_volume_l: 28.3, required_sample_volume_l: 2, sample_volume_ok: true, concentration_per_m3: [conc, 0], average_per_m3: [conc, 0], average_samples: 1,
     iso_class: 3.9, sample_iso_class: 3.9, configured_class: 4, meets_configured_class: true, alarm_levels: { alert: 0.5, action: 0.8, limit: 1 }, margins: [],
-    alarm: { excursion: { level: 'none' }, counterFault: { active: false, reasons: [] } }, faults: [], invalid_reason: null, environment: null, device_fault: null,
+    alarm: { excursion: { level: 'none' }, counterFault: { active: false, reasons: [] } }, faults: [], invalid_reason: null, environment: {}, device_fault: null,
   };
 }
 

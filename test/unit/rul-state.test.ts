@@ -51,7 +51,9 @@ test('telemetry: the rul object of every state matches docs/schemas/telemetry.js
   const addFormats = (await import('ajv-formats')).default as unknown as (a: InstanceType<typeof Ajv>) => InstanceType<typeof Ajv>;
   const { rulState } = await import('../../src/monitor/robot-monitor.js');
   const schema = JSON.parse(readFileSync(new URL('../../docs/schemas/telemetry.json', import.meta.url), 'utf8'));
-  const validate = addFormats(new Ajv({ strict: false })).compile(schema.properties.rul);
+  const { withAlwaysPresent } = await import('../../src/core/validation.js');
+  const ajv = withAlwaysPresent(addFormats(new Ajv({ strict: false }))).addSchema(schema);
+  const validate = ajv.getSchema(`${schema.$id}#/properties/rul`)!;
   const t = new RulTracker({ robotId: 'r' });
   let ms = 0;
   const seen = new Set<string>();

@@ -147,10 +147,11 @@ export class SparkplugNode implements Component {
     if (this.bdSeqStore.lastError) this.o.log.error({ code: 'SPARKPLUG_BDSEQ_UNSAVED', err: this.bdSeqStore.lastError, bd_seq: this.bdSeq }, 'sparkplug: bdSeq could not be saved (continuing with it in memory; after a restart a bdSeq may repeat)');
     const clientId = this.cfg.clientId ?? `fabwatch-${this.nodeId}-spb`;
     const ndeath = encodePayload({ timestamp: this.o.clock.now(), metrics: [{ name: 'bdSeq', type: 'Int64', value: this.bdSeq }] });
-    const opts = clientOptions(this.o.mqtt, { clientId }, { topic: '', payload: '' });
+    // NCMD/DCMD are commands: the same cap as the JSON ones, so with MQTT 5 the broker never sends a bigger packet (mqtt-options.ts).
+    const opts = clientOptions(this.o.mqtt, { clientId }, { topic: '', payload: '' }, { commandBytes: this.o.mqtt.commands.maxBytes });
     // Sparkplug 3.0: clean session / clean start with no session expiry; the will is the NDEATH (QoS 1, not retained).
     opts.clean = true;
-    delete opts.properties;
+    delete opts.properties?.sessionExpiryInterval;
     opts.will = { topic: spbTopics.node(this.cfg.groupId, 'NDEATH', this.nodeId), payload: ndeath, qos: 1, retain: false };
     // One client per session: nothing of a lost session (queued packets, callbacks) reaches the next one.
     const client = mqtt.connect(this.o.mqtt.url, { ...opts, writeCache: false, reconnectPeriod: 0 });

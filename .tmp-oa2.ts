@@ -1,0 +1,15 @@
+import Fastify from 'fastify';
+import swagger from '@fastify/swagger';
+import telemetry from './docs/schemas/telemetry.json' with { type: 'json' };
+import robot from './docs/schemas/robot-state.json' with { type: 'json' };
+import cleanroom from './docs/schemas/cleanroom-status.json' with { type: 'json' };
+const abs = (s: any) => JSON.parse(JSON.stringify(s).replace(/"\$ref":"([a-z-]+\.json)#/g, '"$ref":"https://fabwatch.local/schemas/$1#'));
+const app = Fastify();
+await app.register(swagger, { openapi: { openapi: '3.0.3', info: { title: 't', version: '1' } }, refResolver: { buildLocalReference: (json: any, _b: unknown, _f: unknown, i: number) => json.$id ? String(json.$id).replace(/^.*\//, '').replace('.json', '') : `def-${i}` } });
+app.setSerializerCompiler(() => (d) => JSON.stringify(d));
+for (const s of [telemetry, robot, cleanroom]) app.addSchema(abs(s));
+app.get('/r', { schema: { response: { 200: { type: 'object', properties: { robots: { type: 'array', items: { $ref: 'https://fabwatch.local/schemas/robot-state.json#' } } } } } } }, async () => ({}));
+await app.ready();
+const o: any = app.swagger();
+console.log(JSON.stringify(o.paths['/r']));
+console.log(JSON.stringify(o.components.schemas["robot-state"].properties.rul), JSON.stringify(o.components.schemas["robot-state"].properties.faults), JSON.stringify(o.components.schemas["robot-state"].properties.temperature), JSON.stringify(o.components.schemas["telemetry-iso20816"]));
