@@ -275,6 +275,11 @@ export type FabwatchConfigSchema = {
     /** Human-readable logs; 'auto' = only when stdout is a terminal. Default: "auto". */
     pretty: boolean | "auto";
   };
+  /** Where the robots' accelerometers and temperature sensors are read (ARCHITECTURE.md, 'Acquisition thread'). */
+  acquisition: {
+    /** worker: a worker thread owns the drivers' polling, FIFO reads and window assembly (in simulation also the I2C simulators), so a stall of the main thread (analysis, SQLite, HTTP, GC) cannot overflow a sensor FIFO; windows reach the analysis through shared memory. main: everything on the main event loop (the earlier behaviour; also what a gateway driven by an injected ManualClock uses, e.g. tests and the golden minute). Default: "worker". */
+    thread: "worker" | "main";
+  };
   /** Upstream MQTT broker. */
   mqtt: {
     /** Default: true. */
