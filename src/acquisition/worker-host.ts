@@ -23,6 +23,8 @@ export interface AcquisitionWorkerOptions {
   simulation: boolean;
   simulationSpeed: number;
   logLevel: string;
+  /** acquisition.workerNice. */
+  nice: number;
   /** The main clock's now(), so a paced worker clock starts where the main one is. */
   now: () => number;
   log: Logger;
@@ -160,6 +162,7 @@ export class AcquisitionWorkerHost implements Component {
       simulationSpeed: this.o.simulationSpeed,
       startMs: this.o.now(),
       logLevel: this.o.logLevel,
+      nice: this.o.nice,
       buffer: this.ring.buffer,
       running: this.sensors.map((s) => s.wanted),
       lostOnStart,

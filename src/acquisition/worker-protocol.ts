@@ -10,6 +10,8 @@ export interface WorkerInit {
   /** Epoch ms the worker's paced clock starts at (the main clock's now() at spawn). */
   startMs: number;
   logLevel: string;
+  /** acquisition.workerNice: this thread's nice value (Linux: per thread). */
+  nice: number;
   buffer: SharedArrayBuffer;
   /** Per robot: whether to sample at start (a restarted worker resumes what was running). */
   running: boolean[];

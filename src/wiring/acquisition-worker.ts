@@ -8,6 +8,7 @@
  * adapters are loaded here, lazily. Bundled as dist/acquisition-worker.mjs (build.mjs).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { getPriority, setPriority } from 'node:os';
 import { systemClock, type Clock } from '../core/clock.js';
 import { PacedClock } from '../core/paced-clock.js';
 import { createLogger } from '../core/logger.js';
@@ -78,7 +79,17 @@ const publishStats = () => {
   Atomics.add(ring.heartbeat, 0, 1);
 };
 
+/** On Linux the nice value is per thread: pid 0 is this worker thread alone. */
+function raisePriority(): void {
+  try {
+    if (getPriority(0) !== init.nice) setPriority(0, init.nice);
+  } catch (err) {
+    log.info({ code: 'ACQUISITION_PRIORITY_DENIED', nice: init.nice }, `acquisition worker keeps the process's priority (nice ${getPriority(0)}): ${errorMessage(err)}; grant CAP_SYS_NICE to raise it`);
+  }
+}
+
 async function start(): Promise<void> {
+  raisePriority();
   await paced?.start();
   await platform.component?.start();
   loopDelay.start();

@@ -47,6 +47,7 @@ export function createRobots(config: FabwatchConfig, deps: RobotDeps): Robots {
       simulation: config.gateway.simulation,
       simulationSpeed: config.gateway.simulationSpeed,
       logLevel: deps.log.level,
+      nice: config.acquisition.workerNice,
       now: () => deps.clock.now(),
       log: deps.log.child({ component: 'acquisition-worker' }),
       events: wired,
