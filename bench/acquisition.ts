@@ -90,7 +90,8 @@ async function run(load: string, brokerUrl: string) {
   const sub = await mqtt.connectAsync(brokerUrl);
   let firstAny = 0;
   let firstTelemetry = 0;
-  sub.on('message', (topic) => {
+  sub.on('message', (topic, _payload, packet) => {
+    if (packet.retain) return; // an earlier run's retained status, not this process's publish
     const now = performance.now();
     firstAny ||= now;
     if (topic.endsWith('/telemetry')) firstTelemetry ||= now;
