@@ -89,7 +89,7 @@ export class AcquisitionWorkerHost implements Component {
     if (this.started) return;
     this.started = true;
     this.stopping = false;
-    this.pump = setInterval(() => this.drainRing(), this.o.pumpMs ?? 20);
+    this.pump = setInterval(() => this.drain(), this.o.pumpMs ?? 20);
     await this.spawn();
   }
 
@@ -110,7 +110,7 @@ export class AcquisitionWorkerHost implements Component {
       await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
       await w.terminate();
     }
-    this.drainRing();
+    this.drain();
     this.worker = undefined;
     this.ready = false;
   }
@@ -234,8 +234,8 @@ export class AcquisitionWorkerHost implements Component {
     });
   }
 
-  /** Hand every completed, not yet read window to its consumer, oldest first, in place. */
-  private drainRing(): void {
+  /** Hand every completed, not yet read window to its consumer, oldest first, in place (the pump timer calls it every pumpMs). */
+  drain(): void {
     const beat = Atomics.load(this.ring.heartbeat, 0);
     if (beat !== this.lastBeat) {
       this.lastBeat = beat;
