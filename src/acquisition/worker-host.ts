@@ -108,7 +108,12 @@ export class AcquisitionWorkerHost implements Component {
       });
       w.postMessage({ t: 'close' } satisfies ToWorker);
       await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
-      await w.terminate();
+      // On hardware the worker may have loaded native addons that are not context-aware: onoff's
+      // `epoll` crashes the whole process (SIGSEGV) when the thread that loaded it is torn down
+      // (reproduced with epoll 4.x on Node 20). There the closed worker is parked, unreferenced,
+      // and ends with the process; in simulation it is terminated.
+      if (this.o.simulation) await w.terminate();
+      else w.unref();
     }
     this.drain();
     this.worker = undefined;

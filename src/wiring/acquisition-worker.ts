@@ -110,6 +110,9 @@ async function close(): Promise<void> {
   await devices.buses.stop();
   await paced?.stop();
   port.off('message', onMessage);
+  // On hardware this thread must not end by itself (its native addons may not survive an isolate
+  // teardown, see AcquisitionWorkerHost.stop): it idles until the process exits.
+  if (!init.simulation) setInterval(() => undefined, 1 << 30);
   post({ t: 'closed' });
 }
 
