@@ -107,7 +107,9 @@ export class AcquisitionWorkerHost implements Component {
         w.on('message', (m: FromWorker) => m.t === 'closed' && done());
       });
       w.postMessage({ t: 'close' } satisfies ToWorker);
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+      clearTimeout(timer);
       // On hardware the worker may have loaded native addons that are not context-aware: onoff's
       // `epoll` crashes the whole process (SIGSEGV) when the thread that loaded it is torn down
       // (reproduced with epoll 4.x on Node 20). There the closed worker is parked, unreferenced,
