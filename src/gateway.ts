@@ -45,7 +45,11 @@ export interface Gateway {
   readonly acquisitionWorker?: AcquisitionWorkerHost;
   readonly commands: CommandService;
   readonly rulModel?: RulModel;
-  /** Simulated devices (simulation mode): I2C buses, counters by id (their register images), Modbus lines, GPIO lines. */
+  /**
+   * Simulated devices (simulation mode): I2C buses, counters by id (their register images), Modbus
+   * lines, GPIO lines. With the acquisition worker, the accelerometers' I2C buses and data-ready lines
+   * live in the worker (`acquisitionWorker.simulateI2cFault()`), so `i2c` is empty here.
+   */
   readonly simulators: GatewaySimulators;
   readonly history?: TelemetryHistory;
   readonly metrics: GatewayMetrics;
@@ -57,7 +61,7 @@ export interface Gateway {
 /**
  * Builds every component from the validated config and wires them: the only place that knows
  * them all. Each assembly in src/wiring/ tells one part; this function orders them. Start order:
- * simulators, bus closer, RUL model, command ledger, uplink, Sparkplug node, history, API, sensors, counters, stack light,
+ * simulators, bus closer, RUL model, command ledger, uplink, Sparkplug node, history, API, acquisition worker, sensors, counters, stack light,
  * publishers; stop is the reverse.
  */
 export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): Promise<Gateway> {
