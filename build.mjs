@@ -12,7 +12,9 @@ const minify = process.argv.includes('--minify');
 
 mkdirSync('dist', { recursive: true });
 const result = await build({
-  entryPoints: { fabwatch: 'src/cli/main.ts' },
+  // The acquisition worker (acquisition.thread: worker) is its own entry: dist/acquisition-worker.mjs,
+  // found beside the bundle by src/wiring/robots.ts.
+  entryPoints: { fabwatch: 'src/cli/main.ts', 'acquisition-worker': 'src/wiring/acquisition-worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   ...runtimeBuildOptions({ minify }),
@@ -23,6 +25,7 @@ const result = await build({
 const size = statSync('dist/fabwatch.mjs').size;
 const inputs = Object.keys(result.metafile.inputs).length;
 console.log(`dist/fabwatch.mjs: ${(size / 1024).toFixed(0)} KiB from ${inputs} inputs (external: ${external.join(', ')})`);
+console.log(`dist/acquisition-worker.mjs: ${(statSync('dist/acquisition-worker.mjs').size / 1024).toFixed(0)} KiB`);
 
 // The technician page: src/web bundled and minified into dist/web (served by the API from there
 // when running the bundle; from source, the API bundles it on first request).

@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/footprint.ts [--robots 8] [--seconds 120] [--bundle] [--json]
  *                                        [--no-model] [--no-history] [--no-api]
- *                                        [--bare-node] [--node-args "FLAGS"] [--hold]
+ *                                        [--bare-node] [--node-args "FLAGS"] [--hold] [--thread worker|main]
  *
  * --bundle runs dist/fabwatch.mjs (npm run build first), else the TypeScript sources through tsx.
  * The gateway gets the node flags and environment of systemd/fabwatch.service (bench/unit-runtime.ts),
@@ -44,6 +44,8 @@ function config(dir: string): string {
   if (args.includes('--no-model')) base.model = { enabled: false };
   if (args.includes('--no-history')) base.history = { enabled: false };
   if (args.includes('--no-api')) base.api = { enabled: false };
+  // --thread main: acquisition on the main event loop (default: the acquisition worker thread).
+  if (args.includes('--thread')) base.acquisition = { thread: args[args.indexOf('--thread') + 1] };
   base.log = { level: 'info', pretty: false };
   const file = join(dir, 'footprint.yaml');
   writeFileSync(file, stringify(base));

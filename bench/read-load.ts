@@ -26,16 +26,18 @@ const prefill = Math.min(Number(process.argv[4] ?? 50_000), 500_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
-async function sampling(base: string): Promise<{ acquired: number; lost: number; lag_p99_ms: number; lag_max_ms: number }> {
+async function sampling(base: string): Promise<{ acquired: number; lost: number; lag_p99_ms: number; lag_max_ms: number; worker_delay_p99_ms: number; worker_delay_max_ms: number }> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
   // Event-loop lag since the previous scrape (prom-client resets its histogram at each scrape): long blocking steps vs a starved process.
   const gauge = (name: string) => Math.round(1000 * Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN));
-  return { acquired: sum('fabwatch_samples_acquired_total'), lost: sum('fabwatch_samples_lost_total'), lag_p99_ms: gauge('nodejs_eventloop_lag_p99_seconds'), lag_max_ms: gauge('nodejs_eventloop_lag_max_seconds') };
+  // The acquisition worker's event-loop delay since start (acquisition.thread: worker; NaN without one).
+  const worker = (q: string) => Math.round(1000 * Number(new RegExp(`^fabwatch_event_loop_delay_seconds\\{thread="acquisition",quantile="${q}"\\} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN));
+  return { acquired: sum('fabwatch_samples_acquired_total'), lost: sum('fabwatch_samples_lost_total'), lag_p99_ms: gauge('nodejs_eventloop_lag_p99_seconds'), lag_max_ms: gauge('nodejs_eventloop_lag_max_seconds'), worker_delay_p99_ms: worker('0.99'), worker_delay_max_ms: worker('1') };
 }
-const lostPct = (a: { acquired: number; lost: number }, b: { acquired: number; lost: number; lag_p99_ms: number; lag_max_ms: number }) => {
+const lostPct = (a: { acquired: number; lost: number }, b: { acquired: number; lost: number; lag_p99_ms: number; lag_max_ms: number; worker_delay_p99_ms: number; worker_delay_max_ms: number }) => {
   const lost = b.lost - a.lost;
-  return { lost, acquired: b.acquired - a.acquired, lost_pct: r3((100 * lost) / Math.max(1, b.acquired - a.acquired + lost)), event_loop_lag_p99_ms: b.lag_p99_ms, event_loop_lag_max_ms: b.lag_max_ms };
+  return { lost, acquired: b.acquired - a.acquired, lost_pct: r3((100 * lost) / Math.max(1, b.acquired - a.acquired + lost)), event_loop_lag_p99_ms: b.lag_p99_ms, event_loop_lag_max_ms: b.lag_max_ms, worker_delay_since_start_p99_ms: b.worker_delay_p99_ms, worker_delay_since_start_max_ms: b.worker_delay_max_ms };
 };
 
 /** Rows like the gateway writes, over the last `prefill / 14` seconds (4 robots, ~1.3 s windows). */

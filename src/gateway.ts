@@ -4,7 +4,9 @@ import type { Clock } from './core/clock.js';
 import { Supervisor } from './core/component.js';
 import { PacedClock } from './core/paced-clock.js';
 import { GatewayState } from './state/gateway-state.js';
-import type { RobotSensors } from './acquisition/robot-sensors.js';
+import type { RobotAcquisition } from './acquisition/robot-sensors.js';
+import type { AcquisitionWorkerHost } from './acquisition/worker-host.js';
+import { ManualClock } from './core/clock.js';
 import { MqttUplink } from './uplink/mqtt-uplink.js';
 import { createSparkplug, jsonUplinkConfig } from './uplink/sparkplug/factory.js';
 import type { ApiServer } from './api/server.js';
@@ -39,10 +41,16 @@ export interface Gateway {
   readonly supervisor: Supervisor;
   readonly api?: ApiServer;
   readonly uplink: MqttUplink;
-  readonly sensors: Map<string, RobotSensors>;
+  readonly sensors: Map<string, RobotAcquisition>;
+  /** The acquisition worker (acquisition.thread: worker), absent when acquisition runs on the main thread. */
+  readonly acquisitionWorker?: AcquisitionWorkerHost;
   readonly commands: CommandService;
   readonly rulModel?: RulModel;
-  /** Simulated devices (simulation mode): I2C buses, counters by id (their register images), Modbus lines, GPIO lines. */
+  /**
+   * Simulated devices (simulation mode): I2C buses, counters by id (their register images), Modbus
+   * lines, GPIO lines. With the acquisition worker, the accelerometers' I2C buses and data-ready lines
+   * live in the worker (`acquisitionWorker.simulateI2cFault()`), so `i2c` is empty here.
+   */
   readonly simulators: GatewaySimulators;
   readonly history?: TelemetryHistory;
   readonly metrics: GatewayMetrics;
@@ -54,7 +62,7 @@ export interface Gateway {
 /**
  * Builds every component from the validated config and wires them: the only place that knows
  * them all. Each assembly in src/wiring/ tells one part; this function orders them. Start order:
- * simulators, bus closer, RUL model, RUL tracker state, command ledger, alarm store, uplink, Sparkplug node, history, API, sensors, counters, stack light,
+ * simulators, bus closer, RUL model, RUL tracker state, command ledger, alarm store, uplink, Sparkplug node, history, API, acquisition worker, sensors, counters, stack light,
  * publishers; stop is the reverse.
  */
 export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): Promise<Gateway> {
@@ -75,7 +83,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     sparkplug: () => sparkplug?.status(),
     rulCapped: () => [...prognosis.feeds].map(([id, feed]) => [id, feed.tracker.cappedCount] as [string, number]),
   });
-  const sensors = createRobots(config, { clock, log, state, devices, prognosis, metrics });
+  // A ManualClock that the caller advances (tests, the golden minute, the soak) cannot drive a worker's
+  // timers: such a gateway acquires on the main thread whatever acquisition.thread says.
+  const thread = clock instanceof ManualClock && !(clock instanceof PacedClock) ? 'main' : config.acquisition.thread;
+  const { sensors, worker: acquisitionWorker } = createRobots(config, { clock, log, state, devices, prognosis, metrics, thread });
+  if (acquisitionWorker) metrics.addAcquisitionWorker(acquisitionWorker);
   const cleanroom = await createCleanroom(config, { clock, log, state, devices });
   const stackLight = createStackLight(config, { log, state, devices });
 
@@ -114,6 +126,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       uptimeMs: () => clock.now() - startedAt,
       components: () => supervisor.report(),
       sensors: () => sensors.entries(),
+      // Only with a worker: a main-thread gateway's /health is unchanged (the golden minute).
+      acquisition: acquisitionWorker ? () => ({ thread, worker: acquisitionWorker.status() }) : undefined,
       counters: () => cleanroom.pollers,
       uplink,
       sparkplug,
@@ -137,6 +151,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   if (sparkplug) supervisor.add(sparkplug);
   if (history) supervisor.add(history);
   if (api) supervisor.add(api, { critical: true });
+  if (acquisitionWorker) supervisor.add(acquisitionWorker); // before the sensors: it stops after them
   for (const s of sensors.values()) supervisor.add(s);
   for (const p of cleanroom.pollers) supervisor.add(p);
   if (stackLight) supervisor.add(stackLight);
@@ -150,6 +165,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     api,
     uplink,
     sensors,
+    acquisitionWorker,
     commands,
     history,
     metrics,

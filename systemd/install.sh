@@ -78,6 +78,7 @@ log "Node.js $NODE_VERSION at $NODE"
 
 # --- sanity of the source tree ---------------------------------------------------------------
 [ -f "$SRC/dist/fabwatch.mjs" ] || die "$SRC/dist/fabwatch.mjs not found: run 'npm run build' first"
+[ -f "$SRC/dist/acquisition-worker.mjs" ] || die "$SRC/dist/acquisition-worker.mjs not found (the acquisition worker, built beside fabwatch.mjs): run 'npm run build' again"
 [ -f "$SRC/systemd/fabwatch.service" ] || die "$SRC/systemd/fabwatch.service not found"
 if [ -z "$ROOT" ] && [ ! -d /run/systemd/system ]; then
 	die "this system is not running systemd; use --root DIR to prepare an image instead"

@@ -23,6 +23,12 @@ export interface RobotSensorStats {
   interrupts: number;
 }
 
+/** One robot's acquisition as the rest of the gateway sees it: in-process (RobotSensors) or in the acquisition worker (RemoteRobotSensors). */
+export interface RobotAcquisition extends Component {
+  readonly stats: RobotSensorStats;
+  readonly faults: DeviceFault[];
+}
+
 export interface RobotSensorsEvents {
   onWindow(w: VibrationWindow): void;
   onTemperature(robotId: string, celsius: number, ts: number): void;
@@ -46,6 +52,8 @@ export interface RobotSensorsOptions {
   clock: Clock;
   log: Logger;
   events: RobotSensorsEvents;
+  /** Window buffers to fill in turn (the acquisition worker's shared ring); default one set, reused. */
+  windowSlots?: ReadonlyArray<{ x: Float32Array; y: Float32Array; z: Float32Array }>;
   /** Backoff for re-initialising a faulted device, ms. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -56,7 +64,7 @@ export interface RobotSensorsOptions {
  * temperature. A device error marks the device faulted (stable code, event) and it is
  * re-initialised with exponential backoff; other robots are unaffected.
  */
-export class RobotSensors implements Component {
+export class RobotSensors implements RobotAcquisition {
   readonly name: string;
   readonly stats: RobotSensorStats = { samplesAcquired: 0, samplesLost: 0, windows: 0, measuredRateHz: 0, lastSampleAt: null, mode: 'polling', interrupts: 0 };
   private unwatch?: () => void;
@@ -81,7 +89,7 @@ export class RobotSensors implements Component {
 
   constructor(private readonly o: RobotSensorsOptions) {
     this.name = `sensors:${o.robotId}`;
-    this.assembler = new WindowAssembler(o.windowSize);
+    this.assembler = new WindowAssembler(o.windowSize, o.windowSlots);
     this.retryMs = o.retryMinMs ?? 500;
     this.stuckLimit = o.stuckSamples ?? Math.max(256, Math.round(2 * o.odrHz));
     this.window = { robotId: o.robotId, t0: 0, t1: 0, rateHz: o.odrHz, x: this.assembler.x, y: this.assembler.y, z: this.assembler.z, lostBefore: 0 };
@@ -240,6 +248,9 @@ export class RobotSensors implements Component {
         const lostBefore = this.assembler.lostSinceEmit;
         this.assembler.push(block.x, block.y, block.z, block.count, now, this.o.odrHz, (t0, t1) => {
           this.stats.windows++;
+          this.window.x = this.assembler.x;
+          this.window.y = this.assembler.y;
+          this.window.z = this.assembler.z;
           this.window.t0 = t0;
           this.window.t1 = t1;
           this.window.lostBefore = lostBefore;

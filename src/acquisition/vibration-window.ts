@@ -17,17 +17,30 @@ export interface VibrationWindow {
  * samples are never stitched into a spectrum; the loss is counted.
  */
 export class WindowAssembler {
-  readonly x: Float32Array;
-  readonly y: Float32Array;
-  readonly z: Float32Array;
+  /** The buffers being filled; after `onFull` they are the completed window's until the call returns. */
+  x: Float32Array;
+  y: Float32Array;
+  z: Float32Array;
   private fill = 0;
   private t0 = 0;
+  private slot = 0;
   lostSinceEmit = 0;
 
-  constructor(readonly size: number) {
-    this.x = new Float32Array(size);
-    this.y = new Float32Array(size);
-    this.z = new Float32Array(size);
+  /**
+   * `slots`: buffers to fill in turn, one window each (the acquisition worker's shared ring, so
+   * the main thread reads a completed window in place while the next one fills another slot).
+   * Without them the assembler allocates one set once and refills it.
+   */
+  constructor(
+    readonly size: number,
+    private readonly slots?: ReadonlyArray<{ x: Float32Array; y: Float32Array; z: Float32Array }>,
+    firstSlot = 0,
+  ) {
+    const s = slots?.[firstSlot % slots.length];
+    if (s) this.slot = firstSlot % slots!.length;
+    this.x = s?.x ?? new Float32Array(size);
+    this.y = s?.y ?? new Float32Array(size);
+    this.z = s?.z ?? new Float32Array(size);
   }
 
   /** Drop the partial window after a gap. */
@@ -52,7 +65,13 @@ export class WindowAssembler {
         onFull(this.t0, tEnd - (count - 1 - i) * dtMs);
         this.fill = 0;
         this.lostSinceEmit = 0;
+        if (this.slots) this.nextSlot(this.slots);
       }
     }
+  }
+
+  private nextSlot(slots: ReadonlyArray<{ x: Float32Array; y: Float32Array; z: Float32Array }>): void {
+    this.slot = (this.slot + 1) % slots.length;
+    ({ x: this.x, y: this.y, z: this.z } = slots[this.slot]);
   }
 }

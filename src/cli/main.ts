@@ -17,6 +17,7 @@ import { VERSION } from '../version.js';
 import { HELP } from './help.js';
 import { fromPackageRoot } from '../core/package-root.js';
 import { simulateDeviceCommand } from './simulate-device.js';
+import { startBenchStalls } from '../core/bench-switches.js';
 import { hashTokenCommand } from './hash-token.js';
 
 const EXIT_CONFIG = 2;
@@ -63,13 +64,22 @@ async function run(configPath: string): Promise<number> {
   // systemd: READY=1 once started, WATCHDOG=1 only while the data path is healthy (samples
   // acquired and analysed recently, outbox writable), STOPPING=1 on shutdown. Does nothing when
   // NOTIFY_SOCKET is unset (docs/deploy.md).
-  const dataPath = new DataPathLiveness({ clock: systemClock, maxAnalysisGapMs: 30_000, startupGraceMs: 60_000, expectData: gateway.sensors.size > 0 });
+  // With an acquisition worker, its own progress counts: its heartbeat in the shared ring, and the
+  // sample counts it writes there.
+  const worker = gateway.acquisitionWorker;
+  const dataPath = new DataPathLiveness({ clock: systemClock, maxAnalysisGapMs: 30_000, startupGraceMs: 60_000, expectData: gateway.sensors.size > 0, expectAcquisitionThread: worker !== undefined });
   gateway.state.on('telemetry', () => dataPath.analysed());
   let samplesSeen = -1;
+  let beatSeen = -1;
   const notifier = new Notifier({
     clock: systemClock,
     log: log.child({ component: 'systemd' }),
     isHealthy: () => {
+      const beat = worker?.heartbeat() ?? -1;
+      if (worker && beat !== beatSeen) {
+        beatSeen = beat;
+        dataPath.acquisitionBeat();
+      }
       let total = 0;
       for (const s of gateway.sensors.values()) total += s.stats.samplesAcquired;
       if (total !== samplesSeen) {
@@ -111,6 +121,8 @@ async function run(configPath: string): Promise<number> {
     log.fatal({ err, code: (err as FabwatchError).code }, errorMessage(err));
     return 1;
   }
+  // bench:acquisition only (FABWATCH_BENCH_STALL_MS): synchronous main-thread stalls.
+  startBenchStalls((stallMs, everyMs) => log.warn({ stallMs, everyMs }, 'BENCH ONLY: the main thread blocks on purpose (FABWATCH_BENCH_STALL_MS)'));
   const ports = gateway.api?.ports;
   log.info({ rest: ports?.rest, ws: ports?.ws, page: ports ? `http://localhost:${ports.rest}/` : null }, 'fabwatch running');
   await notifier.ready(`${gateway.sensors.size} robots; API ${ports ? ports.rest : 'off'}`);

@@ -275,6 +275,13 @@ export type FabwatchConfigSchema = {
     /** Human-readable logs; 'auto' = only when stdout is a terminal. Default: "auto". */
     pretty: boolean | "auto";
   };
+  /** Where the robots' accelerometers and temperature sensors are read (ARCHITECTURE.md, 'Acquisition thread'). */
+  acquisition: {
+    /** worker: a worker thread owns the drivers' polling, FIFO reads and window assembly (in simulation also the I2C simulators), so a stall of the main thread (analysis, SQLite, HTTP, GC) cannot overflow a sensor FIFO; windows reach the analysis through shared memory. main: everything on the main event loop (the earlier behaviour; also what a gateway driven by an injected ManualClock uses, e.g. tests and the golden minute). Default: "worker". */
+    thread: "worker" | "main";
+    /** Linux nice value of the acquisition worker thread alone (the rest of the process keeps the unit's): below 0 it wins the CPU from the analysis, SQLite and other processes, so a busy machine does not delay a FIFO drain past the FIFO's depth (20 ms at 1600 Hz). Raising priority needs CAP_SYS_NICE (systemd: AmbientCapabilities=CAP_SYS_NICE, see docs/deploy.md) or root; without it the worker logs ACQUISITION_PRIORITY_DENIED once and runs at the process's own. Range: -20 .. 19. Default: -5. */
+    workerNice: number;
+  };
   /** Upstream MQTT broker. */
   mqtt: {
     /** Default: true. */

@@ -21,6 +21,11 @@ export interface DataPathLivenessOptions {
    * only the outbox counts). Default true.
    */
   expectData?: boolean;
+  /**
+   * Acquisition runs in a worker thread: its heartbeat (`acquisitionBeat()`) must move too, at
+   * least every maxSampleGapMs, or the report says `acquisition_thread_stalled`. Default false.
+   */
+  expectAcquisitionThread?: boolean;
 }
 
 export interface DataPathReport {
@@ -28,6 +33,8 @@ export interface DataPathReport {
   /** Why it is unhealthy; empty when healthy. Stable strings, for logs and /health. */
   reasons: string[];
   lastSampleAgeMs: number | null;
+  /** Since the acquisition worker's heartbeat last moved (null without a worker or before the first beat). */
+  lastAcquisitionBeatAgeMs: number | null;
   lastAnalysisAgeMs: number | null;
   outboxWritable: boolean;
   outboxError?: string;
@@ -41,6 +48,8 @@ export class DataPathLiveness {
   private readonly expectData: boolean;
   private readonly createdAt: number;
   private lastSample: number | undefined;
+  private lastBeat: number | undefined;
+  private readonly expectThread: boolean;
   private lastAnalysis: number | undefined;
   private outboxOk = true;
   private outboxError: string | undefined;
@@ -54,12 +63,18 @@ export class DataPathLiveness {
     this.maxSampleGapMs = opts.maxSampleGapMs ?? opts.maxAnalysisGapMs;
     this.startupGraceMs = opts.startupGraceMs;
     this.expectData = opts.expectData ?? true;
+    this.expectThread = opts.expectAcquisitionThread ?? false;
     this.createdAt = opts.clock.monotonic();
   }
 
   /** A block of samples arrived from any sensor. */
   sampleAcquired(): void {
     this.lastSample = this.clock.monotonic();
+  }
+
+  /** The acquisition worker's heartbeat moved (its event loop turns). */
+  acquisitionBeat(): void {
+    this.lastBeat = this.clock.monotonic();
   }
 
   /** A window was analysed (any robot). */
@@ -83,8 +98,10 @@ export class DataPathLiveness {
     const inGrace = now - this.createdAt <= this.startupGraceMs;
     const sampleAge = this.lastSample === undefined ? null : now - this.lastSample;
     const analysisAge = this.lastAnalysis === undefined ? null : now - this.lastAnalysis;
+    const beatAge = this.lastBeat === undefined ? null : now - this.lastBeat;
     if (this.expectData) {
       if (sampleAge === null ? !inGrace : sampleAge > this.maxSampleGapMs) reasons.push('no_recent_samples');
+      if (this.expectThread && (beatAge === null ? !inGrace : beatAge > this.maxSampleGapMs)) reasons.push('acquisition_thread_stalled');
       if (analysisAge === null ? !inGrace : analysisAge > this.maxAnalysisGapMs) reasons.push('no_recent_analysis');
     }
     if (!this.outboxOk) reasons.push('outbox_not_writable');
@@ -92,6 +109,7 @@ export class DataPathLiveness {
       healthy: reasons.length === 0,
       reasons,
       lastSampleAgeMs: sampleAge,
+      lastAcquisitionBeatAgeMs: beatAge,
       lastAnalysisAgeMs: analysisAge,
       outboxWritable: this.outboxOk,
       ...(this.outboxError !== undefined ? { outboxError: this.outboxError } : {}),

@@ -2,6 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RobotSensorStats } from '../acquisition/robot-sensors.js';
 import type { DeviceFault } from '../core/device-fault.js';
 import type { SparkplugStatus, UplinkStatus } from '../status/uplink-status.js';
+import type { LoopDelaySnapshot } from '../acquisition/shared-ring.js';
+import { LoopDelay } from '../core/loop-delay.js';
 
 /** What the metrics read at scrape time; the wiring supplies it. */
 export interface MetricSources {
@@ -16,6 +18,12 @@ export interface MetricSources {
   sparkplug?: () => SparkplugStatus | undefined;
 }
 
+/** The acquisition worker as the metrics read it. */
+export interface AcquisitionWorkerSource {
+  loopDelay(): LoopDelaySnapshot;
+  status(): { alive: boolean; restarts: number; windows_skipped: number };
+}
+
 /**
  * GET /metrics in Prometheus text format. Counters mirror the components' own counts at scrape
  * time (nothing is counted twice); analysis time is observed per window; Node's default metrics
@@ -24,6 +32,9 @@ export interface MetricSources {
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly analysis: Histogram<'robot'>;
+  private readonly worker: { source?: AcquisitionWorkerSource } = {};
+  /** This (the main) thread's event-loop delay. */
+  readonly mainLoopDelay = new LoopDelay();
 
   constructor(src: MetricSources) {
     const registers = [this.registry];
@@ -104,6 +115,23 @@ export class GatewayMetrics {
         for (const f of src.faults()) this.inc({ device: f.device, code: f.code });
       },
     });
+    this.mainLoopDelay.start();
+    const mainLoop = this.mainLoopDelay;
+    const worker = this.worker;
+    new Gauge({
+      name: 'fabwatch_event_loop_delay_seconds',
+      help: 'Event-loop delay since start, per thread (main; acquisition = the acquisition worker): quantiles 0.5/0.9/0.99 and 1 (max) of perf_hooks.monitorEventLoopDelay',
+      labelNames: ['thread', 'quantile'],
+      registers,
+      collect() {
+        this.reset();
+        const put = (thread: string, d: LoopDelaySnapshot) => {
+          for (const [q, v] of [['0.5', d.p50], ['0.9', d.p90], ['0.99', d.p99], ['1', d.max]] as const) this.set({ thread, quantile: q }, v);
+        };
+        put('main', mainLoop.snapshot());
+        if (worker.source) put('acquisition', worker.source.loopDelay());
+      },
+    });
     new Gauge({
       name: 'fabwatch_ws_clients',
       help: 'Connected WebSocket clients',
@@ -129,6 +157,22 @@ export class GatewayMetrics {
           this.inc(labels, Math.max(0, delta));
           last.set(key, value);
         }
+      },
+    });
+  }
+
+  /** Acquisition runs in a worker: its event-loop delay, restarts, liveness and skipped windows. */
+  addAcquisitionWorker(w: AcquisitionWorkerSource): void {
+    this.worker.source = w;
+    const read = (f: (s: ReturnType<AcquisitionWorkerSource['status']>) => number) => (): Array<[Record<string, string>, number]> => [[{}, f(w.status())]];
+    this.follow('fabwatch_acquisition_worker_restarts_total', 'Restarts of the acquisition worker after it exited unexpectedly (ACQUISITION_WORKER_EXITED)', [], read((s) => s.restarts));
+    this.follow('fabwatch_windows_skipped_total', 'Completed windows the main thread did not analyse because the acquisition ring had moved past them (samples acquired, analysis of those windows skipped)', [], read((s) => s.windows_skipped));
+    new Gauge({
+      name: 'fabwatch_acquisition_worker_up',
+      help: '1 while the acquisition worker runs (absent when acquisition runs on the main thread)',
+      registers: [this.registry],
+      collect() {
+        this.set(w.status().alive ? 1 : 0);
       },
     });
   }

@@ -13,6 +13,11 @@ export interface SensorHealth {
   acquisition: 'interrupt' | 'polling';
 }
 
+export interface AcquisitionHealth {
+  thread: 'worker' | 'main';
+  worker?: { alive: boolean; restarts: number; heartbeat_age_ms: number | null; windows_skipped: number };
+}
+
 /** GET /health: one particle counter's polling. */
 export interface CounterHealth {
   counter_id: string;
@@ -37,6 +42,8 @@ export interface HealthReport {
   uptime_s: number;
   components: ComponentReport[];
   sensors: SensorHealth[];
+  /** Where acquisition runs; with a worker, whether it is up, its restarts and heartbeat. */
+  acquisition?: AcquisitionHealth;
   counters: CounterHealth[];
   /** Present when the stack light (alarmOutput) is enabled. */
   alarm_output?: { on: boolean; error: { code: string; message: string } | null };
@@ -55,6 +62,7 @@ export interface HealthSources {
   uptimeMs(): number;
   components(): ComponentReport[];
   sensors(): Iterable<[string, { faults: DeviceFault[]; stats: { samplesAcquired: number; samplesLost: number; measuredRateHz: number; lastSampleAt: number | null; mode: 'interrupt' | 'polling' } }]>;
+  acquisition?(): AcquisitionHealth;
   counters(): Array<{ name: string; currentFault: DeviceFault | null; breakerState?: string; stats: { polls: number; failures: number } }>;
   uplink: { status(): UplinkStatus; readonly faulted: unknown };
   /** The paced simulation clock, when the simulated fab runs faster than real time. */
@@ -81,7 +89,8 @@ export function buildHealthReport(src: HealthSources): HealthReport {
   }));
   const counters = src.counters().map((p) => ({ counter_id: p.name.slice('counter:'.length), fault: p.currentFault, breaker: p.breakerState ?? null, polls: p.stats.polls, failures: p.stats.failures }));
   const uplinkStatus = src.uplink.status();
-  const degraded = components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected) || src.sparkplug?.degraded === true || src.uplink.faulted !== null;
+  const acquisitionDown = src.acquisition?.().worker?.alive === false;
+  const degraded = acquisitionDown || components.some((c) => c.status === 'failed') || robots.some((r) => r.faults.length) || counters.some((c) => c.fault) || (uplinkStatus.enabled && !uplinkStatus.connected) || src.sparkplug?.degraded === true || src.uplink.faulted !== null;
   const { model, history, stackLight } = src;
   return {
     status: degraded ? 'degraded' : 'ok',
@@ -92,6 +101,7 @@ export function buildHealthReport(src: HealthSources): HealthReport {
     uptime_s: Math.round(src.uptimeMs() / 1000),
     components,
     sensors: robots,
+    ...(src.acquisition ? { acquisition: src.acquisition() } : {}),
     counters,
     ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
     uplink: uplinkStatus,

@@ -1,4 +1,5 @@
 import type { Database, Statement } from '../store/sqlite.js';
+import { benchCommitSleepMs, sleepSync } from '../core/bench-switches.js';
 
 /** Lane 0 is sent first (alerts, command acks); lane 1 is the bulk (telemetry, cleanroom status). */
 export type Lane = 0 | 1;
@@ -107,7 +108,9 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   commit(rows: readonly OutboxRow[], seqs: ReadonlyMap<string, number>, deleteIds: readonly number[]): void {
-    if (rows.length || seqs.size || deleteIds.length) this.tx(rows, seqs, deleteIds);
+    if (!(rows.length || seqs.size || deleteIds.length)) return;
+    this.tx(rows, seqs, deleteIds);
+    if (benchCommitSleepMs) sleepSync(benchCommitSleepMs); // bench:acquisition's slow storage only
   }
 
   fetch(lane: Lane, afterId: number, limit: number): OutboxRow[] {

@@ -18,6 +18,8 @@ test('simulated gateway: device faults show in /health and as alerts, drive the 
   const config = validateConfig(
     {
       gateway: { id: 'gw-dev', simulation: true },
+      // The test reaches the I2C simulator in process (gw.simulators.i2c); the worker's own test is acquisition-worker.test.ts.
+      acquisition: { thread: 'main' },
       mqtt: { enabled: false },
       api: { enabled: false },
       alarmOutput: { enabled: true, gpio: 17 },

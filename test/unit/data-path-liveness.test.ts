@@ -70,3 +70,26 @@ test('rejects non-positive limits', () => {
   assert.throws(() => new DataPathLiveness({ clock, maxAnalysisGapMs: 0, startupGraceMs: 1 }), RangeError);
   assert.throws(() => new DataPathLiveness({ clock, maxAnalysisGapMs: 1, startupGraceMs: Number.NaN }), RangeError);
 });
+
+test('with an acquisition worker, its heartbeat must move too: samples counted but a stalled worker loop is unhealthy', () => {
+  const clock = new ManualClock();
+  const h = new DataPathLiveness({ clock, maxAnalysisGapMs: 10_000, maxSampleGapMs: 2_000, startupGraceMs: 1_000, expectAcquisitionThread: true });
+  h.sampleAcquired();
+  h.analysed();
+  h.acquisitionBeat();
+  assert.equal(h.isHealthy(), true);
+  clock.advance(1_500);
+  h.sampleAcquired();
+  h.analysed();
+  clock.advance(1_000);
+  h.sampleAcquired();
+  assert.deepEqual(h.report().reasons, ['acquisition_thread_stalled']);
+  assert.equal(h.report().lastAcquisitionBeatAgeMs, 2_500);
+  h.acquisitionBeat();
+  assert.equal(h.isHealthy(), true);
+  // Without a worker the heartbeat is not expected.
+  const inline = new DataPathLiveness({ clock, maxAnalysisGapMs: 10_000, startupGraceMs: 1 });
+  inline.sampleAcquired();
+  inline.analysed();
+  assert.equal(inline.isHealthy(), true);
+});
