@@ -21,6 +21,8 @@ import type { GatewaySimulators } from './wiring/device-platform.js';
 import { hardwarePlatform } from './wiring/hardware-platform.js';
 import { simulatedPlatform } from './wiring/simulated-platform.js';
 import { createDevices } from './wiring/devices.js';
+import { createBusUsage } from './wiring/bus-usage.js';
+import { i2cSpeedHz } from './config/bus-budget.js';
 import { createPrognosis } from './wiring/prognosis.js';
 import { createModelUpdates } from './wiring/model-updates.js';
 import { createRobots } from './wiring/robots.js';
@@ -61,7 +63,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const state = new GatewayState({ gatewayId: config.gateway.id, site: config.gateway.site }, clock, config.api.telemetryBuffer, config.robots);
   const supervisor = new Supervisor(log);
   const startedAt = clock.now();
-  const devices = createDevices(config.gateway.simulation ? simulatedPlatform(clock) : hardwarePlatform(), clock);
+  const devices = createDevices(config.gateway.simulation ? simulatedPlatform(clock) : hardwarePlatform(), clock, (bus) => i2cSpeedHz(config, bus));
   const prognosis = createPrognosis(config, state);
 
   // Metrics read the components at scrape time (created first: the robots' callbacks use it).
@@ -74,6 +76,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     sparkplug: () => sparkplug?.status(),
   });
   const sensors = createRobots(config, { clock, log, state, devices, prognosis, metrics });
+  const busUsage = createBusUsage(config, devices, clock);
   const cleanroom = await createCleanroom(config, { clock, log, state, devices });
   const stackLight = createStackLight(config, { log, state, devices });
 
@@ -109,6 +112,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       uptimeMs: () => clock.now() - startedAt,
       components: () => supervisor.report(),
       sensors: () => sensors.entries(),
+      i2cBuses: busUsage,
       counters: () => cleanroom.pollers,
       uplink,
       sparkplug,
@@ -148,7 +152,11 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     rulModel: prognosis.model,
     simulators: devices.platform.simulators,
     start: () => supervisor.start(),
-    stop: () => supervisor.stop(),
+    stop: () => {
+      // Simulated buses stop waiting for the clock: a test's ManualClock may not move while the devices stop.
+      devices.platform.stopping?.();
+      return supervisor.stop();
+    },
     health,
   };
 }

@@ -13,6 +13,16 @@ export interface SensorHealth {
   acquisition: 'interrupt' | 'polling';
 }
 
+/** GET /health: one I2C bus's utilisation (percent of its SCL time). */
+export interface I2cBusHealth {
+  bus: number;
+  speed_hz: number;
+  /** What the configured sensors need, estimated when the config is loaded (src/config/bus-budget.ts). */
+  estimated_utilisation_pct: number;
+  /** Busy time measured over the last 10-20 s: modelled by the simulated bus; on hardware the transfers' wall time (an upper bound). Null before any time has passed. */
+  measured_utilisation_pct: number | null;
+}
+
 /** GET /health: one particle counter's polling. */
 export interface CounterHealth {
   counter_id: string;
@@ -37,6 +47,8 @@ export interface HealthReport {
   uptime_s: number;
   components: ComponentReport[];
   sensors: SensorHealth[];
+  /** The I2C buses the sensors use. */
+  i2c_buses: I2cBusHealth[];
   counters: CounterHealth[];
   /** Present when the stack light (alarmOutput) is enabled. */
   alarm_output?: { on: boolean; error: { code: string; message: string } | null };
@@ -55,6 +67,8 @@ export interface HealthSources {
   uptimeMs(): number;
   components(): ComponentReport[];
   sensors(): Iterable<[string, { faults: DeviceFault[]; stats: { samplesAcquired: number; samplesLost: number; measuredRateHz: number; lastSampleAt: number | null; mode: 'interrupt' | 'polling' } }]>;
+  /** The I2C buses' utilisation (src/wiring/bus-usage.ts); none when absent. */
+  i2cBuses?(): I2cBusHealth[];
   counters(): Array<{ name: string; currentFault: DeviceFault | null; breakerState?: string; stats: { polls: number; failures: number } }>;
   uplink: { status(): UplinkStatus; readonly faulted: unknown };
   /** The paced simulation clock, when the simulated fab runs faster than real time. */
@@ -92,6 +106,7 @@ export function buildHealthReport(src: HealthSources): HealthReport {
     uptime_s: Math.round(src.uptimeMs() / 1000),
     components,
     sensors: robots,
+    i2c_buses: src.i2cBuses?.() ?? [],
     counters,
     ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
     uplink: uplinkStatus,
