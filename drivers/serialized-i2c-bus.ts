@@ -10,6 +10,8 @@ import type { I2cBus } from './transports.js';
  */
 export class SerializedI2cBus implements I2cBus {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Transfers started or waiting and not yet settled. */
+  private queued = 0;
   /** Time spent in transfers so far (ms), when constructed with a monotonic clock. */
   busyMs = 0;
   constructor(private readonly inner: I2cBus, private readonly monotonic?: () => number) {}
@@ -24,9 +26,16 @@ export class SerializedI2cBus implements I2cBus {
             this.busyMs += this.monotonic!() - t0;
           }
         }
-      : op;
-    const next = this.tail.then(timed);
-    this.tail = next.catch(() => undefined);
+      : async () => op();
+    // An idle bus starts the transfer now, in the caller's turn (a timer or an interrupt edge), not a
+    // microtask later: the simulated bus then takes the request at the clock time it was made.
+    const next = this.queued === 0 ? timed() : this.tail.then(timed);
+    this.queued++;
+    const settled = next.then(
+      () => void this.queued--,
+      () => void this.queued--,
+    );
+    this.tail = settled;
     return next;
   }
 

@@ -40,12 +40,13 @@ export interface SimI2cTiming {
  * A ManualClock moves in steps (5 ms in the simulated gateway), and a driver issues its next
  * transfer only after the previous one completed, in a promise continuation that runs after the
  * step. So that a FIFO drain of many transfers is not stretched to one transfer per step, a
- * transfer requested in the same event-loop turn in which a previous one completed starts where
- * the bus timeline stands (at that previous transfer's end, as the driver's next transfer does on
- * hardware, where the CPU time between transfers is small) instead of at the step's end; when
- * that start plus its duration is already behind the clock, it completes without waiting. The bus
- * time stays exact; only the moment the device's registers are read may lie up to one clock step
- * after the transfer's modelled end.
+ * transfer requested in the same event-loop turn in which a previous one completed is taken as
+ * requested at that previous transfer's end, plus however far the clock has moved since the
+ * completion was handed over (nothing on a ManualClock within a turn; the CPU time between the
+ * transfers on the system clock, where a timer could not wait less than a millisecond anyway).
+ * When its end is then already behind the clock, it completes without waiting. The bus time stays
+ * exact; only the moment the device's registers are read may lie up to one clock step after the
+ * transfer's modelled end.
  */
 export class SimI2cBus implements I2cBus {
   private readonly devices = new Map<number, SimI2cDevice>();
@@ -55,6 +56,9 @@ export class SimI2cBus implements I2cBus {
   private busyUntil = Number.NEGATIVE_INFINITY;
   /** A transfer completed in this event-loop turn: the next one continues the timeline. */
   private chained = false;
+  /** The end (bus timeline) of the last completed transfer, and the clock when it was handed over. */
+  private lastEnd = 0;
+  private handedOverAt = 0;
   /** Bus time taken by transfers so far (ms of the injected clock), with `timing` only. */
   busyMs = 0;
   /** Transfers laid on the bus so far. */
@@ -99,7 +103,8 @@ export class SimI2cBus implements I2cBus {
     const timing = this.timing;
     if (!timing || this.closed || this.released) return op(this.device(address));
     const now = timing.clock.monotonic();
-    const start = this.chained ? this.busyUntil : Math.max(this.busyUntil, now);
+    const requested = this.chained ? this.lastEnd + (now - this.handedOverAt) : now;
+    const start = Math.max(this.busyUntil, requested);
     const duration = bitsToMs(this.bitsFor(address, bits), timing.speedHz);
     const end = start + duration;
     this.busyUntil = end;
@@ -116,7 +121,7 @@ export class SimI2cBus implements I2cBus {
         this.waiting.add(done);
       });
     }
-    this.continueTimeline();
+    this.continueTimeline(end, timing.clock.monotonic());
     return op(this.device(address));
   }
 
@@ -130,7 +135,9 @@ export class SimI2cBus implements I2cBus {
     for (const done of [...this.waiting]) done();
   }
 
-  private continueTimeline(): void {
+  private continueTimeline(end: number, now: number): void {
+    this.lastEnd = end;
+    this.handedOverAt = now;
     if (this.chained) return;
     this.chained = true;
     setImmediate(() => (this.chained = false));

@@ -70,6 +70,8 @@ export class RobotSensors implements Component {
   private retryTimer?: TimerHandle;
   private running = false;
   private polling = false;
+  /** A poll or an interrupt edge came while a drain was running: drain again when it ends. */
+  private pollAgain = false;
   private accelReady = false;
   private retryMs: number;
   private lastDrainMono = 0;
@@ -209,8 +211,15 @@ export class RobotSensors implements Component {
   }
 
   private async poll(): Promise<void> {
-    if (!this.accelReady || this.polling || !this.running) return;
+    if (!this.accelReady || !this.running) return;
+    if (this.polling) {
+      // An edge (or the timer) during a drain: the FIFO may have reached the watermark again while it
+      // was read, and an edge-triggered line gives no second edge while it stays high.
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
+    this.pollAgain = false;
     try {
       const block = await this.o.accel.drain();
       const mono = this.o.clock.monotonic();
@@ -254,6 +263,7 @@ export class RobotSensors implements Component {
     } finally {
       this.polling = false;
     }
+    if (this.pollAgain) void this.poll();
   }
 
   private async readTemperature(): Promise<void> {
