@@ -34,7 +34,7 @@ export interface SimI2cTiming {
  * With `timing`, the bus is a shared wire: each transfer occupies it for its bit times at the
  * configured speed, transfers are laid end to end on one timeline (two devices' concurrent
  * transfers serialise, as on the real bus), and a transfer completes only when the injected clock
- * has reached its end; the device answers at that moment. Without `timing` every transfer
+ * has reached its end; the device answers at that moment (its registers as of the transfer's end). Without `timing` every transfer
  * completes at once (unit tests of one driver).
  *
  * A ManualClock moves in steps (5 ms in the simulated gateway), and a driver issues its next
@@ -45,8 +45,9 @@ export interface SimI2cTiming {
  * completion was handed over (nothing on a ManualClock within a turn; the CPU time between the
  * transfers on the system clock, where a timer could not wait less than a millisecond anyway).
  * When its end is then already behind the clock, it completes without waiting. The bus time stays
- * exact; only the moment the device's registers are read may lie up to one clock step after the
- * transfer's modelled end.
+ * exact; only for such a transfer the device's registers are read at the clock's time, up to one
+ * clock step after the transfer's modelled end, so a FIFO much shorter than a few clock steps
+ * (an ADXL355 at 4000 Hz holds 8 ms) needs a finer step than the gateway's 5 ms.
  */
 export class SimI2cBus implements I2cBus {
   private readonly devices = new Map<number, SimI2cDevice>();
@@ -110,19 +111,29 @@ export class SimI2cBus implements I2cBus {
     this.busyUntil = end;
     this.busyMs += duration;
     this.transfers++;
-    if (end > now) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.waiting.delete(done);
-          timer.cancel();
-          resolve();
-        };
-        const timer = timing.clock.setTimeout(done, end - now);
-        this.waiting.add(done);
-      });
+    if (end <= now) {
+      this.continueTimeline(end, now);
+      return op(this.device(address));
     }
+    // The device answers when the transfer ends on the clock; the driver sees it when the clock step is over.
+    let answer = { error: new SimI2cError('EIO', 'transfer not completed') } as { value: T } | { error: unknown };
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.waiting.delete(done);
+        timer.cancel();
+        try {
+          answer = { value: op(this.device(address)) };
+        } catch (error) {
+          answer = { error };
+        }
+        resolve();
+      };
+      const timer = timing.clock.setTimeout(done, end - now);
+      this.waiting.add(done);
+    });
     this.continueTimeline(end, timing.clock.monotonic());
-    return op(this.device(address));
+    if ('error' in answer) throw answer.error;
+    return answer.value;
   }
 
   /**

@@ -19,8 +19,8 @@ import { SerializedI2cBus } from '../../drivers/serialized-i2c-bus.js';
 import { Adxl345 } from '../../drivers/adxl345.js';
 import { Adxl355 } from '../../drivers/adxl355.js';
 import { repoRoot } from '../helpers/gateway-process.js';
+import { runClock, turn, whileAdvancing } from '../helpers/clock-drive.js';
 
-const settle = () => new Promise((r) => setImmediate(r));
 const model = (seed: number) => new VibrationModel({ shaftHz: 25, imbalanceG: 0.2, misalignmentG: 0, noiseG: 0.005, defect: 'none', defectSeverityG: 0, defectGrowthPerHour: 0, resonanceHz: 500, seed, bearing: { nBalls: 9, ballDiameterMm: 7.94, pitchDiameterMm: 39.04, contactAngleDeg: 0 } });
 
 type Accel = { driver: 'adxl345' | 'adxl355'; bus?: number; address: number; odrHz: number; pollIntervalMs?: number; interruptGpio?: number };
@@ -112,15 +112,11 @@ async function measure(speedHz: number, parts: Array<{ driver: 'adxl345' | 'adxl
     const accel = p.driver === 'adxl355' ? new Adxl355({ bus, busNumber: 1, address, odrHz: p.odrHz, rangeG: 8, watermark: 16, interrupt: p.interrupt }) : new Adxl345({ bus, busNumber: 1, address, odrHz: p.odrHz, rangeG: 16, watermark: 16, interrupt: p.interrupt });
     return new RobotSensors({ robotId: `r${i + 1}`, accel, accelName: 'a', odrHz: p.odrHz, pollIntervalMs: 10, windowSize: 1024, interrupt: p.interrupt ? line : undefined, clock, log: pino({ level: 'silent' }), events: { onWindow: () => undefined, onTemperature: () => undefined, onFault: () => undefined } });
   });
-  const starting = Promise.all(sensors.map((s) => s.start()));
-  while (!(await Promise.race([starting.then(() => true), settle().then(() => false)]))) clock.advance(1);
-  await settle();
+  await whileAdvancing(clock, Promise.all(sensors.map((s) => s.start())));
+  await turn();
   const busy0 = sim.busyMs;
   const t0 = clock.monotonic();
-  for (let t = 0; t < ms; t += 5) {
-    clock.advance(5);
-    await settle();
-  }
+  await runClock(clock, ms);
   const fraction = (sim.busyMs - busy0) / (clock.monotonic() - t0);
   sim.release();
   for (const s of sensors) await s.stop();
@@ -128,10 +124,10 @@ async function measure(speedHz: number, parts: Array<{ driver: 'adxl345' | 'adxl
 }
 
 test('the estimate matches the bus time the simulated bus spends for the same sensors (within 2 points), with no sample lost', async () => {
-  const cases = [
-    { speedHz: 400_000, parts: [{ driver: 'adxl345' as const, odrHz: 1600 }, { driver: 'adxl345' as const, odrHz: 1600 }] },
-    { speedHz: 1_000_000, parts: [{ driver: 'adxl355' as const, odrHz: 4000, interrupt: true }] },
-    { speedHz: 400_000, parts: [{ driver: 'adxl355' as const, odrHz: 1000 }, { driver: 'adxl345' as const, odrHz: 800, interrupt: true }] },
+  const cases: Array<{ speedHz: number; parts: Array<{ driver: 'adxl345' | 'adxl355'; odrHz: number; interrupt?: boolean }> }> = [
+    { speedHz: 400_000, parts: [{ driver: 'adxl345', odrHz: 1600 }, { driver: 'adxl345', odrHz: 1600 }] },
+    { speedHz: 1_000_000, parts: [{ driver: 'adxl355', odrHz: 4000, interrupt: true }] },
+    { speedHz: 400_000, parts: [{ driver: 'adxl355', odrHz: 1000 }, { driver: 'adxl345', odrHz: 800, interrupt: true }] },
   ];
   for (const c of cases) {
     const estimate = i2cBusBudget(config(c.parts.map((p, i) => ({ driver: p.driver, address: 0x10 + i, odrHz: p.odrHz, interruptGpio: p.interrupt ? 20 + i : undefined })), [{ bus: 1, speedHz: c.speedHz }]))[0].utilisation;
