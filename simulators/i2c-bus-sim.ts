@@ -137,13 +137,19 @@ export class SimI2cBus implements I2cBus {
   }
 
   /**
-   * The gateway is stopping and its clock may no longer move (a ManualClock in a test): complete the
-   * waiting transfers now and the later ones at once, so that stopping the devices (standby writes)
-   * cannot wait for a clock nobody advances.
+   * Bus time on (the default with `timing`) or off. Off, waiting transfers complete now and later
+   * ones at once: the simulated gateway turns it off while it starts and stops, when a test's
+   * ManualClock does not move and the drivers' init and standby writes must not wait for it.
    */
-  release(): void {
-    this.released = true;
+  setBusTime(on: boolean): void {
+    this.released = !on;
+    if (on) return;
     for (const done of [...this.waiting]) done();
+  }
+
+  /** `setBusTime(false)`. */
+  release(): void {
+    this.setBusTime(false);
   }
 
   private continueTimeline(end: number, now: number): void {

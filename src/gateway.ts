@@ -151,10 +151,18 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     metrics,
     rulModel: prognosis.model,
     simulators: devices.platform.simulators,
-    start: () => supervisor.start(),
+    // Simulated buses take their bus time only between start and stop: a test's ManualClock does not
+    // move while the devices initialise or go to standby.
+    start: async () => {
+      devices.platform.busTime?.(false);
+      try {
+        await supervisor.start();
+      } finally {
+        devices.platform.busTime?.(true);
+      }
+    },
     stop: () => {
-      // Simulated buses stop waiting for the clock: a test's ManualClock may not move while the devices stop.
-      devices.platform.stopping?.();
+      devices.platform.busTime?.(false);
       return supervisor.stop();
     },
     health,

@@ -26,8 +26,11 @@ export interface DevicePlatform {
   i2cBus(n: number, speedHz: number): I2cBus;
   /** Bus time bus `n` has spent on transfers so far (ms), when the platform models it (the simulated bus); else devices.ts measures it. */
   i2cBusyMs?(n: number): number;
-  /** The gateway is stopping: simulated transfers stop waiting for the clock (a test's ManualClock may no longer move). */
-  stopping?(): void;
+  /**
+   * Simulated buses' bus time on or off: off while the gateway starts and stops (the drivers' init and
+   * standby transfers then complete at once, since a test's ManualClock does not move meanwhile).
+   */
+  busTime?(on: boolean): void;
   /** What answers at a robot's accelerometer address; returns its data-ready line when one is wired. */
   accelerometer(robot: RobotConfig): GpioLine | undefined;
   /** What answers at a robot's temperature sensor address. */

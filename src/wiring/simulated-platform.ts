@@ -32,8 +32,8 @@ export function simulatedPlatform(clock: Clock): DevicePlatform {
       return bus;
     },
     i2cBusyMs: (n) => simulators.i2c.get(n)?.busyMs ?? 0,
-    stopping() {
-      for (const bus of simulators.i2c.values()) bus.release();
+    busTime(on) {
+      for (const bus of simulators.i2c.values()) bus.setBusTime(on);
     },
     accelerometer(robot): GpioLine | undefined {
       const a = robot.accelerometer;
