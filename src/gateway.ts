@@ -96,8 +96,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     definitions: [
       ...robotCommands({
         state,
-        startAcquisition: (id) => sensors.get(id)!.start(),
-        stopAcquisition: (id) => sensors.get(id)!.stop(),
+        startAcquisition: (id) => devices.withoutBusTime(() => sensors.get(id)!.start()),
+        stopAcquisition: (id) => devices.withoutBusTime(() => sensors.get(id)!.stop()),
       }),
       ...(modelUpdates?.commands ?? []),
     ],
@@ -151,20 +151,9 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     metrics,
     rulModel: prognosis.model,
     simulators: devices.platform.simulators,
-    // Simulated buses take their bus time only between start and stop: a test's ManualClock does not
-    // move while the devices initialise or go to standby.
-    start: async () => {
-      devices.platform.busTime?.(false);
-      try {
-        await supervisor.start();
-      } finally {
-        devices.platform.busTime?.(true);
-      }
-    },
-    stop: () => {
-      devices.platform.busTime?.(false);
-      return supervisor.stop();
-    },
+    // Simulated buses take no bus time while the devices initialise or go to standby (devices.ts).
+    start: () => devices.withoutBusTime(() => supervisor.start()),
+    stop: () => devices.withoutBusTime(() => supervisor.stop()),
     health,
   };
 }

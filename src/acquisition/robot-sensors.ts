@@ -222,6 +222,8 @@ export class RobotSensors implements Component {
     this.pollAgain = false;
     try {
       const block = await this.o.accel.drain();
+      // Stopped while the drain's transfers were on the bus: acquisition has ended, nothing to deliver.
+      if (!this.running) return;
       const mono = this.o.clock.monotonic();
       const now = this.o.clock.now();
       if (block.overrun) {

@@ -26,10 +26,7 @@ export interface DevicePlatform {
   i2cBus(n: number, speedHz: number): I2cBus;
   /** Bus time bus `n` has spent on transfers so far (ms), when the platform models it (the simulated bus); else devices.ts measures it. */
   i2cBusyMs?(n: number): number;
-  /**
-   * Simulated buses' bus time on or off: off while the gateway starts and stops (the drivers' init and
-   * standby transfers then complete at once, since a test's ManualClock does not move meanwhile).
-   */
+  /** Simulated buses' bus time on or off (Devices.withoutBusTime). */
   busTime?(on: boolean): void;
   /** What answers at a robot's accelerometer address; returns its data-ready line when one is wired. */
   accelerometer(robot: RobotConfig): GpioLine | undefined;

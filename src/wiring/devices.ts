@@ -43,6 +43,12 @@ export interface Devices {
   outputLine(bcm: number, activeLow: boolean): GpioLine;
   /** The I2C buses opened so far (/health's per-bus utilisation). */
   i2cBuses(): I2cBusUsage[];
+  /**
+   * Run `fn` (the gateway's start and stop, a robot's start/stop_acquisition) with the simulated
+   * buses' bus time off: the drivers' init and standby transfers complete at once, since a test's
+   * ManualClock does not move while it waits for them. Nested calls are counted. No effect on hardware.
+   */
+  withoutBusTime<T>(fn: () => Promise<T>): Promise<T>;
   /** Closes every bus handle; added before the devices so that it stops after them. */
   readonly buses: Component;
   readonly platform: DevicePlatform;
@@ -66,6 +72,7 @@ export function createDevices(platform: DevicePlatform, clock: Clock, i2cSpeedHz
     return bus;
   };
   const lines = new Map<string, { bus: ModbusBus; transport: ModbusSerialTransport }>();
+  let untimed = 0;
   const lineKey = (c: ParticleCounterConfig) => (c.transport.kind === 'tcp' ? `tcp://${c.transport.host}:${c.transport.port}` : `rtu:${c.transport.path}`);
 
   return {
@@ -100,6 +107,14 @@ export function createDevices(platform: DevicePlatform, clock: Clock, i2cSpeedHz
       return { driver: c.map === 'metone6000' ? new MetOne6000Counter(common) : new LighthouseCounter(common), slot };
     },
     outputLine: (bcm, activeLow) => platform.outputLine(bcm, activeLow),
+    async withoutBusTime(fn) {
+      if (untimed++ === 0) platform.busTime?.(false);
+      try {
+        return await fn();
+      } finally {
+        if (--untimed === 0) platform.busTime?.(true);
+      }
+    },
     i2cBuses: () => [...i2c.entries()].sort(([a], [b]) => a - b).map(([n, bus]) => ({ bus: n, speedHz: i2cSpeedHz(n), busyMs: () => platform.i2cBusyMs?.(n) ?? bus.busyMs })),
     buses: component('buses', () => undefined, async () => {
       for (const { bus, transport } of lines.values()) {
