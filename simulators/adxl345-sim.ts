@@ -1,8 +1,9 @@
-import type { Clock, TimerHandle } from '../src/core/clock.js';
+import type { Clock } from '../src/core/clock.js';
 import { ADXL345, adxl345Odr } from '../drivers/adxl345.js';
 import type { SimI2cDevice } from './i2c-bus-sim.js';
 import type { VibrationModel } from './vibration-model.js';
 import type { SimGpioLine } from './gpio-sim.js';
+import { InterruptPin } from './interrupt-pin.js';
 
 /** DATA_FORMAT bit 5 INT_INVERT: 0 = interrupts active high (reset value), 1 = active low. */
 const INT_INVERT = 0x20;
@@ -28,10 +29,10 @@ export class Adxl345Sim implements SimI2cDevice {
   /** Freeze the output at the current value (scripted "stuck values" fault). */
   stuck = false;
   private stuckEntry?: Int16Array;
-  private irq?: SimGpioLine;
-  private irqTimer?: TimerHandle;
+  private readonly irq: InterruptPin;
 
   constructor(private readonly clock: Clock, private readonly model: VibrationModel) {
+    this.irq = new InterruptPin(clock, () => this.update());
     this.regs[ADXL345.DEVID] = ADXL345.DEVID_VALUE;
     this.regs[ADXL345.BW_RATE] = 0x0a;
   }
@@ -99,26 +100,18 @@ export class Adxl345Sim implements SimI2cDevice {
   }
 
   private driveIrq(): void {
-    if (!this.irq) return;
+    if (!this.irq.attached) return;
     const int1 = this.intSource() & this.regs[ADXL345.INT_ENABLE] & ~this.regs[ADXL345.INT_MAP];
-    const activeLow = (this.regs[ADXL345.DATA_FORMAT] & INT_INVERT) !== 0;
-    this.irq.drive(int1 !== 0 ? (activeLow ? 0 : 1) : activeLow ? 1 : 0);
+    this.irq.drive(int1 !== 0, (this.regs[ADXL345.DATA_FORMAT] & INT_INVERT) === 0);
   }
 
-  /**
-   * Connect INT1 to a GPIO line. The model samples the clock every `checkMs` to raise the line when
-   * the FIFO reaches the watermark (a real part raises it at the exact sample).
-   */
+  /** Connect INT1 to a GPIO line, the FIFO level checked every `checkMs` (simulators/interrupt-pin.ts). */
   attachInterrupt(line: SimGpioLine, checkMs = 2): void {
-    this.irq = line;
-    this.irqTimer?.cancel();
-    this.irqTimer = this.clock.setInterval(() => this.update(), checkMs);
+    this.irq.attach(line, checkMs);
   }
 
   detachInterrupt(): void {
-    this.irqTimer?.cancel();
-    this.irqTimer = undefined;
-    this.irq = undefined;
+    this.irq.detach();
   }
 
   readRegister(register: number): number {
