@@ -114,3 +114,31 @@ test('a FIFO drain of many transfers runs back to back within one clock step, ea
   assert.ok(clock.monotonic() >= requestedAt + expected, 'the drain did not finish before its bus time had passed');
   assert.ok(steps <= 2, `a ${expected.toFixed(2)} ms drain took ${steps} clock steps of 5 ms (not one step per transfer)`);
 });
+
+test('the serialising wrapper starts a transfer on an idle bus at once, queues the next, and adds up the transfers\' time (hardware busy time)', async () => {
+  const clock = new ManualClock();
+  const log: string[] = [];
+  const pending: Array<() => void> = [];
+  const inner = {
+    readByte: (address: number, register: number) => {
+      log.push(`start ${register}`);
+      return new Promise<number>((resolve) => pending.push(() => resolve(register)));
+    },
+  } as unknown as ConstructorParameters<typeof SerializedI2cBus>[0];
+  const bus = new SerializedI2cBus(inner, () => clock.monotonic());
+  const a = bus.readByte(0x53, 1);
+  const b = bus.readByte(0x53, 2);
+  assert.deepEqual(log, ['start 1'], 'the first transfer started in the caller\'s turn; the second waits');
+  clock.advance(0.3);
+  pending.shift()!();
+  assert.equal(await a, 1);
+  await settle();
+  assert.deepEqual(log, ['start 1', 'start 2']);
+  clock.advance(0.2);
+  pending.shift()!();
+  assert.equal(await b, 2);
+  assert.ok(Math.abs(bus.busyMs - 0.5) < 1e-9, `busy ${bus.busyMs} ms`);
+  // Idle again: the next transfer starts at once.
+  void bus.readByte(0x53, 3);
+  assert.deepEqual(log, ['start 1', 'start 2', 'start 3']);
+});
