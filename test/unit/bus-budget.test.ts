@@ -123,7 +123,7 @@ async function measure(speedHz: number, parts: Array<{ driver: 'adxl345' | 'adxl
   return { fraction, sensors };
 }
 
-test('the estimate matches the bus time the simulated bus spends for the same sensors (within 2 points), with no sample lost', async () => {
+test('the estimate matches the bus time the simulated bus spends for the same sensors (within 2 points), with no sample lost', async (t) => {
   const cases: Array<{ speedHz: number; parts: Array<{ driver: 'adxl345' | 'adxl355'; odrHz: number; interrupt?: boolean }> }> = [
     { speedHz: 400_000, parts: [{ driver: 'adxl345', odrHz: 1600 }, { driver: 'adxl345', odrHz: 1600 }] },
     { speedHz: 1_000_000, parts: [{ driver: 'adxl355', odrHz: 4000, interrupt: true }] },
@@ -133,6 +133,7 @@ test('the estimate matches the bus time the simulated bus spends for the same se
     const estimate = i2cBusBudget(config(c.parts.map((p, i) => ({ driver: p.driver, address: 0x10 + i, odrHz: p.odrHz, interruptGpio: p.interrupt ? 20 + i : undefined })), [{ bus: 1, speedHz: c.speedHz }]))[0].utilisation;
     const { fraction, sensors } = await measure(c.speedHz, c.parts, 3000);
     const label = `${c.parts.map((p) => `${p.driver}@${p.odrHz}${p.interrupt ? '+irq' : ''}`).join(', ')} at ${c.speedHz / 1000} kHz`;
+    t.diagnostic(`${label}: estimated ${(estimate * 100).toFixed(1)} %, measured on the simulated bus ${(fraction * 100).toFixed(1)} %`);
     assert.ok(Math.abs(fraction - estimate) < 0.02, `${label}: estimated ${(estimate * 100).toFixed(1)} %, measured ${(fraction * 100).toFixed(1)} %`);
     for (const s of sensors) assert.equal(s.stats.samplesLost, 0, `${label}: ${s.name} lost ${s.stats.samplesLost}`);
   }
