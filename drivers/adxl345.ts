@@ -24,6 +24,7 @@ export const ADXL345 = {
   FIFO_STREAM: 0x80,
   INT_OVERRUN: 0x01,
   INT_WATERMARK: 0x02,
+  INT_DATA_READY: 0x80,
   /** Full resolution: ~3.9 mg/LSB in every range. */
   SCALE_G_PER_LSB: 0.0039,
 } as const;
@@ -51,6 +52,12 @@ export interface Adxl345Options {
   rangeG: number;
   /** FIFO watermark (samples, 1-31) that raises the WATERMARK interrupt; default 16. */
   watermark?: number;
+  /**
+   * INT1 is wired to a GPIO (config interruptGpio): WATERMARK and OVERRUN are enabled and mapped to
+   * INT1, active high, so the line rises when the FIFO reaches the watermark. Without it the same
+   * sources stay enabled (INT_SOURCE reports them either way) and nothing listens to the pin.
+   */
+  interrupt?: boolean;
 }
 
 /**
@@ -92,8 +99,11 @@ export class Adxl345 implements Accelerometer {
     const rangeCode = RANGE_CODES[this.opts.rangeG];
     await this.io('standby', () => bus.writeByte(address, ADXL345.POWER_CTL, 0));
     await this.io('set BW_RATE', () => bus.writeByte(address, ADXL345.BW_RATE, rateCode));
+    // INT_INVERT (bit 5) stays 0: interrupts active high, for a rising-edge GPIO watch.
     await this.io('set DATA_FORMAT', () => bus.writeByte(address, ADXL345.DATA_FORMAT, ADXL345.FULL_RES | rangeCode));
     await this.io('set FIFO_CTL', () => bus.writeByte(address, ADXL345.FIFO_CTL, ADXL345.FIFO_STREAM | Math.max(1, Math.min(31, this.opts.watermark ?? 16))));
+    // INT_MAP bit clear = INT1: the watermark and overrun go to the pin wired to the GPIO.
+    if (this.opts.interrupt) await this.io('set INT_MAP', () => bus.writeByte(address, ADXL345.INT_MAP, 0));
     await this.io('set INT_ENABLE', () => bus.writeByte(address, ADXL345.INT_ENABLE, ADXL345.INT_WATERMARK | ADXL345.INT_OVERRUN));
     await this.io('measure', () => bus.writeByte(address, ADXL345.POWER_CTL, ADXL345.MEASURE));
   }

@@ -1,8 +1,9 @@
-import type { Clock, TimerHandle } from '../src/core/clock.js';
+import type { Clock } from '../src/core/clock.js';
 import { ADXL355, adxl355Odr } from '../drivers/adxl355.js';
 import type { SimI2cDevice } from './i2c-bus-sim.js';
 import type { VibrationModel } from './vibration-model.js';
 import type { SimGpioLine } from './gpio-sim.js';
+import { InterruptPin } from './interrupt-pin.js';
 
 const G_PER_LSB = [0, 1 / 256000, 1 / 128000, 1 / 64000];
 /** The part's internal rate: the model runs at 4000 Hz and is low-pass filtered and decimated to the ODR. */
@@ -70,8 +71,7 @@ export class Adxl355Sim implements SimI2cDevice {
   private carry = 0;
   private readonly sample = new Float64Array(3);
   private stuckSample?: Int32Array;
-  private irqTimer?: TimerHandle;
-  private irq?: SimGpioLine;
+  private readonly irq: InterruptPin;
   private readonly filter = new AntiAlias();
   private filterOdr = 0;
   /** Axis entries the FIFO overwrote. */
@@ -80,6 +80,7 @@ export class Adxl355Sim implements SimI2cDevice {
   stuck = false;
 
   constructor(private readonly clock: Clock, private readonly model: VibrationModel) {
+    this.irq = new InterruptPin(clock, () => this.update());
     this.reset();
   }
 
@@ -177,29 +178,21 @@ export class Adxl355Sim implements SimI2cDevice {
   }
 
   private driveIrq(): void {
-    if (!this.irq) return;
+    if (!this.irq.attached) return;
     const map = this.regs[ADXL355.INT_MAP];
     const st = this.statusNow();
     const active = ((map & ADXL355.INT_FULL_EN1) && st & ADXL355.STATUS_FIFO_FULL) || ((map & ADXL355.INT_OVR_EN1) && st & ADXL355.STATUS_FIFO_OVR) || ((map & ADXL355.INT_RDY_EN1) && st & ADXL355.STATUS_DATA_RDY);
     // INT_POL (RANGE bit 6): 0 = active low (the reset value), 1 = active high.
-    const activeHigh = (this.regs[ADXL355.RANGE] & 0x40) !== 0;
-    this.irq.drive(active ? (activeHigh ? 1 : 0) : activeHigh ? 0 : 1);
+    this.irq.drive(Boolean(active), (this.regs[ADXL355.RANGE] & 0x40) !== 0);
   }
 
-  /**
-   * Connect INT1 to a GPIO line. The model samples the clock every `checkMs` to raise the line when
-   * the FIFO reaches the watermark (a real part raises it at the exact sample).
-   */
+  /** Connect INT1 to a GPIO line, the FIFO level checked every `checkMs` (simulators/interrupt-pin.ts). */
   attachInterrupt(line: SimGpioLine, checkMs = 2): void {
-    this.irq = line;
-    this.irqTimer?.cancel();
-    this.irqTimer = this.clock.setInterval(() => this.update(), checkMs);
+    this.irq.attach(line, checkMs);
   }
 
   detachInterrupt(): void {
-    this.irqTimer?.cancel();
-    this.irqTimer = undefined;
-    this.irq = undefined;
+    this.irq.detach();
   }
 
   /** Lose the oldest `n` axis entries (as if a burst had been cut short): the FIFO is then misaligned. */

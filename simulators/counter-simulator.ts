@@ -51,8 +51,9 @@ export class CounterLineSimulator {
     return this.tcp.start(port);
   }
 
-  async serveRtu(path: string, baudRate = 19200): Promise<void> {
-    this.rtu ??= new ModbusRtuServer(this.slave, { path, baudRate });
+  /** Serve on a serial line; the answers take their time on the wire at this baud rate and character format. */
+  async serveRtu(path: string, baudRate = 19200, format: { parity?: 'none' | 'even' | 'odd'; stopBits?: 1 | 2 } = {}): Promise<void> {
+    this.rtu ??= new ModbusRtuServer(this.slave, { path, baudRate, ...format });
     await this.rtu.start();
   }
 

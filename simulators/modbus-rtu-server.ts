@@ -1,12 +1,21 @@
 import { crc16 } from './modbus-crc.js';
 import type { ModbusSlave } from './modbus-slave.js';
 import { createSerialPort, type SerialPortHandle } from '../drivers/serial-port.js';
+import { systemClock, type Clock } from '../src/core/clock.js';
 
 type Port = SerialPortHandle;
 
 export interface RtuServerOptions {
   path: string;
   baudRate?: number;
+  /** Character format, for the time on the wire: 8N1 = 10 bits per character, 8E1 / 8O1 / 8N2 = 11. Default none / 1. */
+  parity?: 'none' | 'even' | 'odd';
+  stopBits?: 1 | 2;
+  /**
+   * The clock the answer waits on. Default: the system clock, because the client on the other end
+   * of the serial line (modbus-serial) times out on the wall clock.
+   */
+  clock?: Clock;
   /** Silence (ms) after which a partial frame is discarded (Modbus RTU t3.5; generous on a pty). */
   frameGapMs?: number;
 }
@@ -18,6 +27,10 @@ export interface RtuServerOptions {
  * and stays silent for the others, so several simulated slaves can share one line. Scripted faults
  * (bad CRC, short frame, timeout, exception, slow) come from the slave; `disconnected` makes the
  * whole line silent (a cable pulled).
+ *
+ * A pty passes bytes at once, so the answer is held back for the time the exchange takes on a real
+ * line at the configured baud rate (`wireTimeMs`): the request's characters, the 3.5-character
+ * silence that ends a frame, and the response's characters.
  */
 export class ModbusRtuServer {
   private port?: Port;
@@ -63,7 +76,7 @@ export class ModbusRtuServer {
         this.buf = Buffer.alloc(0);
         return;
       }
-      this.answer(frame[0], Buffer.from(frame.subarray(1, need - 2)));
+      this.answer(frame[0], Buffer.from(frame.subarray(1, need - 2)), need);
     }
   }
 
@@ -82,7 +95,7 @@ export class ModbusRtuServer {
     }
   }
 
-  private answer(unitId: number, pdu: Buffer): void {
+  private answer(unitId: number, pdu: Buffer, requestLength: number): void {
     if (this.disconnected || unitId === 0) return; // 0 = broadcast: never answered
     const reply = this.slave.handle(unitId, pdu);
     if (!reply) return;
@@ -95,7 +108,17 @@ export class ModbusRtuServer {
     if (fault?.kind === 'bad_crc') frame[frame.length - 1] ^= 0x5a;
     if (fault?.kind === 'short_frame') out = frame.subarray(0, Math.min(fault.bytes ?? 4, frame.length - 1));
     const send = () => this.port?.write(Buffer.from(out));
-    if (fault?.kind === 'slow') setTimeout(send, fault.ms);
-    else send();
+    const clock = this.opts.clock ?? systemClock;
+    clock.setTimeout(send, rtuWireTimeMs(requestLength, out.length, this.opts) + (fault?.kind === 'slow' ? fault.ms : 0));
   }
+}
+
+/** Bits per character on the line: start bit, 8 data bits, the parity bit if any, the stop bits. */
+export function rtuBitsPerChar(o: { parity?: 'none' | 'even' | 'odd'; stopBits?: 1 | 2 }): number {
+  return 1 + 8 + ((o.parity ?? 'none') === 'none' ? 0 : 1) + (o.stopBits ?? 1);
+}
+
+/** Milliseconds from the first request byte to the last response byte on the wire: request, t3.5, response. */
+export function rtuWireTimeMs(requestBytes: number, responseBytes: number, o: { baudRate?: number; parity?: 'none' | 'even' | 'odd'; stopBits?: 1 | 2 }): number {
+  return ((requestBytes + 3.5 + responseBytes) * rtuBitsPerChar(o) * 1000) / (o.baudRate ?? 19200);
 }

@@ -24,6 +24,8 @@ import type { GatewaySimulators } from './wiring/device-platform.js';
 import { hardwarePlatform } from './wiring/hardware-platform.js';
 import { simulatedPlatform } from './wiring/simulated-platform.js';
 import { createDevices } from './wiring/devices.js';
+import { createBusUsage } from './wiring/bus-usage.js';
+import { i2cSpeedHz } from './config/bus-budget.js';
 import { createPrognosis } from './wiring/prognosis.js';
 import { createModelUpdates } from './wiring/model-updates.js';
 import { createRobots } from './wiring/robots.js';
@@ -70,7 +72,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const state = new GatewayState({ gatewayId: config.gateway.id, site: config.gateway.site }, clock, config.api.telemetryBuffer, config.robots);
   const supervisor = new Supervisor(log);
   const startedAt = clock.now();
-  const devices = createDevices(config.gateway.simulation ? simulatedPlatform(clock) : hardwarePlatform(), clock);
+  const devices = createDevices(config.gateway.simulation ? simulatedPlatform(clock) : hardwarePlatform(), clock, (bus) => i2cSpeedHz(config, bus));
   const prognosis = createPrognosis(config, state, { clock, log });
 
   // Metrics read the components at scrape time (created first: the robots' callbacks use it).
@@ -88,6 +90,12 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
   const thread = clock instanceof ManualClock && !(clock instanceof PacedClock) ? 'main' : config.acquisition.thread;
   const { sensors, worker: acquisitionWorker } = createRobots(config, { clock, log, state, devices, prognosis, metrics, thread });
   if (acquisitionWorker) metrics.addAcquisitionWorker(acquisitionWorker);
+  // The buses the robots use: opened here (main thread), or in the worker, which reports their bus time.
+  const busUsage = createBusUsage(
+    config,
+    acquisitionWorker ? [...new Set(config.robots.flatMap((r) => [r.accelerometer.bus, ...(r.temperature ? [r.temperature.bus] : [])]))].sort((a, b) => a - b).map((bus) => ({ bus, speedHz: i2cSpeedHz(config, bus), busyMs: () => acquisitionWorker.busBusyMs(bus) })) : devices.i2cBuses(),
+    clock,
+  );
   const cleanroom = await createCleanroom(config, { clock, log, state, devices });
   const stackLight = createStackLight(config, { log, state, devices });
 
@@ -109,8 +117,8 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     definitions: [
       ...robotCommands({
         state,
-        startAcquisition: (id) => sensors.get(id)!.start(),
-        stopAcquisition: (id) => sensors.get(id)!.stop(),
+        startAcquisition: (id) => devices.withoutBusTime(() => sensors.get(id)!.start()),
+        stopAcquisition: (id) => devices.withoutBusTime(() => sensors.get(id)!.stop()),
         resetRul: (id) => prognosis.resetRul(id),
       }),
       ...(modelUpdates?.commands ?? []),
@@ -128,6 +136,7 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
       sensors: () => sensors.entries(),
       // Only with a worker: a main-thread gateway's /health is unchanged (the golden minute).
       acquisition: acquisitionWorker ? () => ({ thread, worker: acquisitionWorker.status() }) : undefined,
+      i2cBuses: busUsage,
       counters: () => cleanroom.pollers,
       uplink,
       sparkplug,
@@ -171,8 +180,9 @@ export async function createGateway(config: FabwatchConfig, deps: GatewayDeps): 
     metrics,
     rulModel: prognosis.model,
     simulators: devices.platform.simulators,
-    start: () => supervisor.start(),
-    stop: () => supervisor.stop(),
+    // Simulated buses take no bus time while the devices initialise or go to standby (devices.ts).
+    start: () => devices.withoutBusTime(() => supervisor.start()),
+    stop: () => devices.withoutBusTime(() => supervisor.stop()),
     health,
   };
 }

@@ -78,6 +78,8 @@ export class RobotSensors implements RobotAcquisition {
   private retryTimer?: TimerHandle;
   private running = false;
   private polling = false;
+  /** A poll or an interrupt edge came while a drain was running: drain again when it ends. */
+  private pollAgain = false;
   private accelReady = false;
   private retryMs: number;
   private lastDrainMono = 0;
@@ -217,10 +219,19 @@ export class RobotSensors implements RobotAcquisition {
   }
 
   private async poll(): Promise<void> {
-    if (!this.accelReady || this.polling || !this.running) return;
+    if (!this.accelReady || !this.running) return;
+    if (this.polling) {
+      // An edge (or the timer) during a drain: the FIFO may have reached the watermark again while it
+      // was read, and an edge-triggered line gives no second edge while it stays high.
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
+    this.pollAgain = false;
     try {
       const block = await this.o.accel.drain();
+      // Stopped while the drain's transfers were on the bus: acquisition has ended, nothing to deliver.
+      if (!this.running) return;
       const mono = this.o.clock.monotonic();
       const now = this.o.clock.now();
       if (block.overrun) {
@@ -265,6 +276,7 @@ export class RobotSensors implements RobotAcquisition {
     } finally {
       this.polling = false;
     }
+    if (this.pollAgain) void this.poll();
   }
 
   private async readTemperature(): Promise<void> {

@@ -25,6 +25,8 @@ export interface AcquisitionWorkerOptions {
   logLevel: string;
   /** acquisition.workerNice. */
   nice: number;
+  /** I2C bus number -> speedHz. */
+  i2cSpeeds: Record<number, number>;
   /** The main clock's now(), so a paced worker clock starts where the main one is. */
   now: () => number;
   log: Logger;
@@ -74,6 +76,8 @@ export class AcquisitionWorkerHost implements Component {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(): void; reject(err: Error): void }>();
   private readonly lastRead: number[];
+  /** The worker's latest report of each I2C bus's bus time (ms); kept across a restart, which starts its counts again. */
+  private readonly busBusy = new Map<number, { base: number; last: number }>();
   private readonly windows: VibrationWindow[][];
 
   constructor(private readonly o: AcquisitionWorkerOptions) {
@@ -126,6 +130,12 @@ export class AcquisitionWorkerHost implements Component {
     return { alive: this.ready, restarts: this.restarts, heartbeat_age_ms: this.lastBeatAt === null ? null : Math.round(performance.now() - this.lastBeatAt), windows_skipped: this.skipped };
   }
 
+  /** Bus time the worker's transfers have taken on I2C bus `bus` so far, ms (reported every second). */
+  busBusyMs(bus: number): number {
+    const b = this.busBusy.get(bus);
+    return b ? b.base + b.last : 0;
+  }
+
   /** The worker's heartbeat counter (moves every ~10 ms while its event loop turns). */
   heartbeat(): number {
     return Atomics.load(this.ring.heartbeat, 0);
@@ -173,6 +183,7 @@ export class AcquisitionWorkerHost implements Component {
       buffer: this.ring.buffer,
       running: this.sensors.map((s) => s.wanted),
       lostOnStart,
+      i2cSpeeds: this.o.i2cSpeeds,
     };
     const w = startWorker(this.o.entry, init);
     this.worker = w;
@@ -208,6 +219,13 @@ export class AcquisitionWorkerHost implements Component {
       this.o.events[m.robot].onFault(this.o.robots[m.robot].id, m.fault, m.device);
     } else if (m.t === 'temperature') {
       this.o.events[m.robot].onTemperature(this.o.robots[m.robot].id, m.celsius, m.ts);
+    } else if (m.t === 'buses') {
+      for (const [bus, ms] of m.busy) {
+        const b = this.busBusy.get(bus) ?? { base: 0, last: 0 };
+        if (ms < b.last) b.base += b.last; // a restarted worker counts from 0 again
+        b.last = ms;
+        this.busBusy.set(bus, b);
+      }
     }
   }
 

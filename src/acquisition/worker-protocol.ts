@@ -17,6 +17,8 @@ export interface WorkerInit {
   running: boolean[];
   /** Per robot: samples lost while no worker ran (a crash), added to its count at start. */
   lostOnStart: number[];
+  /** I2C bus number -> speedHz (i2cBuses, src/config/bus-budget.ts): the simulated buses take their bit times at it. */
+  i2cSpeeds: Record<number, number>;
 }
 
 export type ToWorker =
@@ -30,4 +32,6 @@ export type FromWorker =
   | { t: 'done'; id: number; error?: { code: string; message: string } }
   | { t: 'fault'; robot: number; device: string; fault: DeviceFault | null; faults: DeviceFault[] }
   | { t: 'temperature'; robot: number; celsius: number; ts: number }
+  /** Every second: each I2C bus's bus time so far (ms), for /health's measured utilisation. */
+  | { t: 'buses'; busy: Array<[bus: number, busyMs: number]> }
   | { t: 'closed' };

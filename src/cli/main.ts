@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError } from '../config/load.js';
+import { busBudgetIssues } from '../config/bus-budget.js';
 import { stateDirProblem } from '../config/state-dir.js';
 import { FabwatchError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
@@ -50,6 +51,7 @@ async function run(configPath: string): Promise<number> {
   }
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   log.info({ version: VERSION, config: resolve(configPath), gateway: config.gateway.id, simulation: config.gateway.simulation }, 'fabwatch starting');
+  for (const w of busBudgetIssues(config).warnings) log.warn({ code: 'I2C_BUS_BUSY', path: w.path }, w.message);
   applyProcessSettings();
   // A simulated fab may run faster than real time on a paced ManualClock (gateway.simulationSpeed).
   const paced = config.gateway.simulation && config.gateway.simulationSpeed > 1 ? new PacedClock(config.gateway.simulationSpeed) : undefined;
@@ -179,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
       // What only this machine can tell: can the state directory be used here?
       const dirProblem = stateDirProblem(cfg.gateway.stateDir);
       if (dirProblem) throw new ConfigError(values['check-config'], [{ path: '/gateway/stateDir', message: dirProblem }]);
+      for (const w of busBudgetIssues(cfg).warnings) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
       process.stdout.write(`${values['check-config']}: OK (gateway ${cfg.gateway.id}, ${cfg.robots.length} robot(s), ${cfg.cleanroom.counters.length} counter(s), simulation ${cfg.gateway.simulation})\n`);
       return 0;
     } catch (err) {

@@ -8,6 +8,7 @@ import type { FabwatchConfig } from './types.js';
 import { checkCleanroomConfig, checkConsideredSizes } from '../cleanroom/config.js';
 import schema from '../../config/schema.json' with { type: 'json' };
 import { ACCEL_PARTS, checkAccelSettings } from '../../drivers/accelerometer.js';
+import { busBudgetIssues } from './bus-budget.js';
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 function getValidator() {
@@ -179,7 +180,7 @@ function accelIssues(robots: unknown, fillDefaults: boolean): ConfigIssue[] {
   return issues;
 }
 
-/** Rules JSON Schema cannot express: unique ids, I2C address clashes. */
+/** Rules JSON Schema cannot express: unique ids, I2C address clashes, I2C bus budgets (src/config/bus-budget.ts). */
 function checkCrossField(config: FabwatchConfig, source: string): void {
   const issues: ConfigIssue[] = accelIssues(config.robots, true);
   // Model updates: without a key nothing could ever be accepted; two keys under one id are ambiguous.
@@ -205,6 +206,11 @@ function checkCrossField(config: FabwatchConfig, source: string): void {
       else i2c.set(key, `${robot.id}/${kind}`);
     }
   });
+  config.i2cBuses.forEach((b, i) => {
+    if (config.i2cBuses.findIndex((o) => o.bus === b.bus) !== i) issues.push({ path: `/i2cBuses/${i}/bus`, message: `I2C bus ${b.bus} is listed twice` });
+  });
+  // Do the sensors fit on their buses? Over 80 % is refused; warnings (over 60 %) are the caller's to show.
+  issues.push(...busBudgetIssues(config).errors);
   // One GPIO line, one use: interrupt inputs and the alarm output.
   const gpio = new Map<number, string>();
   const claim = (line: number | undefined, path: string, what: string) => {

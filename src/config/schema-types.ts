@@ -250,6 +250,13 @@ export type RegisterMappingSchema = {
   offset: number;
 };
 
+export type I2cBusSchema = {
+  /** I2C bus number: /dev/i2c-{bus}. Range: 0 .. inf. */
+  bus: number;
+  /** SCL clock, Hz: 100000 (standard mode, the Raspberry Pi's default), 400000 (fast mode) or 1000000 (fast mode plus). Must match the adapter's setting (Raspberry Pi: dtparam=i2c_arm_baudrate in config.txt); the gateway cannot set it. The simulated bus takes each transfer's time at this speed. Default: 400000. */
+  speedHz: 100000 | 400000 | 1000000;
+};
+
 /** One file (YAML or JSON) configures a gateway. Defaults are filled in; every error is reported with its path. Environment variables PORT, WS_PORT, MQTT_BROKER, MQTT_PORT, MQTT_URL, SIMULATION_MODE, MODEL_PATH and NODE_ENV override the file. */
 export type FabwatchConfigSchema = {
   /** Identity of this gateway in the fleet. */
@@ -474,6 +481,8 @@ export type FabwatchConfigSchema = {
   };
   /** Wafer-handling robots, each with its vibration sensor. */
   robots: Array<RobotSchema>;
+  /** I2C bus settings, one entry per bus number. A bus the sensors use that is not listed runs at the default speed (400000 Hz). The load check estimates each bus's utilisation from its sensors (ODR, FIFO reads, temperature reads) at this speed: over 80 % is a configuration error, over 60 % a warning (docs/hardware.md, "I2C bus budget"). */
+  i2cBuses: Array<I2cBusSchema>;
   cleanroom: {
     /** Seconds between cleanroom/{site}/status messages. Default: 10. */
     publishIntervalS: number;

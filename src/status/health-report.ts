@@ -18,6 +18,16 @@ export interface AcquisitionHealth {
   worker?: { alive: boolean; restarts: number; heartbeat_age_ms: number | null; windows_skipped: number };
 }
 
+/** GET /health: one I2C bus's utilisation (percent of its SCL time). */
+export interface I2cBusHealth {
+  bus: number;
+  speed_hz: number;
+  /** What the configured sensors need, estimated when the config is loaded (src/config/bus-budget.ts). */
+  estimated_utilisation_pct: number;
+  /** Busy time measured over the last 10-20 s: modelled by the simulated bus; on hardware the transfers' wall time (an upper bound). Null before any time has passed. */
+  measured_utilisation_pct: number | null;
+}
+
 /** GET /health: one particle counter's polling. */
 export interface CounterHealth {
   counter_id: string;
@@ -44,6 +54,8 @@ export interface HealthReport {
   sensors: SensorHealth[];
   /** Where acquisition runs; with a worker, whether it is up, its restarts and heartbeat. */
   acquisition?: AcquisitionHealth;
+  /** The I2C buses the sensors use. */
+  i2c_buses: I2cBusHealth[];
   counters: CounterHealth[];
   /** Present when the stack light (alarmOutput) is enabled. */
   alarm_output?: { on: boolean; error: { code: string; message: string } | null };
@@ -63,6 +75,8 @@ export interface HealthSources {
   components(): ComponentReport[];
   sensors(): Iterable<[string, { faults: DeviceFault[]; stats: { samplesAcquired: number; samplesLost: number; measuredRateHz: number; lastSampleAt: number | null; mode: 'interrupt' | 'polling' } }]>;
   acquisition?(): AcquisitionHealth;
+  /** The I2C buses' utilisation (src/wiring/bus-usage.ts); none when absent. */
+  i2cBuses?(): I2cBusHealth[];
   counters(): Array<{ name: string; currentFault: DeviceFault | null; breakerState?: string; stats: { polls: number; failures: number } }>;
   uplink: { status(): UplinkStatus; readonly faulted: unknown };
   /** The paced simulation clock, when the simulated fab runs faster than real time. */
@@ -102,6 +116,7 @@ export function buildHealthReport(src: HealthSources): HealthReport {
     components,
     sensors: robots,
     ...(src.acquisition ? { acquisition: src.acquisition() } : {}),
+    i2c_buses: src.i2cBuses?.() ?? [],
     counters,
     ...(stackLight ? { alarm_output: { on: stackLight.on, error: stackLight.lastError } } : {}),
     uplink: uplinkStatus,

@@ -20,6 +20,7 @@ import type { FromWorker, ToWorker, WorkerInit } from '../acquisition/worker-pro
 import { simulatedPlatform } from './simulated-platform.js';
 import { hardwarePlatform } from './hardware-platform.js';
 import { createDevices } from './devices.js';
+import { DEFAULT_I2C_SPEED_HZ } from '../../drivers/i2c-timing.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -28,7 +29,7 @@ const log = createLogger({ level: init.logLevel, pretty: false }).child({ thread
 const paced = init.simulation && init.simulationSpeed > 1 ? new PacedClock(init.simulationSpeed, init.startMs) : undefined;
 const clock: Clock = paced ?? systemClock;
 const platform = init.simulation ? simulatedPlatform(clock) : hardwarePlatform();
-const devices = createDevices(platform, clock);
+const devices = createDevices(platform, clock, (bus) => init.i2cSpeeds[bus] ?? DEFAULT_I2C_SPEED_HZ);
 const ring = new AcquisitionRing(init.buffer, init.robots.map((r) => r.analysis.windowSize));
 
 const sensors = init.robots.map((robot, i) => {
@@ -94,7 +95,10 @@ async function start(): Promise<void> {
   await platform.component?.start();
   loopDelay.start();
   beat = setInterval(publishStats, 10);
-  loopTimer = setInterval(() => writeLoopDelay(ring.loopDelay, loopDelay.snapshot()), 1000);
+  loopTimer = setInterval(() => {
+    writeLoopDelay(ring.loopDelay, loopDelay.snapshot());
+    post({ t: 'buses', busy: devices.i2cBuses().map((b) => [b.bus, b.busyMs()]) });
+  }, 1000);
   publishStats();
   for (let i = 0; i < sensors.length; i++) if (init.running[i]) await sensors[i].start();
   post({ t: 'ready' });

@@ -22,8 +22,12 @@ export interface GatewaySimulators {
  */
 export interface DevicePlatform {
   readonly simulation: boolean;
-  /** The raw I2C bus number `n` (devices.ts serialises it); called once per bus. */
-  i2cBus(n: number): I2cBus;
+  /** The raw I2C bus number `n` at its configured SCL speed (devices.ts serialises it); called once per bus. */
+  i2cBus(n: number, speedHz: number): I2cBus;
+  /** Bus time bus `n` has spent on transfers so far (ms), when the platform models it (the simulated bus); else devices.ts measures it. */
+  i2cBusyMs?(n: number): number;
+  /** Simulated buses' bus time on or off (Devices.withoutBusTime). */
+  busTime?(on: boolean): void;
   /** What answers at a robot's accelerometer address; returns its data-ready line when one is wired. */
   accelerometer(robot: RobotConfig): GpioLine | undefined;
   /** What answers at a robot's temperature sensor address. */

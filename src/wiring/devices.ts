@@ -14,6 +14,7 @@ import type { ParticleCounterDriver } from '../../drivers/particle-counter.js';
 import { ModbusSerialTransport } from '../../drivers/modbus-serial-transport.js';
 import { ModbusBus, type ModbusDevice } from '../../drivers/modbus-bus.js';
 import { SerializedI2cBus } from '../../drivers/serialized-i2c-bus.js';
+import { DEFAULT_I2C_SPEED_HZ } from '../../drivers/i2c-timing.js';
 
 export interface RobotDevices {
   accel: Accelerometer;
@@ -28,10 +29,26 @@ export interface CounterDevice {
   slot: ModbusDevice;
 }
 
+/** One I2C bus in use: its configured speed and the bus time its transfers have taken so far. */
+export interface I2cBusUsage {
+  bus: number;
+  speedHz: number;
+  /** ms: modelled by the simulated bus; on hardware, the transfers' wall time (an upper bound). */
+  busyMs(): number;
+}
+
 export interface Devices {
   robot(robot: RobotConfig): RobotDevices;
   counter(c: ParticleCounterConfig): Promise<CounterDevice>;
   outputLine(bcm: number, activeLow: boolean): GpioLine;
+  /** The I2C buses opened so far (/health's per-bus utilisation). */
+  i2cBuses(): I2cBusUsage[];
+  /**
+   * Run `fn` (the gateway's start and stop, a robot's start/stop_acquisition) with the simulated
+   * buses' bus time off: the drivers' init and standby transfers complete at once, since a test's
+   * ManualClock does not move while it waits for them. Nested calls are counted. No effect on hardware.
+   */
+  withoutBusTime<T>(fn: () => Promise<T>): Promise<T>;
   /** Closes every bus handle; added before the devices so that it stops after them. */
   readonly buses: Component;
   readonly platform: DevicePlatform;
@@ -43,17 +60,19 @@ export interface Devices {
  * its own timeout, retries and circuit breaker, a failing one confined to the gaps of the others'
  * cadence.
  */
-export function createDevices(platform: DevicePlatform, clock: Clock): Devices {
-  const i2c = new Map<number, I2cBus>();
+export function createDevices(platform: DevicePlatform, clock: Clock, i2cSpeedHz: (bus: number) => number = () => DEFAULT_I2C_SPEED_HZ): Devices {
+  const i2c = new Map<number, SerializedI2cBus>();
   const busFor = (n: number): I2cBus => {
     let bus = i2c.get(n);
     if (!bus) {
-      bus = new SerializedI2cBus(platform.i2cBus(n));
+      // The simulated bus models its own bus time; on hardware the wrapper measures the transfers.
+      bus = new SerializedI2cBus(platform.i2cBus(n, i2cSpeedHz(n)), platform.i2cBusyMs ? undefined : () => clock.monotonic());
       i2c.set(n, bus);
     }
     return bus;
   };
   const lines = new Map<string, { bus: ModbusBus; transport: ModbusSerialTransport }>();
+  let untimed = 0;
   const lineKey = (c: ParticleCounterConfig) => (c.transport.kind === 'tcp' ? `tcp://${c.transport.host}:${c.transport.port}` : `rtu:${c.transport.path}`);
 
   return {
@@ -70,7 +89,7 @@ export function createDevices(platform: DevicePlatform, clock: Clock): Devices {
       const accel: Accelerometer =
         a.driver === 'adxl355'
           ? new Adxl355({ bus, busNumber: a.bus, address: a.address, odrHz: a.odrHz, rangeG: a.rangeG, highPassCode: a.highPassCode, watermark: a.watermark, interrupt: interrupt !== undefined })
-          : new Adxl345({ bus, busNumber: a.bus, address: a.address, odrHz: a.odrHz, rangeG: a.rangeG, watermark: a.watermark });
+          : new Adxl345({ bus, busNumber: a.bus, address: a.address, odrHz: a.odrHz, rangeG: a.rangeG, watermark: a.watermark, interrupt: interrupt !== undefined });
       return { accel, interrupt, temperature: t ? new Tmp102(busFor(t.bus), t.bus, t.address) : undefined };
     },
     async counter(c) {
@@ -88,6 +107,15 @@ export function createDevices(platform: DevicePlatform, clock: Clock): Devices {
       return { driver: c.map === 'metone6000' ? new MetOne6000Counter(common) : new LighthouseCounter(common), slot };
     },
     outputLine: (bcm, activeLow) => platform.outputLine(bcm, activeLow),
+    async withoutBusTime(fn) {
+      if (untimed++ === 0) platform.busTime?.(false);
+      try {
+        return await fn();
+      } finally {
+        if (--untimed === 0) platform.busTime?.(true);
+      }
+    },
+    i2cBuses: () => [...i2c.entries()].sort(([a], [b]) => a - b).map(([n, bus]) => ({ bus: n, speedHz: i2cSpeedHz(n), busyMs: () => platform.i2cBusyMs?.(n) ?? bus.busyMs })),
     buses: component('buses', () => undefined, async () => {
       for (const { bus, transport } of lines.values()) {
         bus.stop();

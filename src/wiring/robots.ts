@@ -48,6 +48,7 @@ export function createRobots(config: FabwatchConfig, deps: RobotDeps): Robots {
       simulationSpeed: config.gateway.simulationSpeed,
       logLevel: deps.log.level,
       nice: config.acquisition.workerNice,
+      i2cSpeeds: Object.fromEntries((config.i2cBuses ?? []).map((b) => [b.bus, b.speedHz])),
       now: () => deps.clock.now(),
       log: deps.log.child({ component: 'acquisition-worker' }),
       events: wired,

@@ -26,20 +26,20 @@ export function simulatedPlatform(clock: Clock): DevicePlatform {
   const ports = new Map<string, number>();
   return {
     simulation: true,
-    i2cBus(n) {
-      const bus = new SimI2cBus(n);
+    i2cBus(n, speedHz) {
+      const bus = new SimI2cBus(n, { clock, speedHz });
       simulators.i2c.set(n, bus);
       return bus;
+    },
+    i2cBusyMs: (n) => simulators.i2c.get(n)?.busyMs ?? 0,
+    busTime(on) {
+      for (const bus of simulators.i2c.values()) bus.setBusTime(on);
     },
     accelerometer(robot): GpioLine | undefined {
       const a = robot.accelerometer;
       const simCfg = { ...a.simulator, shaftHz: a.simulator.shaftHz ?? robot.asset.shaftHz ?? 29.5, bearing: a.simulator.bearing ?? robot.asset.bearing ?? DEFAULT_SIM_BEARING };
       const model = new VibrationModel(simCfg);
-      if (a.driver !== 'adxl355') {
-        simulators.i2c.get(a.bus)!.attach(a.address, new Adxl345Sim(clock, model));
-        return undefined;
-      }
-      const part = new Adxl355Sim(clock, model);
+      const part = a.driver === 'adxl355' ? new Adxl355Sim(clock, model) : new Adxl345Sim(clock, model);
       simulators.i2c.get(a.bus)!.attach(a.address, part);
       if (a.interruptGpio === undefined) return undefined;
       const line = new SimGpioLine(`gpio${a.interruptGpio}`, 'in');

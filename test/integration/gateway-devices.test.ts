@@ -23,7 +23,12 @@ test('simulated gateway: device faults show in /health and as alerts, drive the 
       mqtt: { enabled: false },
       api: { enabled: false },
       alarmOutput: { enabled: true, gpio: 17 },
-      robots: [{ id: 'r1', accelerometer: { driver: 'adxl355', bus: 1, address: 0x1d, odrHz: 1000, rangeG: 2, interruptGpio: 27, pollIntervalMs: 20 }, analysis: { windowSize: 512 } }],
+      i2cBuses: [{ bus: 3, speedHz: 100_000 }],
+      robots: [
+        { id: 'r1', accelerometer: { driver: 'adxl355', bus: 1, address: 0x1d, odrHz: 1000, rangeG: 2, interruptGpio: 27, pollIntervalMs: 20 }, analysis: { windowSize: 512 } },
+        // An ADXL345 whose 100 ms poll alone would overrun its FIFO (80 ms at 400 Hz): drained on its watermark interrupt.
+        { id: 'r2', accelerometer: { driver: 'adxl345', bus: 3, address: 0x53, odrHz: 400, interruptGpio: 22, pollIntervalMs: 100 }, analysis: { windowSize: 512 } },
+      ],
       cleanroom: {
         counters: [
           { id: 'lh', location: 'bay-1', map: 'lighthouse', unitId: 1, transport: { kind: 'tcp', port: 0, timeoutMs: 100 }, channelSizesUm: [0.3, 0.5, 5], pollIntervalS: 0.2, cleanroom: { configuredClass: 6 }, faults: { retries: 1, backoffMs: 20, breakerThreshold: 2, breakerOpenMs: 300 }, simulator: { sampleTimeS: 1 } },
@@ -42,6 +47,16 @@ test('simulated gateway: device faults show in /health and as alerts, drive the 
     await until('samples from the ADXL355 via its interrupt', () => (gw.health().sensors as Array<{ samples_acquired: number }>)[0].samples_acquired > 1000);
     const sensor = (gw.health().sensors as Array<{ acquisition: string; samples_lost: number }>)[0];
     assert.equal(sensor.acquisition, 'interrupt');
+    await until('samples from the ADXL345 via its interrupt', () => gw.health().sensors[1].samples_acquired > 500);
+    assert.equal(gw.health().sensors[1].acquisition, 'interrupt');
+    assert.ok(gw.simulators.gpio.get('gpio22')!.history.length > 10, 'the simulated ADXL345 drove its INT1 line');
+    // Each bus: its configured speed, the estimate, and the bus time the simulated bus measured.
+    await sleep(200);
+    const buses = gw.health().i2c_buses;
+    assert.deepEqual(buses.map((b) => [b.bus, b.speed_hz]), [[1, 400_000], [3, 100_000]]);
+    assert.ok(buses.every((b) => b.estimated_utilisation_pct > 0 && b.measured_utilisation_pct !== null && b.measured_utilisation_pct > 0), JSON.stringify(buses));
+    // 400 Hz x 84 bit times + (10 polls + 25 watermarks)/s x 2 x 39 = 36 330 of 100 000 bit times per second.
+    assert.equal(buses[1].estimated_utilisation_pct, 36.3);
     await until('a reading from each counter', () => gw.state.cleanroomLocations.size >= 0 && (gw.health().counters as Array<{ polls: number }>).every((c) => c.polls > 2));
     assert.equal(gw.health().status, 'ok');
     assert.equal(light.level, 0);

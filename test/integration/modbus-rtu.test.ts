@@ -5,7 +5,7 @@ import { ModbusSerialTransport } from '../../drivers/modbus-serial-transport.js'
 import { LighthouseCounter, FT3_IN_M3 } from '../../drivers/lighthouse.js';
 import { MetOne6000Counter } from '../../drivers/metone6000.js';
 import { ModbusSlave } from '../../simulators/modbus-slave.js';
-import { ModbusRtuServer } from '../../simulators/modbus-rtu-server.js';
+import { ModbusRtuServer, rtuBitsPerChar, rtuWireTimeMs } from '../../simulators/modbus-rtu-server.js';
 import { LighthouseRegisters } from '../../simulators/lighthouse-registers.js';
 import { MetOneRegisters } from '../../simulators/metone-registers.js';
 import { skipWithoutSocat, ptyPair, type PtyPair } from '../helpers/pty-pair.js';
@@ -93,4 +93,27 @@ test('RTU faults: timeout, exception, bad CRC, short frame each give a named err
   slave.setFault(1, null);
   assert.deepEqual(await read(), [150, 0, 0], 'the line recovers: the next request is clean');
   await assert.rejects(transport.readHoldingRegisters(1, 39, 5, 200), (e: any) => e.code === 'MODBUS_EXCEPTION' && e.exceptionCode === 2, 'a real out-of-range read');
+});
+
+test('the RTU simulator answers after the exchange\'s time on the wire: request + 3.5 characters + response at the baud rate', { skip }, async () => {
+  assert.equal(rtuBitsPerChar({}), 10, '8N1');
+  assert.equal(rtuBitsPerChar({ parity: 'even' }), 11, '8E1');
+  assert.equal(rtuBitsPerChar({ stopBits: 2 }), 11, '8N2');
+  // Read 16 holding registers: an 8-byte request, a 37-byte response.
+  assert.equal(rtuWireTimeMs(8, 37, { baudRate: 1200 }), (48.5 * 10 * 1000) / 1200);
+  const line = await ptyPair();
+  const slow = new ModbusRtuServer(slave, { path: line.b, baudRate: 1200, parity: 'even' });
+  await slow.start();
+  const client = new ModbusSerialTransport({ kind: 'rtu', path: line.a, baudRate: 1200, parity: 'even', timeoutMs: 3000 });
+  try {
+    const wire = rtuWireTimeMs(8, 37, { baudRate: 1200, parity: 'even' }); // 445 ms; a pty alone answers in ~1 ms
+    const t0 = performance.now();
+    assert.equal((await client.readHoldingRegisters(1, 0, 16)).length, 16);
+    const took = performance.now() - t0;
+    assert.ok(took >= wire - 1, `answered after ${took.toFixed(1)} ms; the wire takes ${wire.toFixed(1)} ms`);
+  } finally {
+    await client.close();
+    await slow.stop();
+    await line.close();
+  }
 });

@@ -18,7 +18,13 @@ import { simulatedFabConfig } from '../helpers/small-config.js';
 import type { RobotState } from '../../src/state/types.js';
 
 /** The sensors' poll interval: each step drains every FIFO once (32 deep: 20 ms at 1600 Hz). */
-const STEP_MS = 10;
+/**
+ * 5 ms, the step of the paced clock behind `gateway.simulationSpeed` (src/core/paced-clock.ts): the
+ * simulated I2C bus takes each transfer's time on the clock, and a drain's first transfer, asked for
+ * at a step's end, completes in the next step; with 10 ms steps the 20 ms ADXL345 FIFO was read up to
+ * a step late and a few samples in 30 minutes were lost to the stepping.
+ */
+const STEP_MS = 5;
 
 test('simulated fab: 30 simulated minutes, faulty robots above the healthy one from the first window on', { timeout: 600_000 }, async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'fabwatch-fab-status-'));

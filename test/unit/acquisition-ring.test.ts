@@ -21,6 +21,7 @@ function host(seen: Array<{ t0: number; x0: number; lostBefore: number }>) {
     simulationSpeed: 1,
     logLevel: 'silent',
     nice: 0,
+    i2cSpeeds: {},
     now: () => 0,
     log: pino({ level: 'silent' }),
     events: [{ onWindow: (w) => seen.push({ t0: w.t0, x0: w.x[0], lostBefore: w.lostBefore }), onTemperature: () => undefined, onFault: () => undefined }],
