@@ -48,7 +48,7 @@ function workerGateway(id: string) {
 }
 
 type Sensor = { robot_id: string; samples_acquired: number; samples_lost: number; faults: Array<{ code: string; device: string }>; acquisition: string };
-type Health = { status: string; sensors: Sensor[]; acquisition?: { thread: string; worker: { alive: boolean; restarts: number } } };
+type Health = { status: string; sensors: Sensor[]; i2c_buses: Array<{ bus: number; speed_hz: number; estimated_utilisation_pct: number; measured_utilisation_pct: number | null }>; acquisition?: { thread: string; worker: { alive: boolean; restarts: number } } };
 
 test('acquisition worker: windows arrive, main-thread stalls do not cost samples, faults show in /health, stop/start, crash restart, clean stop', { timeout: 120_000 }, async () => {
   const gw = await workerGateway('gw-worker');
@@ -64,6 +64,13 @@ test('acquisition worker: windows arrive, main-thread stalls do not cost samples
     await until('windows analysed on the main thread', () => telemetry >= 4);
     assert.equal(sensor('r2').acquisition, 'interrupt', 'the ADXL355 sim raises its data-ready line inside the worker');
     await until('a temperature from the worker', () => gw.state.robots.get('r1')?.temperature != null);
+    // The simulated buses live in the worker: it reports their bus time, so /health measures them.
+    await until('bus 1 utilisation measured from the worker', () => (health().i2c_buses.find((b) => b.bus === 1)?.measured_utilisation_pct ?? 0) > 0);
+    const bus1 = health().i2c_buses.find((b) => b.bus === 1)!;
+    assert.equal(bus1.speed_hz, 400_000);
+    assert.deepEqual(health().i2c_buses.map((b) => b.bus), [1, 2]);
+    // One ADXL345 at 1600 Hz + a TMP102: the measurement is the modelled bus time, near the estimate.
+    assert.ok(Math.abs(bus1.measured_utilisation_pct! - bus1.estimated_utilisation_pct) < 10, `bus 1 measured ${bus1.measured_utilisation_pct} % vs estimated ${bus1.estimated_utilisation_pct} %`);
 
     // The main thread stalls far longer than the ADXL345 FIFO holds (32 samples = 20 ms at 1600 Hz).
     const before = sensor('r1').samples_acquired;
