@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
+import compress from '@fastify/compress';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -170,6 +171,10 @@ export class ApiServer implements Component {
       global: false,
       onExceeded: (req) => this.audit.record({ event: 'rate_limited', transport: 'rest', ip: req.ip, what: `${req.method} ${req.url.split('?')[0]}`, code: 'RATE_LIMITED' }, 'command rate limit exceeded'),
     });
+    // Responses of 1 KiB or more are compressed (br, else gzip) when Accept-Encoding allows; the page's
+    // assets arrive gzipped already and are left as they are. Request bodies are never inflated
+    // (globalDecompression off): no command needs it, and an inflated body could be a zip bomb.
+    await app.register(compress, { encodings: ['br', 'gzip'], threshold: 1024, globalDecompression: false });
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -294,7 +299,10 @@ export class ApiServer implements Component {
       const fromMs = parseTime(req.query.from, toMs - 3_600_000);
       if (!(fromMs <= toMs)) return reply.code(400).send(errorBody('BAD_REQUEST', `from (${req.query.from}) is after to (${req.query.to ?? 'now'})`));
       history.flush();
-      return history.queryAsync({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
+      const fields = req.query.fields?.split(',');
+      const unknown = fields ? history.unknownFields(fields) : [];
+      if (unknown.length) return reply.code(400).send(errorBody('UNKNOWN_FIELD', `no such history field: ${unknown.slice(0, 5).join(', ')} (the fields of GET /api/robots/:id/history without fields=)`));
+      return history.queryAsync({ robotId: id, fromMs, toMs, fields, maxPoints: req.query.max_points });
     });
     app.get('/api/cleanroom/status', { schema: schemas.cleanroom }, async () => state.cleanroomStatus());
     app.get('/api/alerts', { schema: schemas.alerts }, async () => ({ alerts: state.alerts.slice(-200) }));
