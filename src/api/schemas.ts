@@ -79,7 +79,7 @@ export const historyQuery = {
   properties: {
     from: timeParam('Start (default: `to` minus one hour)'),
     to: timeParam('End (default: now)'),
-    fields: { type: 'string', pattern: '^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+){0,31}$', description: 'Comma-separated numeric fields, dotted (e.g. vibration.rms,vibration.velocity_rms_mm_s,health_score); default all. A name no stored record has is a 400 UNKNOWN_FIELD.' },
+    fields: { type: 'string', pattern: '^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+){0,31}$', description: 'Comma-separated numeric fields, dotted (e.g. vibration.rms,vibration.velocity_rms_mm_s,health_score); default all. Once the history holds records, a name none of them has is a 400 UNKNOWN_FIELD.' },
     max_points: { type: 'integer', minimum: 2, maximum: 5000, default: 500, description: "Decimation to a chart's width: more records than this are averaged into equal time buckets (empty buckets give no point, so a gap stays a gap). Lowered so that points x fields stays at most 10 000 (the answer gives the max_points used)." },
   },
 } as const;
