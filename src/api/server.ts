@@ -70,6 +70,21 @@ export interface ApiDeps {
 const BODY_LIMIT_BYTES = 64 * 1024;
 const WS_MAX_FRAME_BYTES = 64 * 1024;
 
+/**
+ * permessage-deflate (api.wsPerMessageDeflate): the page's JSON frames deflate about 10x
+ * (bench/page-weight.ts). Bounded for a Pi: an 8 KiB window (serverMaxWindowBits 13) and memLevel 6
+ * keep a client's deflate state near 64 KiB instead of 256 KiB; frames under 1 KiB go as they are;
+ * at most 4 zlib jobs at once. The client's window is left to the client (demanding one refuses
+ * browsers that offer no client_max_window_bits); ws inflates client frames only up to maxPayload
+ * (64 KiB), so a compressed frame cannot grow into a memory bomb (close 1009).
+ */
+export const WS_DEFLATE = {
+  serverMaxWindowBits: 13,
+  zlibDeflateOptions: { memLevel: 6, level: 6 },
+  threshold: 1024,
+  concurrencyLimit: 4,
+} as const;
+
 /** HTTP status -> stable code for errors raised by fastify or its plugins. */
 const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 431: 'HEADERS_TOO_LARGE', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
 
@@ -368,7 +383,7 @@ export class ApiServer implements Component {
     this.app = app;
     await app.listen({ port: this.cfg.port, host: this.cfg.host });
     this.ports.rest = (app.server.address() as AddressInfo).port;
-    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
+    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES, perMessageDeflate: this.cfg.wsPerMessageDeflate ? WS_DEFLATE : false });
     const wss = this.wsServer;
     app.server.on('upgrade', (req, socket, head) => {
       if ((req.url ?? '').split('?')[0] !== '/ws') return rawReply(socket, 404, 'NOT_FOUND', 'WebSocket is served on /ws (and on the WebSocket port)');

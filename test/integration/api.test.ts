@@ -382,6 +382,37 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     c.ws.close();
   });
 
+  test('WebSocket permessage-deflate: negotiated when offered, frames arrive whole; a compressed frame cannot inflate past 64 KiB', async () => {
+    const c = await wsClient(g.ws, { perMessageDeflate: { clientMaxWindowBits: 15 } });
+    assert.equal(c.ws.extensions, 'permessage-deflate');
+    // The negotiated parameters (ws keeps them on a private field): an 8 KiB window, for memory per client on a Pi.
+    assert.equal((c.ws as any)._extensions['permessage-deflate'].params.server_max_window_bits, 13);
+    const init = await c.next((f) => f.type === 'init');
+    assert.equal(init.payload.robots.length, 4, 'a large frame inflates whole');
+    c.ws.send(JSON.stringify({ type: 'ping', payload: 'x' }));
+    assert.equal((await c.next((f) => f.type === 'pong')).payload.echo, 'x');
+    // 1 MB of one letter deflates to about 1 KB: the server stops inflating at 64 KiB and closes (1009).
+    c.ws.send(JSON.stringify({ type: 'ping', payload: 'a'.repeat(1_000_000) }));
+    assert.equal((await c.closed).code, 1009);
+    const again = await wsClient(g.ws, { perMessageDeflate: true });
+    assert.equal((await again.next((f) => f.type === 'init')).type, 'init', 'the gateway keeps serving');
+    again.ws.close();
+    // A bare offer (no client_max_window_bits, as some browsers send it) is accepted too.
+    const { request } = await import('node:http');
+    const accepted = await new Promise<string | undefined>((resolve, reject) => {
+      const req = request(g.ws.replace('ws:', 'http:'), { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-extensions': 'permessage-deflate' } });
+      req.on('upgrade', (res, socket) => (socket.destroy(), resolve(res.headers['sec-websocket-extensions'] as string | undefined)));
+      req.on('response', (res) => resolve(`HTTP ${res.statusCode}`));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(accepted, 'permessage-deflate; server_max_window_bits=13');
+    // A client that offers nothing gets plain frames.
+    const plain = await wsClient(g.ws, { perMessageDeflate: false });
+    assert.equal(plain.ws.extensions, '');
+    plain.ws.close();
+  });
+
   test('WebSocket command frames: token needed, role checked, outcome returned', async () => {
     const c = await wsClient(g.ws);
     await c.next((f) => f.type === 'init');
