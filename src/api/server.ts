@@ -71,7 +71,7 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 const WS_MAX_FRAME_BYTES = 64 * 1024;
 
 /**
- * permessage-deflate (api.wsPerMessageDeflate): the page's JSON frames deflate about 10x
+ * permessage-deflate (for at most api.wsDeflateMaxClients connections): the page's JSON frames deflate about 10x
  * (bench/page-weight.ts). Bounded for a Pi: an 8 KiB window (serverMaxWindowBits 13) and memLevel 6
  * keep a client's deflate state near 64 KiB instead of 256 KiB; frames under 1 KiB go as they are;
  * at most 4 zlib jobs at once. The client's window is left to the client (demanding one refuses
@@ -127,6 +127,8 @@ export class ApiServer implements Component {
   private readonly plugins: RoutePlugin[] = [];
   private readonly web: WebAssets;
   ports = { rest: 0, ws: 0 };
+  /** Connections (from their handshake on) that may negotiate permessage-deflate. */
+  private deflateClients = 0;
 
   constructor(private readonly cfg: ApiConfig, private readonly deps: ApiDeps) {
     this.audit = AuditLog.from(deps.audit ?? deps.log);
@@ -359,6 +361,13 @@ export class ApiServer implements Component {
     const admit = this.admission.admit(ip);
     if (!admit.ok) return refuse(503, 'TOO_MANY_CLIENTS', admit.message);
     socket.once('close', admit.release);
+    // Deflate costs CPU per connection: only the first api.wsDeflateMaxClients get it, the others plain frames.
+    if (req.headers['sec-websocket-extensions'] !== undefined) {
+      if (this.deflateClients < this.cfg.wsDeflateMaxClients) {
+        this.deflateClients++;
+        socket.once('close', () => this.deflateClients--);
+      } else delete req.headers['sec-websocket-extensions'];
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     const token = url.searchParams.get('token') ?? Authenticator.bearer(req.headers.authorization) ?? undefined;
     this.auth.authorizeRead(token, { ip, transport: 'ws', what: 'connect' }).then((d) => {
@@ -383,7 +392,7 @@ export class ApiServer implements Component {
     this.app = app;
     await app.listen({ port: this.cfg.port, host: this.cfg.host });
     this.ports.rest = (app.server.address() as AddressInfo).port;
-    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES, perMessageDeflate: this.cfg.wsPerMessageDeflate ? WS_DEFLATE : false });
+    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES, perMessageDeflate: this.cfg.wsDeflateMaxClients > 0 ? WS_DEFLATE : false });
     const wss = this.wsServer;
     app.server.on('upgrade', (req, socket, head) => {
       if ((req.url ?? '').split('?')[0] !== '/ws') return rawReply(socket, 404, 'NOT_FOUND', 'WebSocket is served on /ws (and on the WebSocket port)');

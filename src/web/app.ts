@@ -5,7 +5,7 @@
  * the gateway computes them).
  */
 import { drawChart, fmt, type Marker, type Series } from './chart.js';
-import { Trend } from './trend.js';
+import { Trend, SETTLE_MS } from './trend.js';
 
 type Json = Record<string, any>;
 
@@ -409,12 +409,18 @@ function select(id: string, byUser = false): void {
   renderRobots();
   renderSelected();
   trend.setRobot(id);
-  // Its spectra came only in summary frames so far: read them once instead of waiting for the next window.
-  void api(`/api/robots/${encodeURIComponent(id)}`).then(({ status, body }) => {
-    if (status !== 200 || id !== ui.selected || !body.spectrum) return;
-    ui.robots.set(id, body);
-    renderSelected();
-  }).catch(() => undefined);
+  // Its spectra came only in summary frames so far: read them once (when the selection settles)
+  // instead of waiting for the next window.
+  window.setTimeout(() => {
+    if (id !== ui.selected) return;
+    void api(`/api/robots/${encodeURIComponent(id)}`)
+      .then(({ status, body }) => {
+        if (status !== 200 || id !== ui.selected || !body.spectrum) return;
+        ui.robots.set(id, body);
+        renderSelected();
+      })
+      .catch(() => undefined);
+  }, SETTLE_MS);
 }
 
 function robotLabel(id: string): string {

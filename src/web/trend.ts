@@ -28,6 +28,8 @@ const FIELDS = [
 
 const LIVE_RANGE = '1h';
 const RELOAD_MS = 60_000;
+/** Selections closer together than this cost one history read. */
+export const SETTLE_MS = 250;
 
 export class Trend {
   private robot = '';
@@ -44,10 +46,12 @@ export class Trend {
     return this.range;
   }
 
+  /** A new robot: its trend is cleared at once and read a moment later (rapid clicks read only the last one). */
   setRobot(id: string): void {
     this.robot = id;
     this.clear();
-    void this.load();
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => void this.load(), SETTLE_MS);
   }
 
   setRange(key: string): void {

@@ -397,6 +397,7 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     const again = await wsClient(g.ws, { perMessageDeflate: true });
     assert.equal((await again.next((f) => f.type === 'init')).type, 'init', 'the gateway keeps serving');
     again.ws.close();
+    await again.closed;
     // A bare offer (no client_max_window_bits, as some browsers send it) is accepted too.
     const { request } = await import('node:http');
     const accepted = await new Promise<string | undefined>((resolve, reject) => {
@@ -411,6 +412,19 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     const plain = await wsClient(g.ws, { perMessageDeflate: false });
     assert.equal(plain.ws.extensions, '');
     plain.ws.close();
+    // At most api.wsDeflateMaxClients (8) connections deflate at a time (CPU per connection); the 9th gets plain frames.
+    await new Promise((r) => setTimeout(r, 100)); // the server sees the closes above
+    const eight = await Promise.all(Array.from({ length: 8 }, () => wsClient(g.ws, { perMessageDeflate: true })));
+    assert.deepEqual(eight.map((x) => x.ws.extensions), Array(8).fill('permessage-deflate'));
+    const ninth = await wsClient(g.ws, { perMessageDeflate: true });
+    assert.equal(ninth.ws.extensions, '');
+    assert.equal((await ninth.next((f) => f.type === 'init')).payload.robots.length, 4, 'and is served all the same');
+    for (const x of [...eight, ninth]) x.ws.close();
+    await Promise.all(eight.map((x) => x.closed));
+    await new Promise((r) => setTimeout(r, 100));
+    const freed = await wsClient(g.ws, { perMessageDeflate: true });
+    assert.equal(freed.ws.extensions, 'permessage-deflate', 'a closed connection frees its place');
+    freed.ws.close();
   });
 
   test('WebSocket command frames: token needed, role checked, outcome returned', async () => {
