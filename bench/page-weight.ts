@@ -56,10 +56,12 @@ function get(base: string, path: string, compressed: boolean): Promise<{ status:
 interface Tab {
   name: string;
   ws: WebSocket;
-  /** Socket bytes read once the handshake was done. */
+  /** Socket bytes read when the connection opened (the handshake, often with the init frame). */
   handshake: number;
   initBytes: number;
   frames: number;
+  /** The subscription the gateway last confirmed (checked at the end: the emulation must match the page). */
+  channels: unknown[];
   /** The CPU that deflating this tab's frames took (the plain "after" tab only). */
   deflateCpuUs: number;
   http: { polls: number; pollBytes: number; clicks: number; clickBytes: number };
@@ -71,10 +73,13 @@ const socketBytes = (ws: WebSocket) => ((ws as unknown as { _socket: { bytesRead
 function openTab(name: string, url: string, channels: string[], o: { deflate: boolean; estimateCpu: boolean }): Promise<Tab> {
   const ws = new WebSocket(url, { perMessageDeflate: o.deflate ? { clientMaxWindowBits: 15 } : false });
   const deflate = createDeflateRaw({ level: WS_DEFLATE.zlibDeflateOptions.level, windowBits: WS_DEFLATE.serverMaxWindowBits, memLevel: WS_DEFLATE.zlibDeflateOptions.memLevel });
-  const tab: Tab = { name, ws, handshake: 0, initBytes: 0, frames: 0, deflateCpuUs: 0, http: { polls: 0, pollBytes: 0, clicks: 0, clickBytes: 0 }, pending: Promise.resolve() };
+  const tab: Tab = { name, ws, channels: [], handshake: 0, initBytes: 0, frames: 0, deflateCpuUs: 0, http: { polls: 0, pollBytes: 0, clicks: 0, clickBytes: 0 }, pending: Promise.resolve() };
   ws.on('message', (data: Buffer) => {
-    if (data.subarray(0, 16).toString() === '{"type":"init",') {
-      tab.initBytes = socketBytes(ws) - tab.handshake;
+    const head = data.subarray(0, 24).toString();
+    if (head.startsWith('{"type":"subscribed"')) tab.channels = (JSON.parse(data.toString()) as { payload: { channels: unknown[] } }).payload.channels;
+    if (head.startsWith('{"type":"init",')) {
+      // (Its bytes often arrive in the same read as the handshake: its size as a message instead.)
+      tab.initBytes = data.length;
       for (const c of channels) ws.send(JSON.stringify({ type: 'subscribe', channel: c }));
       return;
     }
@@ -160,7 +165,8 @@ async function main(): Promise<void> {
     }
     const elapsedH = (Date.now() - started) / 3_600_000;
     await Promise.all(tabs.map((t) => t.pending));
-    const wsBytes = new Map(tabs.map((t) => [t, socketBytes(t.ws) - t.handshake - t.initBytes]));
+    // Socket bytes after the first read, which holds the handshake and usually the init frame.
+    const wsBytes = new Map(tabs.map((t) => [t, socketBytes(t.ws) - t.handshake]));
     // The last click's answers, i.e. with the history as full as it got in this run.
     const from = Date.now() - 3_600_000;
     const lastOld = await get(base, `/api/robots/${robots[1]}/history?from=${from}&max_points=400`, false);
@@ -176,7 +182,7 @@ async function main(): Promise<void> {
       clicks: t.http.clicks,
       clicks_MiB_per_h: mib(perHour(t.http.clickBytes)),
       total_MiB_per_h: mib(perHour(wsBytes.get(t)! + t.http.pollBytes + t.http.clickBytes)),
-      init_KiB: kib(t.initBytes),
+      init_KiB_inflated: kib(t.initBytes),
     });
     console.table(tabs.map(row));
     console.log(
@@ -190,6 +196,8 @@ async function main(): Promise<void> {
           one_click_after_KiB: kib(lastNew.bytes + lastState.bytes),
           one_click_after_encoding: lastNew.encoding,
           deflate_cpu_ms_per_tab_hour: Math.round(perHour(after.deflateCpuUs) / 1000),
+          after_channels: after.channels,
+          after_deflate_extension: zipped.ws.extensions,
           loadavg_1min: Math.round(loadavg()[0] * 100) / 100,
           node: process.version,
         },
