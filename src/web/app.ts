@@ -503,7 +503,7 @@ function renderSpectrum(p: Json): void {
       series: [{ label: 'modulation depth', color: '#c62828', y: env.y, unit: '× mean' }],
       xLabel: 'frequency (Hz)',
       xUnit: 'Hz',
-      yLabel: 'modulation (× mean)',
+      yLabel: 'depth (× mean)',
       markers,
       description: `Squared envelope spectrum of ${ui.selected}${Array.isArray(band) ? ` (demodulated band ${num(band[0])}–${num(band[1])} Hz)` : ''}: highest band ${num(ek.hz)} Hz at ${num(ek.v)} × the mean squared envelope${marks}`,
     });

@@ -139,7 +139,7 @@ export class Trend {
       drawChart(el, {
         x: g.t.map((t) => t - t0),
         series: [{ label: f.label, color: f.color, y: g.ys[k], unit: f.unit }],
-        yLabel: f.unit === '/ 100' ? 'health (0–100)' : f.unit,
+        yLabel: f.unit === '/ 100' ? 'score (0–100)' : f.unit,
         yRange: 'yRange' in f ? f.yRange : undefined,
         xLabel: 'time',
         xFormat: (x) => new Date(t0 + x).toLocaleString([], opts),
