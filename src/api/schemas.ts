@@ -32,7 +32,7 @@ export const errorSchema = {
 const ref = { $ref: 'fabwatch/error#' } as const;
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { ...ref, description: ERROR_TEXT[c] }]));
 const ERROR_TEXT: Record<number, string> = {
-  400: 'Invalid request (validation error)',
+  400: 'Invalid request (validation error; UNKNOWN_FIELD for a history field no record has)',
   401: 'Token missing or not valid (TOKEN_REQUIRED, TOKEN_INVALID)',
   403: 'Token valid but not allowed (ROLE_FORBIDDEN), or commands disabled (COMMANDS_DISABLED)',
   404: 'Unknown robot or alert (ROBOT_NOT_FOUND, ALERT_NOT_FOUND)',
@@ -87,8 +87,8 @@ export const historyQuery = {
   properties: {
     from: timeParam('Start (default: `to` minus one hour)'),
     to: timeParam('End (default: now)'),
-    fields: { type: 'string', pattern: '^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+){0,31}$', description: 'Comma-separated numeric fields, dotted (e.g. vibration.rms,health_score,temperature); default all.' },
-    max_points: { type: 'integer', minimum: 2, maximum: 5000, default: 500, description: 'More records than this are averaged into time buckets. Lowered so that points x fields stays at most 10 000 (the answer gives the max_points used).' },
+    fields: { type: 'string', pattern: '^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+){0,31}$', description: 'Comma-separated numeric fields, dotted (e.g. vibration.rms,vibration.velocity_rms_mm_s,health_score); default all. Once the history holds records, a name none of them has is a 400 UNKNOWN_FIELD.' },
+    max_points: { type: 'integer', minimum: 2, maximum: 5000, default: 500, description: "Decimation to a chart's width: more records than this are averaged into equal time buckets (empty buckets give no point, so a gap stays a gap). Lowered so that points x fields stays at most 10 000 (the answer gives the max_points used)." },
   },
 } as const;
 

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
+import compress from '@fastify/compress';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -70,6 +71,21 @@ export interface ApiDeps {
 const BODY_LIMIT_BYTES = 64 * 1024;
 const WS_MAX_FRAME_BYTES = 64 * 1024;
 
+/**
+ * permessage-deflate (for at most api.wsDeflateMaxClients connections): the page's JSON frames deflate about 10x
+ * (bench/page-weight.ts). Bounded for a Pi: an 8 KiB window (serverMaxWindowBits 13) and memLevel 6
+ * keep a client's deflate state near 64 KiB instead of 256 KiB; frames under 1 KiB go as they are;
+ * at most 4 zlib jobs at once. The client's window is left to the client (demanding one refuses
+ * browsers that offer no client_max_window_bits); ws inflates client frames only up to maxPayload
+ * (64 KiB), so a compressed frame cannot grow into a memory bomb (close 1009).
+ */
+export const WS_DEFLATE = {
+  serverMaxWindowBits: 13,
+  zlibDeflateOptions: { memLevel: 6, level: 6 },
+  threshold: 1024,
+  concurrencyLimit: 4,
+} as const;
+
 /** HTTP status -> stable code for errors raised by fastify or its plugins. */
 const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 431: 'HEADERS_TOO_LARGE', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
 
@@ -112,6 +128,8 @@ export class ApiServer implements Component {
   private readonly plugins: RoutePlugin[] = [];
   private readonly web: WebAssets;
   ports = { rest: 0, ws: 0 };
+  /** Connections (from their handshake on) that may negotiate permessage-deflate. */
+  private deflateClients = 0;
 
   constructor(private readonly cfg: ApiConfig, private readonly deps: ApiDeps) {
     this.audit = AuditLog.from(deps.audit ?? deps.log);
@@ -175,6 +193,10 @@ export class ApiServer implements Component {
       global: false,
       onExceeded: (req) => this.audit.record({ event: 'rate_limited', transport: 'rest', ip: req.ip, what: `${req.method} ${req.url.split('?')[0]}`, code: 'RATE_LIMITED' }, 'command rate limit exceeded'),
     });
+    // Responses of 1 KiB or more are compressed (br, else gzip) when Accept-Encoding allows; the page's
+    // assets arrive gzipped already and are left as they are. Request bodies are never inflated
+    // (globalDecompression off): no command needs it, and an inflated body could be a zip bomb.
+    await app.register(compress, { encodings: ['br', 'gzip'], threshold: 1024, globalDecompression: false });
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -307,7 +329,10 @@ export class ApiServer implements Component {
       const fromMs = parseTime(req.query.from, toMs - 3_600_000);
       if (!(fromMs <= toMs)) return reply.code(400).send(errorBody('BAD_REQUEST', `from (${req.query.from}) is after to (${req.query.to ?? 'now'})`));
       history.flush();
-      const answer = await history.queryAsync({ robotId: id, fromMs, toMs, fields: req.query.fields?.split(','), maxPoints: req.query.max_points });
+      const fields = req.query.fields?.split(',');
+      const unknown = fields ? history.unknownFields(fields) : [];
+      if (unknown.length) return reply.code(400).send(errorBody('UNKNOWN_FIELD', `no such history field: ${unknown.slice(0, 5).join(', ')} (the fields of GET /api/robots/:id/history without fields=)`));
+      const answer = await history.queryAsync({ robotId: id, fromMs, toMs, fields, maxPoints: req.query.max_points });
       // points first, as the answer has always been ordered.
       return Object.assign({ points: answer.points }, answer);
     });
@@ -355,6 +380,13 @@ export class ApiServer implements Component {
     const admit = this.admission.admit(ip);
     if (!admit.ok) return refuse(503, 'TOO_MANY_CLIENTS', admit.message);
     socket.once('close', admit.release);
+    // Deflate costs CPU per connection: only the first api.wsDeflateMaxClients get it, the others plain frames.
+    if (req.headers['sec-websocket-extensions'] !== undefined) {
+      if (this.deflateClients < this.cfg.wsDeflateMaxClients) {
+        this.deflateClients++;
+        socket.once('close', () => this.deflateClients--);
+      } else delete req.headers['sec-websocket-extensions'];
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     const token = url.searchParams.get('token') ?? Authenticator.bearer(req.headers.authorization) ?? undefined;
     this.auth.authorizeRead(token, { ip, transport: 'ws', what: 'connect' }).then((d) => {
@@ -379,7 +411,7 @@ export class ApiServer implements Component {
     this.app = app;
     await app.listen({ port: this.cfg.port, host: this.cfg.host });
     this.ports.rest = (app.server.address() as AddressInfo).port;
-    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
+    this.wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES, perMessageDeflate: this.cfg.wsDeflateMaxClients > 0 ? WS_DEFLATE : false });
     const wss = this.wsServer;
     app.server.on('upgrade', (req, socket, head) => {
       if ((req.url ?? '').split('?')[0] !== '/ws') return rawReply(socket, 404, 'NOT_FOUND', 'WebSocket is served on /ws (and on the WebSocket port)');

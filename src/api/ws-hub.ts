@@ -11,7 +11,15 @@ import { errorMessage } from '../core/errors.js';
 import type { AuditLog } from '../core/audit.js';
 import { strictAjv, describeErrors, type ValidateFunction } from '../core/validation.js';
 
-type Channel = { kind: 'all' } | { kind: 'robot'; robotId: string } | { kind: 'type'; type: string };
+/**
+ * `all`: every frame. `summary`: every frame too, but without the per-robot spectra unless the robot
+ * is subscribed by id: no `telemetry` frames, and `robot_update` frames with `spectrum` and
+ * `envelope_spectrum` null (`summary: true`). The page subscribes `summary` + its selected robot.
+ */
+type Channel = { kind: 'all' } | { kind: 'summary' } | { kind: 'robot'; robotId: string } | { kind: 'type'; type: string };
+
+/** What a client gets of one frame. */
+type Delivery = 'full' | 'summary' | null;
 
 interface Client {
   ws: WebSocket;
@@ -146,7 +154,7 @@ export class WsHub {
 
   private subscription(client: Client, type: 'subscribe' | 'unsubscribe', raw: string): void {
     const channel = this.parseChannel(raw);
-    if (!channel) return this.error(client, 'BAD_CHANNEL', `unknown channel "${raw}": use "all", a robot id (or "robot:<id>") or a message type (telemetry, robot_update, cleanroom, alert)`);
+    if (!channel) return this.error(client, 'BAD_CHANNEL', `unknown channel "${raw}": use "all", "summary", a robot id (or "robot:<id>") or a message type (telemetry, robot_update, cleanroom, alert)`);
     const same = (c: Channel) => JSON.stringify(c) === JSON.stringify(channel);
     if (type === 'subscribe') client.channels = channel.kind === 'all' ? [channel] : [...client.channels.filter((c) => c.kind !== 'all' && !same(c)), channel];
     else client.channels = channel.kind === 'all' ? [] : client.channels.filter((c) => !same(c));
@@ -175,19 +183,31 @@ export class WsHub {
 
   private parseChannel(raw: string): Channel | null {
     if (raw === 'all') return { kind: 'all' };
+    if (raw === 'summary') return { kind: 'summary' };
     if (MESSAGE_TYPES.has(raw)) return { kind: 'type', type: raw };
     const id = raw.startsWith('robot:') ? raw.slice(6) : raw;
     return this.d.state.robots.has(id) ? { kind: 'robot', robotId: id } : null;
   }
 
-  private wants(client: Client, type: string, robotId: string | null): boolean {
-    return client.channels.some((c) => c.kind === 'all' || (c.kind === 'type' && c.type === type) || (c.kind === 'robot' && robotId === c.robotId));
+  private wants(client: Client, type: string, robotId: string | null): Delivery {
+    let summary = false;
+    for (const c of client.channels) {
+      if (c.kind === 'all' || (c.kind === 'type' && c.type === type) || (c.kind === 'robot' && robotId === c.robotId)) return 'full';
+      if (c.kind === 'summary') summary = true;
+    }
+    if (!summary || type === 'telemetry') return null;
+    return type === 'robot_update' ? 'summary' : 'full';
   }
 
   private broadcast(type: string, payload: unknown, robotId: string | null): void {
     if (!this.clients.size) return;
-    let frame: string | undefined;
-    for (const c of this.clients) if (this.wants(c, type, robotId)) this.sendRaw(c, (frame ??= JSON.stringify({ type, payload })));
+    let full: string | undefined;
+    let summary: string | undefined;
+    for (const c of this.clients) {
+      const d = this.wants(c, type, robotId);
+      if (d === 'full') this.sendRaw(c, (full ??= JSON.stringify({ type, payload })));
+      else if (d === 'summary') this.sendRaw(c, (summary ??= JSON.stringify({ type, payload: { ...(payload as object), spectrum: null, envelope_spectrum: null, summary: true } })));
+    }
   }
 
   private send(client: Client, type: string, payload: unknown): void {

@@ -391,6 +391,8 @@ export type FabwatchConfigSchema = {
     telemetryBuffer: number;
     /** A WebSocket client whose unsent data exceeds this many bytes is disconnected. Range: 1024 .. inf. Default: 1048576. */
     wsMaxBufferedBytes: number;
+    /** At most this many WebSocket connections at a time get permessage-deflate (RFC 7692) when they offer it; later ones get plain frames, 0 turns it off. Deflate makes the page's JSON frames about 10x smaller but costs CPU and ~70 KiB of zlib memory per connection (8 KiB window, memLevel 6), so the count is bounded: a LAN client cannot make the gateway compress for 200 connections. docs/api.md, 'Weight', has the figures. Range: 0 .. 200. Default: 8. */
+    wsDeflateMaxClients: number;
     /** Access control. Commands always need a token with role technician or admin; with no tokens configured every command is refused (there is no default password). */
     auth: {
       /** 'open': GET endpoints and the WebSocket stream need no token (LAN); 'token': every read needs a valid token of any role. Default: "open". */

@@ -191,6 +191,17 @@ export class TelemetryHistory implements Component {
     return names;
   }
 
+  /**
+   * The names in `fields` that no stored record ever had (a typo, or a field this gateway does not
+   * compute); flush() first so the pending records count. None while the history is still empty.
+   * (Names only in rows of the earlier by-name format are not known here: those rows age out.)
+   */
+  unknownFields(fields: readonly string[]): string[] {
+    // An empty history (a fresh gateway before its first record) cannot tell a typo from a field to come.
+    if (!this.fieldIndex.size) return [];
+    return fields.filter((f) => !this.fieldIndex.has(f));
+  }
+
   /** Delete samples past the retention age or beyond maxRows. */
   prune(): void {
     if (!this.stmts) return;

@@ -4,7 +4,8 @@
  * Renders whatever fields the robot state carries (diagnosis, ISO 20816 zone, RUL appear when
  * the gateway computes them).
  */
-import { drawChart, type Series } from './chart.js';
+import { drawChart, fmt, type Marker, type Series } from './chart.js';
+import { Trend, SETTLE_MS } from './trend.js';
 import { createAlarmPage } from './alarms.js';
 
 type Json = Record<string, any>;
@@ -22,7 +23,8 @@ const ui = {
   robots: new Map<string, Json>(),
   selected: '' as string,
   cleanroom: null as Json | null,
-  trend: { t: [] as number[], fields: {} as Record<string, Array<number | null>> },
+  /** The robot whose full frames (spectra, telemetry) this connection is subscribed to. */
+  subscribed: '' as string,
   spectrumDraws: 0,
   ws: null as WebSocket | null,
   retryMs: 1000,
@@ -84,6 +86,7 @@ function connect(): void {
 function onFrame(type: string, p: Json): void {
   switch (type) {
     case 'init':
+      ui.subscribed = '';
       ui.robots.clear();
       for (const r of p.robots ?? []) ui.robots.set(r.robot_id, r);
       for (const id of cards.keys()) if (!ui.robots.has(id)) (cards.delete(id), attention.delete(id));
@@ -91,6 +94,7 @@ function onFrame(type: string, p: Json): void {
       ui.cleanroom = p.cleanroom ?? null;
       if (!ui.selected || !ui.robots.has(ui.selected)) select(byPriority()[0]?.robot_id ?? '');
       $('gw').textContent = `${p.gateway_id} · site ${p.site}`;
+      subscribe();
       renderAll();
       break;
     case 'robot_update':
@@ -101,7 +105,7 @@ function onFrame(type: string, p: Json): void {
       break;
     case 'telemetry':
       if (p.robot_id === ui.selected) {
-        appendTrend(p);
+        trend.live(p);
         renderSpectrum(p);
       }
       break;
@@ -302,7 +306,7 @@ function card(id: string): Card {
     c.stopped,
     c.age,
   );
-  c.el.onclick = () => select(id);
+  c.el.onclick = () => select(id, true);
   cards.set(id, c);
   return c;
 }
@@ -345,7 +349,7 @@ function attentionItem(id: string): AttentionItem {
     rul: h('span', { class: 'rul' }),
   };
   a.el.append(a.rank, a.id, a.why, a.rul);
-  a.el.onclick = () => select(id);
+  a.el.onclick = () => select(id, true);
   attention.set(id, a);
   return a;
 }
@@ -376,13 +380,42 @@ function renderRobots(): void {
   for (const id of ['spectrum', 'envelope']) $(id).classList.toggle('stale', f.stale);
 }
 
-function select(id: string): void {
+/**
+ * Weight: the page takes every robot's state without spectra (`summary`) and the full frames of the
+ * selected robot only (docs/api.md, WebSocket). Re-sent on every (re)connect and selection.
+ */
+function subscribe(): void {
+  const ws = ui.ws;
+  if (!ws || ws.readyState !== WebSocket.OPEN || ui.subscribed === ui.selected) return;
+  if (!ui.subscribed) ws.send(JSON.stringify({ type: 'subscribe', channel: 'summary' }));
+  else ws.send(JSON.stringify({ type: 'unsubscribe', channel: `robot:${ui.subscribed}` }));
+  if (ui.selected) ws.send(JSON.stringify({ type: 'subscribe', channel: `robot:${ui.selected}` }));
+  ui.subscribed = ui.selected;
+}
+
+/** At phone width the charts are below the robot list: a tap on a robot brings them into view. */
+const PHONE = window.matchMedia('(max-width: 800px)');
+
+function select(id: string, byUser = false): void {
+  if (byUser && PHONE.matches) $('charts').scrollIntoView({ block: 'start', behavior: window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
   if (!id || id === ui.selected) return;
   ui.selected = id;
-  ui.trend = { t: [], fields: {} };
+  subscribe();
   renderRobots();
   renderSelected();
-  void loadHistory(id);
+  trend.setRobot(id);
+  // Its spectra came only in summary frames so far: read them once (when the selection settles)
+  // instead of waiting for the next window.
+  window.setTimeout(() => {
+    if (id !== ui.selected) return;
+    void api(`/api/robots/${encodeURIComponent(id)}`)
+      .then(({ status, body }) => {
+        if (status !== 200 || id !== ui.selected || !body.spectrum) return;
+        ui.robots.set(id, body);
+        renderSelected();
+      })
+      .catch(() => undefined);
+  }, SETTLE_MS);
 }
 
 function robotLabel(id: string): string {
@@ -399,15 +432,15 @@ function renderSelected(): void {
 
 // ---------------------------------------------------------------- spectrum
 /** Bearing defect frequencies and shaft orders (Hz) of the robot's asset. */
-function defectMarkers(r: Json): Array<{ x: number; label: string; color: string }> {
+function defectMarkers(r: Json): Marker[] {
   const f = r.fault_frequencies;
   if (!f) return [];
   return [
     { x: f.shaft_hz, label: '1X', color: '#555' },
-    { x: f.BPFO, label: 'BPFO', color: '#d33' },
-    { x: f.BPFI, label: 'BPFI', color: '#d80' },
-    { x: 2 * f.BSF, label: '2xBSF', color: '#93c' },
-    { x: f.FTF, label: 'FTF', color: '#2a8' },
+    { x: f.BPFO, label: 'BPFO', color: '#c62828' },
+    { x: f.BPFI, label: 'BPFI', color: '#a84300' },
+    { x: 2 * f.BSF, label: '2xBSF', color: '#7b1fa2' },
+    { x: f.FTF, label: 'FTF', color: '#00796b' },
   ].filter((m) => typeof m.x === 'number' && m.x > 0);
 }
 
@@ -419,91 +452,77 @@ function spectrumSeries(s: Json | undefined): { x: number[]; y: number[] } | nul
   return { x: amps.map((_, i) => (i + 0.5) * band), y: amps };
 }
 
+/** The marker legend under the spectra: the labels in words (the canvas drops them when they do not fit). */
+function renderMarkerLegend(markers: Marker[]): void {
+  const text = markers.map((m) => `${m.label} ${num(m.x)} Hz`).join(' · ');
+  const el = $('spec-markers');
+  if (el.dataset.text === text) return;
+  el.dataset.text = text;
+  el.replaceChildren(...markers.map((m) => h('li', {}, h('span', { class: 'sw', style: `border-color:${m.color}`, 'aria-hidden': 'true' }), `${m.label} ${num(m.x)} Hz`)));
+}
+
+/** The highest band of a spectrum, for its text alternative. */
+function peakOf(s: { x: number[]; y: number[] }): { hz: number; v: number } {
+  let i = 0;
+  s.y.forEach((v, k) => {
+    if (v > s.y[i]) i = k;
+  });
+  return { hz: s.x[i], v: s.y[i] };
+}
+
 function renderSpectrum(p: Json): void {
   const robot = ui.robots.get(ui.selected) ?? {};
   const s = spectrumSeries(p.spectrum);
   if (!s) return;
   const markers = defectMarkers({ ...robot, ...p });
-  drawChart($('spectrum'), { x: s.x, series: [{ label: 'spectrum (g)', color: '#1565c0', y: s.y }], xLabel: 'Hz', markers });
+  renderMarkerLegend(markers);
+  const marks = markers.length ? `; markers ${markers.map((m) => `${m.label} ${num(m.x)} Hz`).join(', ')}` : '';
+  const pk = peakOf(s);
+  drawChart($('spectrum'), {
+    x: s.x,
+    series: [{ label: 'amplitude', color: '#1565c0', y: s.y, unit: 'g' }],
+    xLabel: 'frequency (Hz)',
+      xUnit: 'Hz',
+    yLabel: 'g (band RMS)',
+    markers,
+    description: `Amplitude spectrum of ${ui.selected}, 0–${num(s.x[s.x.length - 1])} Hz: highest band ${num(pk.hz)} Hz at ${num(pk.v)} g${marks}`,
+  });
   const env = spectrumSeries(robot.envelope_spectrum);
   $('envelope-box').hidden = !env;
-  if (env) drawChart($('envelope'), { x: env.x, series: [{ label: 'envelope spectrum', color: '#c62828', y: env.y }], xLabel: 'Hz', markers });
+  if (env) {
+    const ek = peakOf(env);
+    const band = robot.envelope_spectrum.filter_band_hz;
+    drawChart($('envelope'), {
+      x: env.x,
+      // Normalised by the mean squared envelope (src/analysis/vibration/envelope.ts): a modulation depth, no physical unit.
+      series: [{ label: 'modulation depth', color: '#c62828', y: env.y, unit: '× mean' }],
+      xLabel: 'frequency (Hz)',
+      xUnit: 'Hz',
+      yLabel: 'depth (× mean)',
+      markers,
+      description: `Squared envelope spectrum of ${ui.selected}${Array.isArray(band) ? ` (demodulated band ${num(band[0])}–${num(band[1])} Hz)` : ''}: highest band ${num(ek.hz)} Hz at ${num(ek.v)} × the mean squared envelope${marks}`,
+    });
+  }
   ui.spectrumDraws++;
   $('spectrum').dataset.updates = String(ui.spectrumDraws);
   $('spec-peak').textContent = `peak ${num(p.spectrum.peak_hz)} Hz · ${num(p.spectrum.peak_amplitude)} g`;
 }
 
 // ---------------------------------------------------------------- trends
-const TREND_FIELDS: Array<{ key: RegExp; label: string; color: string; right?: boolean }> = [
-  { key: /^vibration\.rms$/, label: 'RMS (g)', color: '#1565c0' },
-  { key: /velocity.*(rms|mm)/i, label: 'velocity (mm/s)', color: '#6a1b9a' },
-  { key: /^health_score$/, label: 'health', color: '#2e7d32', right: true },
-];
-
-async function loadHistory(id: string): Promise<void> {
-  const { status, body } = await api(`/api/robots/${encodeURIComponent(id)}/history?from=${Date.now() - 3_600_000}&max_points=400`).catch(() => ({ status: 0, body: {} as Json }));
-  if (status !== 200 || id !== ui.selected) return;
-  const t: number[] = [];
-  const fields: Record<string, Array<number | null>> = {};
-  for (const p of body.points as Json[]) {
-    t.push(Date.parse(p.ts));
-    for (const [k, v] of Object.entries(p)) if (k !== 'ts') (fields[k] ??= []).push(v as number | null);
-  }
-  // Keep what arrived live while the history was loading.
-  const liveFrom = t.length ? t[t.length - 1] : 0;
-  ui.trend.t.forEach((tt, i) => {
-    if (tt <= liveFrom) return;
-    t.push(tt);
-    for (const k of Object.keys(fields)) fields[k].push(ui.trend.fields[k]?.[i] ?? null);
-  });
-  ui.trend = { t, fields };
-  renderTrend();
-}
-
-function flatten(o: Json, prefix = '', out: Record<string, number> = {}, depth = 0): Record<string, number> {
-  for (const [k, v] of Object.entries(o)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (typeof v === 'number') out[key] = v;
-    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 3 && k !== 'units') flatten(v, key, out, depth + 1);
-  }
-  return out;
-}
-
-function appendTrend(rec: Json): void {
-  const flat = flatten(rec);
-  ui.trend.t.push(Date.parse(rec.ts));
-  const n = ui.trend.t.length;
-  for (const k of new Set([...Object.keys(ui.trend.fields), ...Object.keys(flat)])) {
-    const arr = (ui.trend.fields[k] ??= new Array(n - 1).fill(null));
-    arr.push(flat[k] ?? null);
-  }
-  if (n > 2000) {
-    ui.trend.t.splice(0, n - 2000);
-    for (const a of Object.values(ui.trend.fields)) a.splice(0, a.length - 2000);
-  }
-  renderTrend();
-}
-
-function renderTrend(): void {
-  const series: Series[] = [];
-  for (const f of TREND_FIELDS) {
-    const key = Object.keys(ui.trend.fields).find((k) => f.key.test(k));
-    if (key) series.push({ label: f.label, color: f.color, y: ui.trend.fields[key], right: f.right });
-  }
-  const t0 = ui.trend.t[0] ?? 0;
-  const span = (ui.trend.t[ui.trend.t.length - 1] ?? t0) - t0;
-  const opts: Intl.DateTimeFormatOptions = span < 600_000 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
-  drawChart($('trend'), {
-    x: ui.trend.t.map((t) => t - t0),
-    series,
-    rightRange: [0, 100],
-    xFormat: (v) => new Date(t0 + v).toLocaleTimeString([], opts),
-  });
-}
+const trend = new Trend(api);
 
 // ---------------------------------------------------------------- cleanroom
-/** ISO 14644-1 class limit (particles/m3 >= size): Cn = 10^N x (0.1/D)^2.08. */
-const isoLimit = (cls: number, sizeUm: number) => 10 ** cls * (0.1 / sizeUm) ** 2.08;
+/**
+ * The configured class's limit per size as the gateway reports it (`margins`: the printed ISO 14644-1
+ * Table 1 value), null where the class has none (ISO 4 at 5 µm: "not applicable") — never drawn there.
+ */
+function classLimits(l: Json, sizes: number[]): Array<number | null> {
+  const margins: Json[] = l.margins ?? [];
+  return sizes.map((s) => {
+    const m = margins.find((x) => x.size_um === s);
+    return m?.applicable && typeof m.limit_per_m3 === 'number' ? m.limit_per_m3 : null;
+  });
+}
 
 /** One line per room for the attention strip: within class, or the excursion level with its size and ratio. */
 function roomVerdict(l: Json): { cls: string; text: string } {
@@ -546,7 +565,9 @@ function renderCleanroom(): void {
       const cls = l.iso_class ?? undefined;
       const configured = l.configured_class;
       const excursion: string | undefined = l.alarm?.excursion?.level;
-      const canvas = h('div', { class: 'chart', 'data-h': '160' });
+      const canvas = h('div', { class: 'chart', 'data-h': '170' });
+      const limits = typeof configured === 'number' ? classLimits(l, sizes) : [];
+      const noLimit = sizes.filter((_, i) => limits.length && limits[i] === null);
       const fault = l.device_fault?.message ?? l.invalid_reason ?? (l.alarm?.counterFault?.active ? `counter fault: ${(l.alarm.counterFault.reasons ?? []).join(', ')}` : null);
       const el = h(
         'div',
@@ -559,20 +580,25 @@ function renderCleanroom(): void {
           excursion && excursion !== 'none' ? h('span', { class: 'fault' }, ` excursion: ${excursion} level`) : null,
         ),
         canvas,
+        noLimit.length ? h('div', { class: 'note' }, `ISO ${configured} sets no limit at ${noLimit.map((s) => `≥${s} µm`).join(', ')} (not applicable): no limit line there`) : null,
         fault ? h('div', { class: 'fault' }, String(fault)) : null,
       );
       requestAnimationFrame(() => {
         const levels: Json = l.alarm_levels ?? {};
-        // The class limit per size (ISO 14644-1) and the alert level as lines over the bars.
-        const limits = typeof configured === 'number' ? sizes.map((s) => isoLimit(configured, s)) : [];
-        const lines: Series[] = limits.length ? [{ label: `ISO ${configured} limit`, color: '#c62828', y: limits }] : [];
-        if (limits.length && typeof levels.alert === 'number') lines.push({ label: `alert (${Math.round(levels.alert * 100)} %)`, color: '#ef6c00', y: limits.map((v) => v * levels.alert) });
+        // The class limit per size (ISO 14644-1) and the alert level as lines over the bars, where the class has a limit.
+        const has = limits.some((v) => v !== null);
+        const lines: Series[] = has ? [{ label: `ISO ${configured} limit`, color: '#c62828', y: limits, unit: '/m³' }] : [];
+        if (has && typeof levels.alert === 'number') lines.push({ label: `alert (${Math.round(levels.alert * 100)} %)`, color: '#a84300', y: limits.map((v) => (v === null ? null : v * levels.alert)), unit: '/m³' });
+        const perSize = sizes.map((s, i) => `≥${s} µm ${fmt(conc[i])}/m³ (${limits[i] === null || limits[i] === undefined ? 'no class limit' : `limit ${fmt(limits[i])}`})`).join('; ');
         drawChart(canvas, {
           x: sizes.map((_, i) => i),
           categories: sizes.map((s) => `≥${s} µm`),
+          xLabel: 'particle size',
+          yLabel: 'particles/m³',
           bars: true,
           logY: true,
-          series: [{ label: 'particles/m³', color: '#00838f', y: conc }, ...lines],
+          series: [{ label: 'particles', color: '#00838f', y: conc, unit: '/m³' }, ...lines],
+          description: `Particle concentration at ${l.location}, required ISO ${configured}: ${perSize}`,
         });
       });
       return el;
@@ -694,8 +720,9 @@ function main(): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-cmd]')) {
     b.onclick = () => void sendCommand(b.dataset.cmd!, b.dataset.params ? JSON.parse(b.dataset.params) : {}, ui.selected, b.dataset.confirm);
   }
+  $<HTMLSelectElement>('range').addEventListener('change', (e) => trend.setRange((e.target as HTMLSelectElement).value));
   window.addEventListener('resize', () => {
-    renderTrend();
+    trend.render();
     renderCleanroom();
     renderSelected();
   });

@@ -105,6 +105,48 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     }
     const missing = await get(`${g.base}/api/robots/robot-999/history`);
     assert.equal(missing.status, 404);
+    // fields= is checked against the fields the history has: a typo is an error, not a column of nulls.
+    const typo = await get(`${g.base}/api/robots/robot-003/history?fields=vibration.rms,vibration.rsm`);
+    assert.equal(typo.status, 400);
+    assert.equal(typo.body.error.code, 'UNKNOWN_FIELD');
+    assert.match(typo.body.error.message, /vibration\.rsm/);
+    assert.doesNotMatch(typo.body.error.message, /vibration\.rms\b/);
+  });
+
+  test('JSON responses are compressed when Accept-Encoding allows (br, else gzip), plain otherwise', async () => {
+    const { request } = await import('node:http');
+    const { brotliDecompressSync, gunzipSync } = await import('node:zlib');
+    const raw = (path: string, enc?: string) =>
+      new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        const req = request(`${g.base}${path}`, { headers: enc ? { 'accept-encoding': enc } : {} }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const path = '/api/robots/robot-003/history?max_points=100';
+    const plain = await raw(path);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    const expected = JSON.parse(plain.body.toString());
+    assert.ok(expected.points.length >= 2 && plain.body.length > 1024);
+    const br = await raw(path, 'gzip, deflate, br');
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(String(br.headers.vary), /accept-encoding/i);
+    assert.deepEqual(JSON.parse(brotliDecompressSync(br.body).toString()), expected);
+    assert.ok(br.body.length < plain.body.length / 2, `br ${br.body.length} B vs ${plain.body.length} B`);
+    const gz = await raw('/api/robots', 'gzip');
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(JSON.parse(gunzipSync(gz.body).toString()).robots.length, 4);
+    // The page's script keeps its pre-gzipped asset (not compressed twice).
+    const app = await raw('/app.js', 'gzip, br');
+    assert.equal(app.headers['content-encoding'], 'gzip');
+    assert.match(gunzipSync(app.body).toString().slice(0, 2000), /\S/);
+    // A compressed request body is not inflated (no zip bomb through the command route).
+    const { gzipSync } = await import('node:zlib');
+    const zipped = await fetch(`${g.base}/api/robots/robot-001/command`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...bearer(TOKENS.tech) }, body: gzipSync(JSON.stringify({ command: 'start_acquisition' })) });
+    assert.equal(zipped.status, 400);
   });
 
   test('GET /api/cleanroom/status, /api/alerts, /api/commands', async () => {
@@ -349,6 +391,84 @@ describe('REST + WebSocket API of the simulated gateway (in-process, MQTT off)',
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(c.frames.slice(mark2).every((f) => f.type === 'alert'), 'only alerts after subscribing to the alert type');
     c.ws.close();
+  });
+
+  test('WebSocket summary channel: every robot without spectra, full frames only for the robots subscribed by id', async () => {
+    const c = await wsClient(g.ws);
+    await c.next((f) => f.type === 'init');
+    c.ws.send(JSON.stringify({ type: 'subscribe', channel: 'summary' }));
+    await c.next((f) => f.type === 'subscribed' && f.payload.channels[0]?.kind === 'summary');
+    c.ws.send(JSON.stringify({ type: 'subscribe', channel: 'robot:robot-003' }));
+    const sub = await c.next((f) => f.type === 'subscribed' && f.payload.channels.length === 2);
+    assert.deepEqual(sub.payload.channels, [{ kind: 'summary' }, { kind: 'robot', robotId: 'robot-003' }]);
+    const mark = c.frames.length;
+    await g.pump(2800);
+    g.gw.state.raiseAlert({ robotId: 'robot-001', source: 'test', code: 'TEST', severity: 'info', message: 'summary test' });
+    await c.next((f) => f.type === 'alert' && f.payload.message === 'summary test');
+    const after = c.frames.slice(mark);
+    const of = (type: string, id: string) => after.filter((f) => f.type === type && f.payload.robot_id === id);
+    assert.ok(of('telemetry', 'robot-003').length >= 1, 'telemetry of the subscribed robot');
+    assert.deepEqual(after.filter((f) => f.type === 'telemetry' && f.payload.robot_id !== 'robot-003'), [], 'no telemetry of the others');
+    for (const u of of('robot_update', 'robot-003')) assert.ok(u.payload.spectrum?.amplitudes?.length && !u.payload.summary, 'the subscribed robot in full');
+    for (const id of ['robot-001', 'robot-002', 'robot-004']) {
+      const ups = of('robot_update', id);
+      assert.ok(ups.length >= 1, `robot_update of ${id}`);
+      for (const u of ups) {
+        assert.equal(u.payload.spectrum, null);
+        assert.equal(u.payload.envelope_spectrum, null);
+        assert.equal(u.payload.summary, true);
+        assert.equal(typeof u.payload.health_score, 'number');
+      }
+    }
+    assert.ok(of('alert', 'robot-001').length === 1, 'other frame types as with "all"');
+    // One frame per event: the subscribed robot does not get a summary as well.
+    assert.equal(of('robot_update', 'robot-003').filter((f) => f.payload.summary).length, 0);
+    c.ws.close();
+  });
+
+  test('WebSocket permessage-deflate: negotiated when offered, frames arrive whole; a compressed frame cannot inflate past 64 KiB', async () => {
+    const c = await wsClient(g.ws, { perMessageDeflate: { clientMaxWindowBits: 15 } });
+    assert.equal(c.ws.extensions, 'permessage-deflate');
+    // The negotiated parameters (ws keeps them on a private field): an 8 KiB window, for memory per client on a Pi.
+    assert.equal((c.ws as any)._extensions['permessage-deflate'].params.server_max_window_bits, 13);
+    const init = await c.next((f) => f.type === 'init');
+    assert.equal(init.payload.robots.length, 4, 'a large frame inflates whole');
+    c.ws.send(JSON.stringify({ type: 'ping', payload: 'x' }));
+    assert.equal((await c.next((f) => f.type === 'pong')).payload.echo, 'x');
+    // 1 MB of one letter deflates to about 1 KB: the server stops inflating at 64 KiB and closes (1009).
+    c.ws.send(JSON.stringify({ type: 'ping', payload: 'a'.repeat(1_000_000) }));
+    assert.equal((await c.closed).code, 1009);
+    const again = await wsClient(g.ws, { perMessageDeflate: true });
+    assert.equal((await again.next((f) => f.type === 'init')).type, 'init', 'the gateway keeps serving');
+    again.ws.close();
+    await again.closed;
+    // A bare offer (no client_max_window_bits, as some browsers send it) is accepted too.
+    const { request } = await import('node:http');
+    const accepted = await new Promise<string | undefined>((resolve, reject) => {
+      const req = request(g.ws.replace('ws:', 'http:'), { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-extensions': 'permessage-deflate' } });
+      req.on('upgrade', (res, socket) => (socket.destroy(), resolve(res.headers['sec-websocket-extensions'] as string | undefined)));
+      req.on('response', (res) => resolve(`HTTP ${res.statusCode}`));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(accepted, 'permessage-deflate; server_max_window_bits=13');
+    // A client that offers nothing gets plain frames.
+    const plain = await wsClient(g.ws, { perMessageDeflate: false });
+    assert.equal(plain.ws.extensions, '');
+    plain.ws.close();
+    // At most api.wsDeflateMaxClients (8) connections deflate at a time (CPU per connection); the 9th gets plain frames.
+    await new Promise((r) => setTimeout(r, 100)); // the server sees the closes above
+    const eight = await Promise.all(Array.from({ length: 8 }, () => wsClient(g.ws, { perMessageDeflate: true })));
+    assert.deepEqual(eight.map((x) => x.ws.extensions), Array(8).fill('permessage-deflate'));
+    const ninth = await wsClient(g.ws, { perMessageDeflate: true });
+    assert.equal(ninth.ws.extensions, '');
+    assert.equal((await ninth.next((f) => f.type === 'init')).payload.robots.length, 4, 'and is served all the same');
+    for (const x of [...eight, ninth]) x.ws.close();
+    await Promise.all(eight.map((x) => x.closed));
+    await new Promise((r) => setTimeout(r, 100));
+    const freed = await wsClient(g.ws, { perMessageDeflate: true });
+    assert.equal(freed.ws.extensions, 'permessage-deflate', 'a closed connection frees its place');
+    freed.ws.close();
   });
 
   test('WebSocket command frames: token needed, role checked, outcome returned', async () => {

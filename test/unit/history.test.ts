@@ -141,3 +141,30 @@ test('reads in slices that yield give the same answer as one query; latest pages
   assert.equal(pages.length, 200);
   assert.deepEqual(pages.map((p) => JSON.parse(p)), s.h.latest('r1', 200), 'the same records, newest first, across pages');
 });
+
+test("decimation to a chart's width: fields= keeps only the asked fields, buckets average exactly, a gap stays a gap, unknown fields are named", async (t) => {
+  const s = setup({ maxRows: 100_000, retentionHours: 100 });
+  t.after(s.cleanup);
+  await s.h.start();
+  assert.deepEqual(s.h.unknownFields(['vibration.rms', 'nope']), [], 'an empty history cannot tell a typo from a field to come');
+  const t0 = s.clock.now();
+  // 30 min at one record a second, then 20 min with none, then 10 min again.
+  const times = [...Array.from({ length: 1800 }, (_, i) => t0 + i * 1000), ...Array.from({ length: 600 }, (_, i) => t0 + 3_000_000 + i * 1000)];
+  times.forEach((ts, i) => s.state.addTelemetry(record('r1', ts, i % 10)));
+  s.h.flush();
+  const r = s.h.query({ robotId: 'r1', fromMs: t0, toMs: t0 + 3_600_000 - 1, fields: ['vibration.rms', 'health_score'], maxPoints: 600 });
+  assert.deepEqual(r.fields, ['vibration.rms', 'health_score']);
+  assert.equal(r.bucket_ms, 6000, '1 h over 600 points: 6 s buckets');
+  assert.ok(r.points.length <= 600);
+  for (const p of r.points) assert.deepEqual(Object.keys(p).sort(), ['health_score', 'ts', 'vibration.rms']);
+  // Each full 6 s bucket holds six records with rms i % 10 (i = 6b .. 6b+5): their plain mean.
+  const b = 7;
+  const expected = [0, 1, 2, 3, 4, 5].map((k) => (6 * b + k) % 10).reduce((a, v) => a + v, 0) / 6;
+  assert.equal(r.points[b]['vibration.rms'], Number(expected.toPrecision(6)));
+  assert.equal(Date.parse(r.points[b].ts as string), t0 + b * 6000, 'a bucket is stamped with its first record');
+  // No record, no point: the 20 minutes without data leave a step of 20 min between two points.
+  const steps = r.points.slice(1).map((p, i) => Date.parse(p.ts as string) - Date.parse(r.points[i].ts as string));
+  assert.deepEqual([...new Set(steps)].sort((a, c) => a - c), [6000, 1_200_000 + 6000]);
+  assert.equal(r.points.length, 300 + 100);
+  assert.deepEqual(s.h.unknownFields(['vibration.rms', 'vibration.rsm', 'health_score', 'nope']), ['vibration.rsm', 'nope']);
+});
