@@ -222,6 +222,8 @@ const contrastFailures = () =>
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
       if (!n.textContent.trim() || !el || !el.getClientRects().length || el.closest('dialog:not([open]), [hidden], option')) continue;
+      // WCAG 1.4.3 exempts inactive controls (a disabled Older/Newer button of the alert history).
+      if (el.closest(':disabled')) continue;
       const cs = win.getComputedStyle(el);
       if (cs.visibility === 'hidden') continue;
       const layers: C[] = [];
@@ -251,7 +253,7 @@ const controlFailures = () =>
     .filter((e: any) => e.getClientRects().length && !e.closest('dialog:not([open])'))
     .flatMap((e: any) => {
       const r = e.getBoundingClientRect();
-      const name = (e.getAttribute('aria-label') ?? (e.id ? document.querySelector(`label[for="${e.id}"]`)?.textContent : null) ?? e.textContent ?? '').trim();
+      const name = (e.getAttribute('aria-label') ?? (e.labels?.length ? e.labels[0].textContent : null) ?? e.textContent ?? '').trim();
       const what = e.id || e.dataset.robot || e.dataset.attention || e.dataset.cmd || e.textContent.trim().slice(0, 20);
       return [...(name ? [] : [`${what}: no accessible name`]), ...(r.width < 44 || r.height < 44 ? [`${what}: ${Math.round(r.width)}x${Math.round(r.height)} px`] : [])];
     });
