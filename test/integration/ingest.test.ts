@@ -36,6 +36,9 @@ test('fabwatch ingest: a real gateway into PostgreSQL, exactly once; malformed m
   const loc = (id: string, cls: number) => ({ counter_id: id, location: `bay-${id}`, ts: new Date(now).toISOString(), sizes_um: [0.3, 0.5], counts: [10, 2], concentration_per_m3: [353.1, 70.6], average_per_m3: [300, 70.6], iso_class: cls, configured_class: 5, meets_configured_class: true, data_valid: true });
   const cleanroom = { gateway_id: 'gw-hand', site: 'main', ts: new Date(now).toISOString(), seq: 1, replayed: false, locations: [loc('c1', 4.2), loc('c2', 5.9)], units: {} };
   await pub.publishAsync('cleanroom/main/status', JSON.stringify(cleanroom), { qos: 1 });
+  // Alarms: A raised, B raised, A cleared -> only B is open. (The real gateway's TEST_ALERTs are events, never open.)
+  const alarm = (seq: number, id: string, active: boolean) => JSON.stringify({ id, gateway_id: 'gw-hand', site: 'main', robot_id: 'robot-x', source: 'iso20816', code: 'ISO20816_ZONE', severity: 'critical', message: `zone D (${id})`, ts: new Date(now + seq).toISOString(), active, acknowledged: false, seq, replayed: false });
+  for (const [seq, id, active] of [[1, 'alarm-a', true], [2, 'alarm-b', true], [3, 'alarm-a', false]] as const) await pub.publishAsync('factory/main/robot-x/alerts', alarm(seq, id, active), { qos: 1 });
   await pub.publishAsync('factory/main/robot-x/telemetry', 'not json {', { qos: 1 });
   await pub.publishAsync('factory/main/robot-x/telemetry', JSON.stringify({ robot_id: 'robot-x', gateway_id: 'gw-hand', seq: 9 }), { qos: 1 });
   await pub.publishAsync('factory/main/robot-y/telemetry', tel(4), { qos: 1 }); // robot_id differs from the topic
@@ -90,8 +93,10 @@ test('fabwatch ingest: a real gateway into PostgreSQL, exactly once; malformed m
   assert.ok(hourly.length >= 2 && hourly.every((h) => Number(h.messages) > 0));
   const roomHours = await db.query<{ location: string; iso_class_worst: number }>(`SELECT location, iso_class_worst FROM cleanroom_hourly WHERE gateway_id = 'gw-hand' ORDER BY location`);
   assert.deepEqual(roomHours, [{ location: 'bay-c1', iso_class_worst: 4.2 }, { location: 'bay-c2', iso_class_worst: 5.9 }]);
-  const open = await db.query<{ code: string; active: boolean }>(`SELECT code, active FROM alerts_open WHERE gateway_id = 'gw-hist-01'`);
-  assert.ok(open.length >= 1 && open.every((a) => a.active), `open alerts: ${JSON.stringify(open)}`);
+  const open = await db.query<{ gateway_id: string; alert_id: string; active: boolean }>(`SELECT gateway_id, alert_id, active FROM alerts_open ORDER BY gateway_id, alert_id`);
+  assert.deepEqual(open, [{ gateway_id: 'gw-hand', alert_id: 'alarm-b', active: true }], 'alerts_open: the latest message of each alarm decides; events (TEST_ALERT, active false) are never open');
+  const testAlerts = await db.query<{ code: string; active: boolean }>(`SELECT code, active FROM alerts WHERE gateway_id = 'gw-hist-01'`);
+  assert.ok(testAlerts.length >= 2 && testAlerts.every((a) => a.code === 'TEST_ALERT' && !a.active), JSON.stringify(testAlerts));
 
   const rejected = await db.query<{ code: string; topic: string; reason: string }>('SELECT code, topic, reason FROM rejected ORDER BY code');
   assert.deepEqual(rejected.map((r) => r.code), ['INGEST_PAYLOAD_INVALID', 'INGEST_PAYLOAD_NOT_JSON', 'INGEST_TOPIC_MISMATCH', 'INGEST_TS_OUT_OF_RANGE']);

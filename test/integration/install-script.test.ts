@@ -35,6 +35,7 @@ test('install.sh --root installs user, I2C, bundle, config and the enabled unit;
     cpSync(join(ROOT_DIR, 'systemd'), join(src, 'systemd'), { recursive: true });
     mkdirSync(join(src, 'dist'), { recursive: true });
     writeFileSync(join(src, 'dist/fabwatch.mjs'), 'console.log("fabwatch");\n');
+    writeFileSync(join(src, 'dist/acquisition-worker.mjs'), '// acquisition worker\n');
     mkdirSync(join(src, 'config'));
     writeFileSync(join(src, 'config/gateway.example.yaml'), 'gateway:\n  id: gw-example\n');
     writeFileSync(join(src, 'package.json'), '{"name":"fabwatch","version":"0.0.0"}\n');
@@ -57,6 +58,7 @@ test('install.sh --root installs user, I2C, bundle, config and the enabled unit;
     assert.equal(readFileSync(join(image, 'etc/modules-load.d/fabwatch-i2c.conf'), 'utf8'), 'i2c-dev\n');
 
     assert.equal(readFileSync(join(image, 'opt/fabwatch/dist/fabwatch.mjs'), 'utf8'), 'console.log("fabwatch");\n');
+    assert.equal(readFileSync(join(image, 'opt/fabwatch/dist/acquisition-worker.mjs'), 'utf8'), '// acquisition worker\n');
     const conf = statSync(join(image, 'etc/fabwatch/config.yaml'));
     assert.equal(conf.mode & 0o777, 0o640);
     assert.equal(conf.uid, 0);
@@ -93,7 +95,7 @@ test('install.sh --root installs user, I2C, bundle, config and the enabled unit;
   }
 });
 
-test('install.sh refuses to install without a built bundle', { skip: rootSkip }, async () => {
+test('install.sh refuses to install without a built bundle or without its acquisition worker', { skip: rootSkip }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'fabwatch-install-'));
   try {
     cpSync(join(ROOT_DIR, 'systemd'), join(tmp, 'systemd'), { recursive: true });
@@ -101,6 +103,13 @@ test('install.sh refuses to install without a built bundle', { skip: rootSkip },
     const r = await run('bash', [join(tmp, 'systemd/install.sh'), '--root', join(tmp, 'image'), '--deps', 'none']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /npm run build/);
+    assert.equal(existsSync(join(tmp, 'image/opt')), false);
+    // A bundle without the acquisition worker beside it (a partial copy) is refused too.
+    mkdirSync(join(tmp, 'dist'));
+    writeFileSync(join(tmp, 'dist/fabwatch.mjs'), 'console.log("fabwatch");\n');
+    const partial = await run('bash', [join(tmp, 'systemd/install.sh'), '--root', join(tmp, 'image'), '--deps', 'none']);
+    assert.notEqual(partial.code, 0);
+    assert.match(partial.stderr, /acquisition-worker\.mjs not found/);
     assert.equal(existsSync(join(tmp, 'image/opt')), false);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
