@@ -48,9 +48,12 @@ export class Supervisor {
     this.running = true;
     for (const entry of this.entries) {
       entry.status = 'starting';
+      const t0 = performance.now();
       try {
         await entry.component.start();
         entry.status = 'running';
+        // Start-up time per component, for profiling a slow start (log.level debug).
+        this.log.debug({ component: entry.component.name, ms: Math.round((performance.now() - t0) * 10) / 10 }, `component ${entry.component.name} started`);
         entry.error = undefined;
       } catch (err) {
         entry.status = 'failed';
