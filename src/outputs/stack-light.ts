@@ -8,11 +8,15 @@ import type { Alert, AlertSeverity } from '../state/types.js';
 const RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };
 
 /**
- * Which alarms light the output, from the alert events: an alarm at or above `minSeverity` that is
- * active and unacknowledged (UNACK_ACTIVE), or a one-off event (raised and cleared at once, e.g.
- * an uplink fault) not yet acknowledged. Acknowledging or clearing a condition turns it off.
- * Pure bookkeeping, so the rule is tested without GPIO.
+ * Whether an alarm lights the output: at or above `minSeverity`, and active and unacknowledged
+ * (UNACK_ACTIVE), or a one-off event (raised and cleared at once, e.g. an uplink fault) not yet
+ * acknowledged. Acknowledging or clearing a condition turns it off.
  */
+export function lightsOutput(a: Alert, minSeverity: AlertSeverity): boolean {
+  return RANK[a.severity] >= RANK[minSeverity] && (a.state === 'UNACK_ACTIVE' || (a.state === 'UNACK_RTN' && a.kind === 'event'));
+}
+
+/** The alarms that light the output (lightsOutput), kept from the alert events. Pure bookkeeping, so the rule is tested without GPIO. */
 export class ActiveAlerts {
   private readonly lit = new Set<string>();
 
@@ -20,7 +24,7 @@ export class ActiveAlerts {
 
   /** Apply one alert event (or an alarm from the list); returns whether the set changed. */
   apply(a: Alert): boolean {
-    const on = RANK[a.severity] >= RANK[this.minSeverity] && (a.state === 'UNACK_ACTIVE' || (a.state === 'UNACK_RTN' && a.kind === 'event'));
+    const on = lightsOutput(a, this.minSeverity);
     const was = this.lit.has(a.alarm_id);
     if (on) this.lit.add(a.alarm_id);
     else this.lit.delete(a.alarm_id);
